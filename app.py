@@ -1,0 +1,88 @@
+"""Composition root: settings -> database -> pool -> Flask/Dash app -> pages -> callbacks -> API.
+
+``create_app()`` builds everything; ``server`` (module attribute, built on first access) is the WSGI app.
+"""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+from pathlib import Path
+from typing import Any
+
+import dash
+from flask import Flask
+
+from callbacks import context
+from geo_data.db import database_url, open_pool
+from geo_data.settings import PROJECT_ROOT, Settings, load_settings
+
+# Screens: modules under pages/ with PATH, TITLE and layout(); and their callback modules.
+PAGE_MODULES = ["pages.home"]
+CALLBACK_MODULES: list[str] = []
+# Flask blueprints for machines (each module has ``bp``); auth comes first, installed separately.
+API_MODULES: list[str] = []
+
+
+def _secret_key(data_dir: Path) -> str:
+    """The session signing key: generated on first run into the git-ignored data directory."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def create_app(settings: Settings | None = None, *, url: str | None = None) -> dash.Dash:
+    """Build the Dash app (and its Flask server) for ``settings``, against ``url`` or the configured DB."""
+    from api import auth_pages
+
+    settings = settings or load_settings()
+    url = url or database_url(settings.db)
+    pool = open_pool(url, settings.db)
+    context.init(context.Services(settings=settings, pool=pool, extras={"database_url": url}))
+
+    server = Flask(__name__, static_folder=None)
+    server.secret_key = _secret_key(settings.db.data_dir)
+    server.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
+    auth_pages.install(server, pool=pool, session_hours=settings.server.session_hours,
+                       max_failures=settings.server.max_failed_logins,
+                       lockout_minutes=settings.server.lockout_minutes,
+                       secure_cookies=settings.server.secure_cookies)
+    for name in API_MODULES:
+        module: Any = importlib.import_module(name)
+        if hasattr(module, "install"):
+            module.install(server)
+        else:
+            server.register_blueprint(module.bp)
+
+    app = dash.Dash(
+        __name__,
+        server=server,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(PROJECT_ROOT / "assets"),
+        title="县乡执法指挥一张图 · GridCommand",
+        suppress_callback_exceptions=True,
+        update_title=None,
+    )
+    for name in PAGE_MODULES:
+        page: Any = importlib.import_module(name)
+        dash.register_page(name, path=page.PATH, title=page.TITLE, layout=page.layout)
+    for name in CALLBACK_MODULES:
+        importlib.import_module(name)
+    app.layout = dash.html.Div([dash.page_container], id="root")
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    """``app.server``: the WSGI application, built on first access (for gunicorn ``app:server``)."""
+    if name == "server":
+        global _server
+        try:
+            return _server
+        except NameError:
+            _server = create_app().server
+            return _server
+    raise AttributeError(name)

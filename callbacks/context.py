@@ -1,0 +1,48 @@
+"""What callbacks and API handlers need at run time, set once by the composition root (app.py).
+
+Callbacks never import ``app``; they ask this module for the pool and settings, and for the caller's scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg_pool import ConnectionPool
+
+from geo_data.errors import Forbidden
+from geo_data.scope import Permission, Scope
+from geo_data.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    pool: ConnectionPool
+    extras: dict[str, Any]
+
+
+_services: Services | None = None
+
+
+def init(services: Services) -> None:
+    global _services
+    _services = services
+
+
+def services() -> Services:
+    if _services is None:
+        raise RuntimeError("services not initialised: create the app through app.create_app()")
+    return _services
+
+
+def current_scope(permission: Permission = Permission.READ) -> Scope:
+    """The logged-in user's scope, checked for ``permission``; ``Forbidden`` when anonymous or not allowed."""
+    from flask import request
+    from flask_login import current_user
+
+    if not getattr(current_user, "is_authenticated", False):
+        raise Forbidden("not logged in")
+    scope: Scope = current_user.user.scope(remote_addr=request.remote_addr or "")
+    scope.require(permission)
+    return scope

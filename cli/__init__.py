@@ -1,0 +1,27 @@
+"""The ``gridcommand`` command line. Each command group lives in its own module and is registered here."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from geo_data.settings import load_settings
+
+# Modules that define a click command or group named ``command``; order is the help order.
+COMMAND_MODULES = [
+    "cli.db",
+    "cli.serve",
+    "cli.users",
+]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """GridCommand: county enforcement command map (县乡执法指挥一张图)."""
+    ctx.obj = load_settings()
+
+
+for _name in COMMAND_MODULES:
+    main.add_command(importlib.import_module(_name).command)

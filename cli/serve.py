@@ -1,0 +1,53 @@
+"""``gridcommand serve [--host H] [--port P]``: the dashboard and the API on one server (gunicorn, threads)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from cli.common import settings_of
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="default from settings (127.0.0.1)")
+@click.option("--port", default=None, type=int, help="default from settings (8050)")
+@click.option("--workers", default=1, show_default=True, help="processes (each has one LISTEN connection)")
+@click.option("--threads", default=64, show_default=True, help="threads per process (live streams hold one)")
+@click.option("--simulate", is_flag=True, help="also run the alert simulator against this server, if installed")
+@click.pass_context
+def command(ctx: click.Context, host: str | None, port: int | None, workers: int, threads: int,
+            simulate: bool) -> None:
+    """Serve the dashboard at http://HOST:PORT."""
+    from gunicorn.app.base import BaseApplication
+
+    settings = settings_of(ctx)
+    host = host or settings.server.host
+    port = port or settings.server.port
+
+    class _App(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", threads)
+            self.cfg.set("timeout", 120)
+            self.cfg.set("accesslog", None)
+
+        def load(self) -> Any:
+            from app import create_app
+
+            return create_app(settings).server
+
+    if simulate:
+        _start_simulator(ctx, f"http://{host}:{port}")
+    click.echo(f"GridCommand on http://{host}:{port}")
+    _App().run()
+
+
+def _start_simulator(ctx: click.Context, base_url: str) -> None:
+    try:
+        from cli import simulate as sim
+    except ImportError:
+        return
+    sim.start_background(ctx, base_url)

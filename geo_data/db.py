@@ -1,0 +1,149 @@
+"""Connections: which database, the pool, named SQL files and migrations.
+
+``DATABASE_URL`` wins; without it the embedded local cluster is started on demand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from geo_data.cluster import LocalCluster
+from geo_data.errors import DatabaseUnavailable
+from geo_data.settings import DatabaseSettings
+
+SQL_DIR = Path(__file__).with_name("sql")
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_MIGRATION_LOCK_KEY = 7_702_001  # pg_advisory_lock key: one migrator at a time
+
+
+def database_url(settings: DatabaseSettings, *, start: bool = True) -> str:
+    """The URL to use: ``DATABASE_URL`` if set, else the local cluster's (started if ``start``)."""
+    if settings.url:
+        return settings.url
+    cluster = LocalCluster(settings.data_dir)
+    if start:
+        cluster.start()
+    return cluster.url()
+
+
+def connect(url: str, **kwargs: Any) -> psycopg.Connection[dict[str, Any]]:
+    """One connection with dict rows; an unreachable server becomes ``DatabaseUnavailable``."""
+    try:
+        return psycopg.connect(url, row_factory=dict_row, **kwargs)
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnavailable(str(exc)) from exc
+
+
+def open_pool(url: str, settings: DatabaseSettings, *, name: str = "gridcommand") -> ConnectionPool:
+    """A connection pool with dict rows, the Shanghai time zone and a statement timeout."""
+
+    def configure(conn: psycopg.Connection[Any]) -> None:
+        conn.execute("SET TIME ZONE 'Asia/Shanghai'")
+        conn.execute(f"SET statement_timeout = {int(settings.statement_timeout_ms)}")
+        conn.commit()
+
+    return ConnectionPool(
+        url,
+        min_size=settings.pool_min,
+        max_size=settings.pool_max,
+        kwargs={"row_factory": dict_row},
+        configure=configure,
+        name=name,
+        open=True,
+        timeout=10,
+        reconnect_timeout=30,
+    )
+
+
+@contextmanager
+def transaction(pool: ConnectionPool) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+    """A pooled connection inside one transaction (committed on success, rolled back on error).
+
+    Connection failures surface as ``DatabaseUnavailable`` so callers can answer 503 / retry.
+    """
+    try:
+        with pool.connection() as conn:
+            with conn.transaction():
+                yield conn  # type: ignore[misc]
+    except (psycopg.OperationalError, psycopg.errors.AdminShutdown) as exc:
+        raise DatabaseUnavailable(str(exc)) from exc
+    except psycopg.pool.PoolTimeout as exc:  # type: ignore[attr-defined]
+        raise DatabaseUnavailable(str(exc)) from exc
+
+
+# -- named SQL ---------------------------------------------------------------------------------------------
+
+@cache
+def sql_text(name: str) -> str:
+    """The text of ``geo_data/sql/<name>.sql`` (named for the question it answers)."""
+    path = SQL_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise KeyError(f"no SQL file named {name!r} in {SQL_DIR}")
+    return path.read_text(encoding="utf-8")
+
+
+Params = Mapping[str, Any] | Sequence[Any] | None
+
+
+def fetch_all(conn: psycopg.Connection[Any], name: str, params: Params = None) -> list[dict[str, Any]]:
+    """Run a named query with bound parameters; all rows as dicts."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(sql_text(name).encode(), params)  # type: ignore[arg-type]
+        return cur.fetchall() if cur.description else []
+
+
+def fetch_one(conn: psycopg.Connection[Any], name: str, params: Params = None) -> dict[str, Any] | None:
+    """Run a named query with bound parameters; the first row or None."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(sql_text(name).encode(), params)  # type: ignore[arg-type]
+        return cur.fetchone() if cur.description else None
+
+
+def execute(conn: psycopg.Connection[Any], name: str, params: Params = None) -> int:
+    """Run a named statement with bound parameters; the number of rows affected."""
+    with conn.cursor() as cur:
+        cur.execute(sql_text(name).encode(), params)  # type: ignore[arg-type]
+        return cur.rowcount
+
+
+# -- migrations --------------------------------------------------------------------------------------------
+
+def migration_files() -> list[Path]:
+    """Numbered migrations in order (``NNN_name.sql``)."""
+    return sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9]_*.sql"))
+
+
+def migrate(url: str) -> list[str]:
+    """Apply every migration not yet recorded, each once, in its own transaction; returns applied names."""
+    applied: list[str] = []
+    with connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK_KEY,))
+        try:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version text PRIMARY KEY, checksum text NOT NULL,"
+                " applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            done = {r["version"]: r["checksum"] for r in conn.execute("SELECT version, checksum FROM schema_migrations")}
+            for path in migration_files():
+                text = path.read_text(encoding="utf-8")
+                checksum = hashlib.sha256(text.encode()).hexdigest()
+                if path.stem in done:
+                    continue
+                with conn.transaction():
+                    conn.execute(text.encode())  # type: ignore[arg-type]
+                    conn.execute("INSERT INTO schema_migrations (version, checksum) VALUES (%s, %s)",
+                                 (path.stem, checksum))
+                applied.append(path.stem)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK_KEY,))
+    return applied

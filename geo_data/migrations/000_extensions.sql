@@ -1,0 +1,3 @@
+-- PostGIS for geometries; pgcrypto for digests in the audit chain.
+CREATE EXTENSION IF NOT EXISTS postgis;
+CREATE EXTENSION IF NOT EXISTS pgcrypto;

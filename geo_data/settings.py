@@ -1,0 +1,76 @@
+"""Typed settings, read once by the composition root (app.py / cli) and passed down.
+
+Environment variables: ``DATABASE_URL`` (no prefix, the usual name), everything else ``GRIDCOMMAND_*``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class DatabaseSettings(BaseSettings):
+    """Where the data lives: an external server (``DATABASE_URL``) or the embedded local cluster."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDCOMMAND_", extra="ignore")
+
+    url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "GRIDCOMMAND_DATABASE_URL"))
+    data_dir: Path = PROJECT_ROOT / ".data"
+    pool_min: int = 1
+    pool_max: int = 16
+    statement_timeout_ms: int = 30_000
+
+    @property
+    def cluster_dir(self) -> Path:
+        """The embedded PostgreSQL cluster's data directory."""
+        return self.data_dir / "pg"
+
+
+class ServerSettings(BaseSettings):
+    """The web server and the browser-facing behaviour."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDCOMMAND_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8050
+    default_language: Literal["zh", "en"] = "zh"
+    timezone: str = "Asia/Shanghai"
+    default_county: str = "330702"
+    session_hours: int = 12
+    max_failed_logins: int = 5
+    lockout_minutes: int = 15
+    secure_cookies: bool = False
+    max_body_bytes: int = 8 * 1024 * 1024
+
+
+class MapSettings(BaseSettings):
+    """Basemap and map payload bounds."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDCOMMAND_MAP_", extra="ignore")
+
+    basemap: Literal["none", "tianditu", "amap", "osm", "xyz"] = "none"
+    tianditu_key: str = ""
+    xyz_url: str = ""
+    xyz_attribution: str = ""
+    max_points: int = 2000
+    points_min_zoom: int = 14
+
+
+class Settings(BaseSettings):
+    """All settings, one object per concern."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    db: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    map: MapSettings = Field(default_factory=MapSettings)
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment (called once, at the composition root)."""
+    return Settings()

@@ -1,0 +1,185 @@
+"""Shared fixtures: a private test database on the real PostGIS, a live server, a headless Chromium.
+
+Each pytest run creates its own database (``gctest_*``) on the local cluster, or on the server
+``DATABASE_URL`` names, migrates it, and drops it at the end, so runs never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from geo_data.db import connect, database_url, migrate
+from geo_data.settings import DatabaseSettings, MapSettings, ServerSettings, Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+TEST_PASSWORD = "correct-horse-battery"
+
+
+def _with_dbname(url: str, dbname: str) -> str:
+    info = conninfo_to_dict(url)
+    info["dbname"] = dbname
+    return make_conninfo(**info)
+
+
+@pytest.fixture(scope="session")
+def admin_url() -> str:
+    """URL of the maintenance database of the server the tests use (local cluster started on demand)."""
+    settings = DatabaseSettings()
+    return _with_dbname(database_url(settings), "postgres")
+
+
+@pytest.fixture(scope="session")
+def db_url(admin_url: str) -> Iterator[str]:
+    """A fresh, migrated database for this test run; dropped afterwards."""
+    name = f"gctest_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _with_dbname(admin_url, name)
+    migrate(url)
+    yield url
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def conn(db_url: str) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+    """An autocommit connection to the test database (dict rows)."""
+    with connect(db_url, autocommit=True) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory, db_url: str) -> Settings:
+    """Settings built explicitly for tests (own data dir for the secret key)."""
+    data_dir = tmp_path_factory.mktemp("data")
+    return Settings(
+        db=DatabaseSettings(url=db_url, data_dir=data_dir, pool_max=20),
+        server=ServerSettings(host="127.0.0.1", port=_free_port()),
+        map=MapSettings(),
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def demo_county(db_url: str) -> str:
+    """婺城区 (330702) with its real outline, 26 generated townships, reference data and a small demo.
+
+    Loaded once per run; tests that need an empty county build their own scenario.
+    """
+    from geo_data import demo
+
+    with connect(db_url) as c:
+        demo.load_demo(c, enterprises=2000, seed=7, history_months=3)
+        c.commit()
+    return "330702"
+
+
+@pytest.fixture(scope="session")
+def live_app(settings: Settings, demo_county: str) -> Iterator[Any]:
+    """The real app (Dash + API) served by a threaded WSGI server on a free local port."""
+    from werkzeug.serving import make_server
+
+    from app import create_app
+
+    app = create_app(settings, url=settings.db.url)
+    srv = make_server("127.0.0.1", settings.server.port, app.server, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    app.base_url = f"http://127.0.0.1:{settings.server.port}"
+    yield app
+    srv.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_url(live_app: Any) -> str:
+    return str(live_app.base_url)
+
+
+@pytest.fixture(scope="session")
+def make_user(db_url: str, demo_county: str) -> Any:
+    """``make_user(role, township=None) -> username`` with password ``TEST_PASSWORD``."""
+    from geo_data.users import create_user
+
+    def make(role: str, township: str | None = None, county: str = "330702") -> str:
+        name = f"{role[:8]}_{secrets.token_hex(3)}"
+        with connect(db_url) as c:
+            create_user(c, username=name, password=TEST_PASSWORD, role=role, county_code=county,
+                        township_code=township)
+            c.commit()
+        return name
+
+    return make
+
+
+@pytest.fixture
+def http_login(live_url: str) -> Any:
+    """``http_login(username) -> requests.Session`` logged in through the real login form."""
+    import re
+
+    import requests
+
+    def login(username: str, password: str = TEST_PASSWORD) -> requests.Session:
+        s = requests.Session()
+        page = s.get(f"{live_url}/login", timeout=10).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token, "login form has no CSRF token"
+        r = s.post(f"{live_url}/login", data={"username": username, "password": password,
+                                              "csrf_token": token.group(1), "next": "/"},
+                   headers={"Origin": live_url}, timeout=10, allow_redirects=False)
+        assert r.status_code == 302, f"login failed for {username}: {r.status_code}"
+        return s
+
+    return login
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium through Debian's chromedriver (selenium)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1600,1000", "--lang=zh-CN"):
+        opts.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def browser_login(browser: Any, live_url: str) -> Any:
+    """``browser_login(username, path='/')``: log the shared browser in through the form."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def login(username: str, path: str = "/", password: str = TEST_PASSWORD) -> Any:
+        browser.delete_all_cookies()
+        browser.get(f"{live_url}/login?next={path}")
+        browser.find_element(By.NAME, "username").send_keys(username)
+        browser.find_element(By.NAME, "password").send_keys(password)
+        browser.find_element(By.ID, "login-submit").click()
+        WebDriverWait(browser, 15).until(ec.url_matches(rf"{live_url}{path}$"))
+        return browser
+
+    return login
