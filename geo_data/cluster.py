@@ -148,15 +148,12 @@ class LocalCluster:
             self._give_to_service_user(d)
 
     def _ensure_database(self) -> None:
-        psql = str(pg_bindir() / "psql")
-        base = ["-X", "-q", "-h", str(self.socket_dir), "-p", str(PORT), "-U", DB_USER]
-        exists = subprocess.run(
-            [psql, *base, "-d", "postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'"],
-            capture_output=True, text=True, check=True,
-        ).stdout.strip()
-        if exists != "1":
-            subprocess.run([psql, *base, "-d", "postgres", "-c", f'CREATE DATABASE "{DB_NAME}"'],
-                           capture_output=True, text=True, check=True)
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)).fetchone() is None:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
 
     def _pg_ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self._run_as_service_user([str(pg_bindir() / "pg_ctl"), "-D", str(self.pgdata), *args], check=check)
