@@ -61,6 +61,28 @@ class MapSettings(BaseSettings):
     points_min_zoom: int = 14
 
 
+class DispatchSettings(BaseSettings):
+    """Alert intake, incident matching and team recommendation (issue 4)."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDCOMMAND_DISPATCH_", extra="ignore")
+
+    max_batch: int = 5000                  # items per POST /api/v1/alerts/batch
+    max_future_minutes: int = 10           # observed_at may be at most this far ahead of the server clock
+    enterprise_link_m: float = 50.0        # an incident concerns the nearest enterprise within this distance
+    travel: Literal["straight", "osrm"] = "straight"
+    osrm_url: str = "http://127.0.0.1:5000"
+    osrm_timeout_s: float = 0.5
+    detour_factor: float = 1.35            # road distance / straight-line distance
+    urban_kmh: float = 25.0                # trips up to urban_km
+    rural_kmh: float = 45.0                # trips up to rural_km
+    highway_kmh: float = 70.0              # longer trips
+    urban_km: float = 3.0
+    rural_km: float = 15.0
+    piggyback_km: float = 2.0              # a planned visit today within this distance earns a bonus
+    max_candidates: int = 20
+    escalate_every_s: int = 30             # background SLA escalation period in the server (0: off)
+
+
 class Settings(BaseSettings):
     """All settings, one object per concern."""
 
@@ -69,6 +91,7 @@ class Settings(BaseSettings):
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     map: MapSettings = Field(default_factory=MapSettings)
+    dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
 
 
 def load_settings() -> Settings:
