@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,15 @@ import dash
 from flask import Flask
 
 from callbacks import context
+from callbacks.errors import NOTICE_ID, handle_callback_error
 from geo_data.db import database_url, open_pool
+from geo_data.errors import Forbidden
+from geo_data.scope import Permission
 from geo_data.settings import PROJECT_ROOT, Settings, load_settings
 
 # Screens: modules under pages/ with PATH, TITLE and layout(); and their callback modules.
-PAGE_MODULES = ["pages.home"]
-CALLBACK_MODULES: list[str] = []
+PAGE_MODULES = ["pages.home", "pages.admin"]
+CALLBACK_MODULES: list[str] = ["callbacks.admin"]
 # Flask blueprints for machines (each module has ``bp``); auth comes first, installed separately.
 API_MODULES: list[str] = []
 
@@ -66,14 +70,32 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
         title="县乡执法指挥一张图 · GridCommand",
         suppress_callback_exceptions=True,
         update_title=None,
+        on_error=handle_callback_error,
     )
     for name in PAGE_MODULES:
         page: Any = importlib.import_module(name)
-        dash.register_page(name, path=page.PATH, title=page.TITLE, layout=page.layout)
+        dash.register_page(name, path=page.PATH, title=page.TITLE, layout=_guarded(page.layout))
+        auth_pages.PAGE_PERMISSIONS[page.PATH] = getattr(page, "PERMISSION", Permission.READ)
     for name in CALLBACK_MODULES:
         importlib.import_module(name)
-    app.layout = dash.html.Div([dash.page_container], id="root")
+    app.layout = dash.html.Div([
+        dash.html.Div(id=NOTICE_ID, className="gc-notice", role="alert"),
+        dash.page_container,
+    ], id="root")
     return app
+
+
+def _guarded(layout: Callable[..., Any]) -> Callable[..., Any]:
+    """A page layout that shows a clear "no access" panel instead of failing when the role may not see it."""
+
+    def render(**query: Any) -> Any:
+        try:
+            return layout(**query)
+        except Forbidden as exc:
+            return dash.html.Div([dash.html.H2("无权访问 · Access denied"), dash.html.P(str(exc)),
+                                  dash.html.A("返回 · Back", href="/")], className="forbidden")
+
+    return render
 
 
 def __getattr__(name: str) -> Any:

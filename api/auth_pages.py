@@ -13,6 +13,7 @@ from flask import Blueprint, Flask, Response, abort, jsonify, redirect, request,
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from geo_data.db import transaction
+from geo_data.scope import Permission
 from geo_data.users import User, authenticate, get_user
 
 bp = Blueprint("auth", __name__)
@@ -20,6 +21,10 @@ bp = Blueprint("auth", __name__)
 # Paths anyone may fetch: the login page and static code (no data in them). The machine API does its own auth.
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico",
                    "/api/", "/healthz")
+
+
+# Page path -> permission needed to load it (filled by app.py from each page module's PERMISSION).
+PAGE_PERMISSIONS: dict[str, Permission] = {}
 
 
 class SessionUser(UserMixin):  # type: ignore[misc]
@@ -62,6 +67,9 @@ def _guard() -> Response | None:
     if any(path.startswith(p) for p in PUBLIC_PREFIXES):
         return None
     if current_user.is_authenticated:
+        needed = PAGE_PERMISSIONS.get(path.rstrip("/") or "/")
+        if needed is not None and not current_user.user.scope().can(needed):
+            abort(403, "your role may not open this page")
         return None
     if path.startswith("/_dash") or request.accept_mimetypes.best == "application/json":
         return jsonify({"error": "login required"}), 401  # type: ignore[return-value]

@@ -13,6 +13,7 @@ COMMAND_MODULES = [
     "cli.db",
     "cli.serve",
     "cli.users",
+    "cli.audit",
 ]
 
 

@@ -53,6 +53,15 @@ def record(
     Writers are serialised by a transaction-level advisory lock so the chain stays linear.
     Returns the row's sequence number.
     """
+    with conn.transaction():  # a savepoint inside the caller's transaction; a transaction in autocommit mode
+        return _append(conn, actor=actor, action=action, actor_kind=actor_kind, object_type=object_type,
+                       object_id=object_id, county_code=county_code, township_code=township_code,
+                       detail=detail, remote_addr=remote_addr)
+
+
+def _append(conn: psycopg.Connection[Any], *, actor: str, action: str, actor_kind: str, object_type: str,
+            object_id: str | int, county_code: str | None, township_code: str | None,
+            detail: dict[str, Any] | None, remote_addr: str) -> int:
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (_AUDIT_LOCK_KEY,))
     head = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     prev_seq, prev_hash = (0, GENESIS) if head is None else _pair(head)
@@ -105,7 +114,7 @@ def verify(conn: psycopg.Connection[Any]) -> VerifyResult:
     """Recompute the whole chain; report every row whose hash, link or position does not match."""
     problems: list[str] = []
     expected_prev, expected_seq, n = GENESIS, 1, 0
-    with conn.cursor(name="audit_verify") as cur:
+    with conn.transaction(), conn.cursor(name="audit_verify") as cur:
         cur.execute(
             "SELECT seq, at, actor, actor_kind, action, object_type, object_id, county_code, township_code,"
             " detail, remote_addr, prev_hash, hash FROM audit_log ORDER BY seq"
@@ -135,3 +144,14 @@ def _pair(row: Any) -> tuple[int, str]:
     if isinstance(row, dict):
         return int(row["seq"]), str(row["hash"])
     return int(row[0]), str(row[1])
+
+
+def latest(conn: psycopg.Connection[Any], *, limit: int = 50, action: str | None = None,
+           scope: Scope | None = None) -> list[dict[str, Any]]:
+    """The newest audit rows (newest first), optionally one action, optionally limited to a scope."""
+    from geo_data.db import fetch_all
+
+    params: dict[str, Any] = {"limit": limit, "action": action, "county_code": None, "township_code": None}
+    if scope is not None:
+        params.update(scope.params)
+    return fetch_all(conn, "audit_latest", params)

@@ -141,3 +141,26 @@ def _as_dict(row: Any, cols: list[str]) -> dict[str, Any]:
 
 def _get(row: Any, key: str) -> Any:
     return row[key] if isinstance(row, dict) else row[0]
+
+
+def list_users(conn: psycopg.Connection[Any], *, county_code: str) -> list[dict[str, Any]]:
+    """Users of a county with their role, township, lock state and last login (admin view)."""
+    from geo_data.db import fetch_all
+
+    return fetch_all(conn, "users_of_county", {"county_code": county_code})
+
+
+def set_user_state(conn: psycopg.Connection[Any], scope: Scope, *, user_id: int, active: bool | None = None,
+                   unlock: bool = False) -> None:
+    """Activate/deactivate or unlock a user of the admin's county (audited)."""
+    from geo_data.errors import NotFound
+
+    row = conn.execute("SELECT username, county_code FROM users WHERE id = %s FOR UPDATE", (user_id,)).fetchone()
+    if row is None or _as_dict(row, ["username", "county_code"])["county_code"] != scope.county_code:
+        raise NotFound(f"user {user_id}")
+    if active is not None:
+        conn.execute("UPDATE users SET active = %s WHERE id = %s", (active, user_id))
+    if unlock:
+        conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = %s", (user_id,))
+    audit.record_for(conn, scope, "user.update", object_type="user", object_id=user_id,
+                     detail={"active": active, "unlock": unlock})
