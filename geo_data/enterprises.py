@@ -1,0 +1,190 @@
+"""Enterprises (市场主体): bulk loading by COPY with vectorised H3 and township placement, and look-ups.
+
+``copy_enterprises`` takes rows that were already checked (``geo_data.importers`` does the checking and
+reports bad rows); the database constraints still refuse anything malformed, and the whole load is one
+transaction, so a failure loads nothing.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+import shapely
+from psycopg import sql
+from tqdm import tqdm
+
+from geo_data.cells import add_cells, refresh_cell_counts
+from geo_data.coords import CELL_RESOLUTIONS, cells_all_res
+from geo_data.db import fetch_all, fetch_one
+from geo_data.errors import InvalidInput
+from geo_data.scope import Scope
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("uscc", "name", "address", "industry_code", "risk", "credit", "lng", "lat")
+
+# From this many rows (and at least as many as the table already holds) the secondary indexes are dropped
+# before the COPY and rebuilt after it: one sorted build is much cheaper than a million single inserts.
+BULK_REBUILD_MIN_ROWS = 50_000
+_COPY_CHUNK_ROWS = 100_000
+_COPY_COLUMNS = ("county_code", "township_code", "uscc", "name", "address", "industry_code", "risk", "credit",
+                 "geom", "h3_r7", "h3_r8", "h3_r9")
+
+
+def point_townships(conn: psycopg.Connection[Any], *, county_code: str, lng: np.ndarray,
+                    lat: np.ndarray) -> np.ndarray:
+    """Township code (object array, None where none) of each WGS-84 point, by point-in-polygon.
+
+    A point on a shared border goes to the lower code; a point in no township (the townships do not tile
+    the county) goes to the nearest one. None only when the county has no townships.
+    """
+    rows = fetch_all(conn, "enterprise_townships", {"county_code": county_code})
+    out = np.full(len(lng), None, dtype=object)
+    if not rows or len(lng) == 0:
+        return out
+    codes = np.array([r["code"] for r in rows], dtype=object)
+    polys = shapely.from_wkb([bytes(r["wkb"]) for r in rows])
+    shapely.prepare(polys)
+    tree = shapely.STRtree(polys)
+    points = shapely.points(lng, lat)
+    pt_idx, poly_idx = tree.query(points, predicate="intersects")
+    # several matches only on borders: keep the lowest township index (rows are ordered by code)
+    order = np.lexsort((poly_idx, pt_idx))
+    pt_idx, poly_idx = pt_idx[order], poly_idx[order]
+    first = np.ones(len(pt_idx), dtype=bool)
+    first[1:] = pt_idx[1:] != pt_idx[:-1]
+    out[pt_idx[first]] = codes[poly_idx[first]]
+    missing = np.flatnonzero(pd.isna(out))
+    if missing.size:
+        near_pt, near_poly = tree.query_nearest(points[missing], return_distance=False, all_matches=False)
+        out[missing[near_pt]] = codes[near_poly]
+    return out
+
+
+def point_ewkb_hex(lng: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Hex EWKB (SRID 4326) of each WGS-84 point, as PostGIS reads it in COPY text."""
+    points = shapely.set_srid(shapely.points(np.asarray(lng, dtype=np.float64), np.asarray(lat, dtype=np.float64)),
+                              4326)
+    return np.asarray(shapely.to_wkb(points, hex=True, include_srid=True), dtype=object)
+
+
+def _secondary_indexes(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+    return fetch_all(conn, "enterprise_secondary_indexes")
+
+
+def _count(conn: psycopg.Connection[Any], county_code: str) -> int:
+    row = fetch_one(conn, "enterprise_count_county", {"county_code": county_code})
+    return int(row["n"]) if row else 0
+
+
+def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: pd.DataFrame,
+                     progress: bool = False) -> int:
+    """Load checked enterprises into the county with COPY; returns the rows loaded.
+
+    ``frame`` columns: uscc, name, address, industry_code (a code of ``industries`` or empty), risk
+    (high|elevated|general|low), credit (A-D), lng, lat (WGS-84 degrees), and optionally township_code
+    (else each point is placed in its township by point-in-polygon). H3 cells at res 7, 8, 9 are computed
+    from the points; cells missing from ``h3_cells`` are added; the counts of the touched cells are
+    refreshed. One transaction: on any error nothing is loaded.
+    """
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise InvalidInput(f"enterprise rows lack the columns: {', '.join(missing)}")
+    n = len(frame)
+    if n == 0:
+        return 0
+    lng = frame["lng"].to_numpy(dtype=np.float64)
+    lat = frame["lat"].to_numpy(dtype=np.float64)
+    cells = cells_all_res(lat, lng)
+    if "township_code" in frame.columns and frame["township_code"].notna().all():
+        townships = frame["township_code"].to_numpy(dtype=object)
+    else:
+        townships = point_townships(conn, county_code=county_code, lng=lng, lat=lat)
+        if "township_code" in frame.columns:
+            given = frame["township_code"].to_numpy(dtype=object)
+            townships = np.where(pd.notna(given), given, townships)
+    out = pd.DataFrame({
+        "county_code": county_code,
+        "township_code": townships,
+        "uscc": frame["uscc"].to_numpy(dtype=object),
+        "name": frame["name"].to_numpy(dtype=object),
+        "address": frame["address"].fillna("").to_numpy(dtype=object),
+        "industry_code": frame["industry_code"].to_numpy(dtype=object),
+        "risk": frame["risk"].to_numpy(dtype=object),
+        "credit": frame["credit"].to_numpy(dtype=object),
+        "geom": point_ewkb_hex(lng, lat),
+        "h3_r7": cells[7], "h3_r8": cells[8], "h3_r9": cells[9],
+    })
+    with conn.transaction():
+        existing = _count(conn, county_code)
+        rebuild = n >= BULK_REBUILD_MIN_ROWS and n >= existing
+        indexes = _secondary_indexes(conn) if rebuild else []
+        conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for ix in indexes:
+            conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(ix["name"])))
+        copy_sql = sql.SQL("COPY enterprises ({}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (address))").format(
+            sql.SQL(", ").join(sql.Identifier(c) for c in _COPY_COLUMNS))
+        bar = tqdm(total=n, unit="row", desc="COPY enterprises", disable=not progress, leave=False)
+        with conn.cursor() as cur, cur.copy(copy_sql) as copy:
+            for start in range(0, n, _COPY_CHUNK_ROWS):
+                chunk = out.iloc[start:start + _COPY_CHUNK_ROWS]
+                buf = io.StringIO()
+                chunk.to_csv(buf, header=False, index=False)
+                copy.write(buf.getvalue())
+                bar.update(len(chunk))
+        bar.close()
+        for ix in indexes:
+            conn.execute(ix["definition"].encode())
+        if rebuild:
+            conn.execute("ANALYZE enterprises")
+        add_cells(conn, county_code=county_code, cells=np.unique(np.concatenate([cells[r] for r in CELL_RESOLUTIONS])))
+        if rebuild and existing == 0:
+            refresh_cell_counts(conn, county_code=county_code)
+        else:
+            refresh_cell_counts(conn, county_code=county_code,
+                                cells={r: np.unique(cells[r]).tolist() for r in CELL_RESOLUTIONS})
+    return n
+
+
+def existing_usccs(conn: psycopg.Connection[Any], *, county_code: str) -> set[str]:
+    """Every USCC already registered in the county."""
+    return {r["uscc"] for r in fetch_all(conn, "enterprise_usccs_of_county", {"county_code": county_code})}
+
+
+def enterprise_by_uscc(conn: psycopg.Connection[Any], *, county_code: str, uscc: str) -> dict[str, Any] | None:
+    """The enterprise with this 统一社会信用代码 in the county, or None.
+
+    Keys: id, county_code, township_code, township_name, uscc, name, address, industry_code, industry_name,
+    risk, credit, no_visit, lng, lat (WGS-84), h3_r7, h3_r8, h3_r9.
+    """
+    return fetch_one(conn, "enterprise_by_uscc", {"county_code": county_code, "uscc": uscc.strip().upper()})
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_enterprises(conn: psycopg.Connection[Any], scope: Scope, *, text: str,
+                       limit: int = 20) -> list[dict[str, Any]]:
+    """Enterprises in scope matching ``text``: USCC prefix, name prefix or name containing it.
+
+    Exact USCC first, then names starting with the text, then names containing it. Empty text gives [].
+    Keys: id, county_code, township_code, uscc, name, address, industry_code, risk, credit, lng, lat, h3_r9.
+    """
+    text = text.strip()
+    if not text:
+        return []
+    limit = max(1, min(int(limit), 200))
+    escaped = _like_escape(text)
+    return fetch_all(conn, "enterprise_search", {
+        **scope.params, "text": text, "prefix": escaped + "%", "contains": "%" + escaped + "%",
+        "limit": limit,
+    })
+
+
+def enterprise_columns() -> Sequence[str]:
+    """The columns ``copy_enterprises`` needs in its frame."""
+    return REQUIRED_COLUMNS

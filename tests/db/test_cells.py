@@ -1,0 +1,214 @@
+"""The H3 grid of a county and its pre-aggregated counts, against the real PostGIS.
+
+The scenario is a county of its own (the real outline of 云和县 331125 with two townships splitting it
+west/east), so it never clashes with the session's demo county 330702 in the same database: a cell
+belongs to one county.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import h3.api.basic_int as h3_int
+import numpy as np
+import pandas as pd
+import psycopg
+import pytest
+
+from geo_data.cells import ensure_cells, refresh_cell_counts
+from geo_data.db import connect
+from geo_data.enterprises import copy_enterprises
+from geo_data.uscc import make_uscc
+
+ROOT = Path(__file__).resolve().parents[2]
+COUNTIES = ROOT.parent / "shared" / "data" / "boundaries" / "counties_wgs84.geojson"
+TEST_COUNTY = "331125"
+WEST, EAST = "331125001", "331125002"
+INDUSTRIES = [("t_food", "测试餐饮", "Test catering"), ("t_chem", "测试化工", "Test chemicals")]
+DEPARTMENTS = [("t_market", "测试市场监管", "Test market regulation"), ("t_fire", "测试消防", "Test fire")]
+
+
+def county_outline(code: str = TEST_COUNTY) -> dict[str, Any]:
+    """The real outline (GeoJSON geometry, WGS-84) of a county from the shared boundaries file."""
+    data = json.loads(COUNTIES.read_text(encoding="utf-8"))
+    for f in data["features"]:
+        if str(f["properties"]["district_adcode"]) == code:
+            return dict(f["geometry"])
+    raise KeyError(code)
+
+
+def build_test_county(db_url: str) -> str:
+    """Load the test county, two townships splitting it at its middle longitude, reference rows, cells."""
+    with connect(db_url) as c:
+        c.execute("SELECT pg_advisory_xact_lock(331125)")
+        if c.execute("SELECT 1 FROM counties WHERE code = %s", (TEST_COUNTY,)).fetchone() is None:
+            c.execute("INSERT INTO counties (code, name, city_name, geom, source) VALUES"
+                      " (%s, '云和县', '丽水市', ST_Multi(ST_GeomFromGeoJSON(%s)), 'test')",
+                      (TEST_COUNTY, json.dumps(county_outline())))
+            c.execute(
+                "WITH b AS (SELECT geom, (ST_XMin(geom) + ST_XMax(geom)) / 2 AS mid FROM counties WHERE code = %(c)s)"
+                " INSERT INTO townships (code, county_code, name, geom, generated, source)"
+                " SELECT %(w)s, %(c)s, '西镇', ST_Multi(ST_CollectionExtract(ST_Intersection(geom,"
+                "   ST_MakeEnvelope(ST_XMin(geom) - 1, ST_YMin(geom) - 1, mid, ST_YMax(geom) + 1, 4326)), 3)), true, 'test'"
+                " FROM b UNION ALL"
+                " SELECT %(e)s, %(c)s, '东镇', ST_Multi(ST_CollectionExtract(ST_Intersection(geom,"
+                "   ST_MakeEnvelope(mid, ST_YMin(geom) - 1, ST_XMax(geom) + 1, ST_YMax(geom) + 1, 4326)), 3)), true, 'test'"
+                " FROM b", {"c": TEST_COUNTY, "w": WEST, "e": EAST})
+            for code, name, en in INDUSTRIES:
+                c.execute("INSERT INTO industries (code, name, name_en) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                          (code, name, en))
+            for code, name, en in DEPARTMENTS:
+                c.execute("INSERT INTO departments (code, name, name_en) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                          (code, name, en))
+            ensure_cells(c, county_code=TEST_COUNTY)
+        c.commit()
+    return TEST_COUNTY
+
+
+@pytest.fixture(scope="module")
+def county(db_url: str) -> str:
+    return build_test_county(db_url)
+
+
+_serial = iter(range(10**7))
+
+
+def random_usccs(n: int, rng: np.random.Generator) -> list[str]:
+    """``n`` distinct valid codes (organisation codes from a shared counter so runs never repeat them)."""
+    out = []
+    for _ in range(n):
+        body = f"{int(rng.integers(0, 10**3)):03d}{next(_serial):05d}"
+        for check in "0123456789X":  # the organisation-code check character: the one make_uscc accepts
+            try:
+                out.append(make_uscc("91331125" + body + check))
+                break
+            except ValueError:
+                continue
+    return out
+
+
+def random_points(conn: psycopg.Connection[Any], n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` random WGS-84 points inside the test county (PostGIS ST_GeneratePoints)."""
+    rows = conn.execute("SELECT ST_X(p.geom) AS lng, ST_Y(p.geom) AS lat FROM counties,"
+                        " ST_Dump(ST_GeneratePoints(geom, %s, %s)) AS p WHERE code = %s",
+                        (n, seed, TEST_COUNTY)).fetchall()
+    return np.array([r["lng"] for r in rows]), np.array([r["lat"] for r in rows])
+
+
+def test_cells_cover_the_county_at_three_resolutions(conn: psycopg.Connection, county: str) -> None:
+    rows = conn.execute("SELECT res, count(*) AS n, count(township_code) AS with_township FROM h3_cells"
+                        " WHERE county_code = %s GROUP BY res ORDER BY res", (county,)).fetchall()
+    assert [r["res"] for r in rows] == [7, 8, 9]
+    assert all(r["n"] == r["with_township"] for r in rows), "every cell has a township"
+    # 云和 is ~990 km²; a res-9 cell ~0.1 km²: several thousand cells, each a hexagon of the right res
+    res9 = next(r["n"] for r in rows if r["res"] == 9)
+    assert 8_000 < res9 < 14_000
+    sample = conn.execute("SELECT cell, ST_NPoints(geom) AS np, ST_Area(geom::geography) AS m2 FROM h3_cells"
+                          " WHERE county_code = %s AND res = 9 LIMIT 50", (county,)).fetchall()
+    for r in sample:
+        assert h3_int.get_resolution(r["cell"]) == 9
+        assert r["np"] >= 7
+        assert r["m2"] == pytest.approx(h3_int.cell_area(r["cell"], unit="m^2"), rel=0.01)
+    # the union of the res-7 cells covers the county outline entirely
+    uncovered = conn.execute(
+        "SELECT ST_Area(ST_Difference(c.geom, (SELECT ST_Union(geom) FROM h3_cells WHERE county_code = %(c)s"
+        " AND res = 7))::geography) AS m2 FROM counties c WHERE code = %(c)s", {"c": county}).fetchone()["m2"]
+    assert uncovered < 1.0
+
+
+def test_cell_township_is_the_one_holding_its_centre(conn: psycopg.Connection, county: str) -> None:
+    wrong = conn.execute(
+        "SELECT count(*) AS n FROM h3_cells c JOIN townships t ON ST_Contains(t.geom, ST_Centroid(c.geom))"
+        " WHERE c.county_code = %s AND t.county_code = c.county_code AND c.township_code <> t.code",
+        (county,)).fetchone()["n"]
+    assert wrong == 0
+    # a cell whose centre lies outside the county still belongs to a township it overlaps
+    border = conn.execute(
+        "SELECT c.cell, c.township_code, (SELECT array_agg(t.code) FROM townships t"
+        "  WHERE ST_Intersects(t.geom, c.geom)) AS overlapping FROM h3_cells c JOIN counties k ON k.code = c.county_code"
+        " WHERE c.county_code = %s AND NOT ST_Contains(k.geom, ST_Centroid(c.geom)) LIMIT 20", (county,)).fetchall()
+    assert border
+    for r in border:
+        assert r["township_code"] in r["overlapping"]
+
+
+def test_ensure_cells_is_idempotent_and_reassigns_townships(conn: psycopg.Connection, county: str) -> None:
+    before = conn.execute("SELECT count(*) AS n FROM h3_cells WHERE county_code = %s", (county,)).fetchone()["n"]
+    with conn.transaction():
+        # the west township moves its border east by 0.05°: cells there must follow on the next run
+        conn.execute("UPDATE townships SET geom = ST_Multi(ST_CollectionExtract(ST_Difference(k.geom, t2.geom), 3))"
+                     " FROM counties k, (SELECT ST_Translate(geom, 0.05, 0) AS geom FROM townships WHERE code = %s) t2"
+                     " WHERE townships.code = %s AND k.code = %s", (EAST, WEST, county))
+        conn.execute("UPDATE townships SET geom = ST_Multi(ST_CollectionExtract(ST_Difference(k.geom, w.geom), 3))"
+                     " FROM counties k, (SELECT geom FROM townships WHERE code = %s) w"
+                     " WHERE townships.code = %s AND k.code = %s", (WEST, EAST, county))
+        assert ensure_cells(conn, county_code=county) == before
+        moved = conn.execute("SELECT count(*) AS n FROM h3_cells c JOIN townships t ON t.code = %s"
+                             " WHERE c.county_code = %s AND ST_Contains(t.geom, ST_Centroid(c.geom))"
+                             " AND c.township_code = %s", (WEST, county, WEST)).fetchone()["n"]
+        west_total = conn.execute("SELECT count(*) AS n FROM h3_cells c JOIN townships t ON t.code = %s"
+                                  " WHERE c.county_code = %s AND ST_Contains(t.geom, ST_Centroid(c.geom))",
+                                  (WEST, county)).fetchone()["n"]
+        assert moved == west_total > 0
+        raise psycopg.Rollback()  # put the townships back as they were for the other tests
+
+
+def _frame(usccs: list[str], lng: np.ndarray, lat: np.ndarray, risks: list[str]) -> pd.DataFrame:
+    n = len(usccs)
+    return pd.DataFrame({"uscc": usccs, "name": [f"测试企业{i}" for i in range(n)], "address": "云和县",
+                         "industry_code": "t_food", "risk": risks, "credit": "B", "lng": lng, "lat": lat})
+
+
+def test_counts_equal_direct_counts_after_load_and_targeted_refresh(conn: psycopg.Connection, county: str) -> None:
+    rng = np.random.default_rng(11)
+    lng, lat = random_points(conn, 300, 11)
+    risks = list(rng.choice(["high", "elevated", "general", "low"], size=300))
+    with conn.transaction():
+        assert copy_enterprises(conn, county_code=county, frame=_frame(random_usccs(300, rng), lng, lat, risks)) == 300
+    mismatches = conn.execute(
+        "SELECT c.cell, c.ent_total, c.ent_high, d.total, d.high FROM h3_cells c LEFT JOIN LATERAL ("
+        "  SELECT count(*) AS total, count(*) FILTER (WHERE risk = 'high') AS high FROM enterprises e"
+        "  WHERE e.county_code = c.county_code AND c.cell IN (e.h3_r7, e.h3_r8, e.h3_r9)) d ON true"
+        " WHERE c.county_code = %s AND (c.ent_total <> d.total OR c.ent_high <> d.high)", (county,)).fetchall()
+    assert mismatches == []
+    total = conn.execute("SELECT sum(ent_total) AS s FROM h3_cells WHERE county_code = %s AND res = 8",
+                         (county,)).fetchone()["s"]
+    assert total == conn.execute("SELECT count(*) AS n FROM enterprises WHERE county_code = %s",
+                                 (county,)).fetchone()["n"]
+
+    # a visit written straight to the table shows up after a targeted refresh of its cells only
+    e = conn.execute("SELECT id, township_code, geom, h3_r7, h3_r8, h3_r9 FROM enterprises"
+                     " WHERE county_code = %s ORDER BY id LIMIT 1", (county,)).fetchone()
+    conn.execute("INSERT INTO visits (county_code, township_code, enterprise_id, visit_date, lead_department,"
+                 " departments, geom, h3_r7, h3_r8, h3_r9) VALUES (%s, %s, %s, current_date, 't_market',"
+                 " '{t_market}', %s, %s, %s, %s)",
+                 (county, e["township_code"], e["id"], e["geom"], e["h3_r7"], e["h3_r8"], e["h3_r9"]))
+    refresh_cell_counts(conn, county_code=county, cells={9: [e["h3_r9"]]})
+    got = {r["res"]: r["visits"] for r in conn.execute(
+        "SELECT res, visits FROM h3_cells WHERE cell IN (%s, %s, %s)",
+        (e["h3_r7"], e["h3_r8"], e["h3_r9"])).fetchall()}
+    assert got[9] == 1 and got[7] == 0  # only res 9 was asked for
+    refresh_cell_counts(conn, county_code=county)
+    got = {r["res"]: r["visits"] for r in conn.execute(
+        "SELECT res, visits FROM h3_cells WHERE cell IN (%s, %s, %s)",
+        (e["h3_r7"], e["h3_r8"], e["h3_r9"])).fetchall()}
+    assert got == {7: 1, 8: 1, 9: 1}
+
+
+def test_every_enterprise_lies_inside_its_stored_cells(conn: psycopg.Connection, county: str) -> None:
+    rng = np.random.default_rng(5)
+    lng, lat = random_points(conn, 400, 5)
+    with conn.transaction():
+        copy_enterprises(conn, county_code=county, frame=_frame(random_usccs(400, rng), lng, lat, ["low"] * 400))
+    outside = conn.execute(
+        "SELECT e.uscc, r.res FROM enterprises e CROSS JOIN LATERAL (VALUES (7, e.h3_r7), (8, e.h3_r8),"
+        " (9, e.h3_r9)) AS r(res, cell) LEFT JOIN h3_cells c ON c.cell = r.cell"
+        " WHERE e.county_code = %s AND (c.cell IS NULL OR c.res <> r.res OR NOT ST_Intersects(c.geom, e.geom))",
+        (county,)).fetchall()
+    assert outside == []
+    # and each enterprise got the township its point lies in
+    wrong = conn.execute("SELECT count(*) AS n FROM enterprises e JOIN townships t ON ST_Contains(t.geom, e.geom)"
+                         " WHERE e.county_code = %s AND e.township_code <> t.code", (county,)).fetchone()["n"]
+    assert wrong == 0
