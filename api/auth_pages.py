@@ -12,14 +12,15 @@ from urllib.parse import urlparse
 from flask import Blueprint, Flask, Response, abort, jsonify, redirect, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
+from geo_data import audit
 from geo_data.db import transaction
 from geo_data.scope import Permission
-from geo_data.users import User, authenticate, get_user
+from geo_data.users import User, authenticate, get_user, user_for_display_token
 
 bp = Blueprint("auth", __name__)
 
 # Paths anyone may fetch: the login page and static code (no data in them). The machine API does its own auth.
-PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico",
+PUBLIC_PREFIXES = ("/login", "/display/", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico",
                    "/api/", "/healthz")
 
 
@@ -143,6 +144,25 @@ def login() -> Any:
     html = _LOGIN_HTML.format(error=error, csrf=escape(_csrf_token()),
                               next=escape(_safe_next(request.values.get("next"))))
     return Response(html, status=401 if error else 200, mimetype="text/html")
+
+
+@bp.route("/display/<token>")
+def display_login(token: str) -> Any:
+    """A wall display opens ``/display/<token>`` once: it is logged in as the bound viewer and sent to /wall."""
+    from flask import current_app
+
+    auth = current_app.extensions["gc_auth"]
+    with transaction(auth["pool"]) as conn:
+        user = user_for_display_token(conn, token[:200])
+        if user is not None:
+            audit.record(conn, actor=user.username, action="login.display", remote_addr=request.remote_addr or "",
+                         county_code=user.county_code)
+    if user is None:
+        abort(401, "unknown or revoked display token")
+    session.clear()
+    login_user(SessionUser(user))
+    session.permanent = True
+    return redirect(f"/wall{'?' + request.query_string.decode() if request.query_string else ''}")
 
 
 @bp.route("/logout", methods=["GET", "POST"])

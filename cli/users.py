@@ -6,7 +6,7 @@ import click
 
 from cli.common import db_conn, settings_of
 from geo_data.scope import Role
-from geo_data.users import create_user
+from geo_data.users import create_display_token, create_user
 
 
 @click.group("user")
@@ -33,3 +33,13 @@ def create(ctx: click.Context, name: str, role: str, township_code: str | None, 
                            township_code=township_code, display_name=display_name)
     click.echo(f"created user {user.username} ({user.role.value}, county {user.county_code}"
                + (f", township {user.township_code})" if user.township_code else ")"))
+
+
+@command.command("display-token")
+@click.argument("name")
+@click.pass_context
+def display_token(ctx: click.Context, name: str) -> None:
+    """Create a display token for the viewer NAME; open /display/<token> on the wall screen (shown once)."""
+    with db_conn(ctx) as conn:
+        token = create_display_token(conn, username=name)
+    click.echo(token)

@@ -164,3 +164,43 @@ def set_user_state(conn: psycopg.Connection[Any], scope: Scope, *, user_id: int,
         conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = %s", (user_id,))
     audit.record_for(conn, scope, "user.update", object_type="user", object_id=user_id,
                      detail={"active": active, "unlock": unlock})
+
+
+DISPLAY_TOKEN_PREFIX = "gcd_"
+
+
+def create_display_token(conn: psycopg.Connection[Any], *, username: str, created_by: str = "cli") -> str:
+    """A token that logs a wall display in as the viewer ``username``; shown once, only its SHA-256 is kept."""
+    import hashlib
+    import secrets
+
+    row = conn.execute("SELECT role, county_code FROM users WHERE username = %s AND active", (username,)).fetchone()
+    if row is None:
+        raise InvalidInput(f"user: no active user {username}")
+    r = _as_dict(row, ["role", "county_code"])
+    if r["role"] != Role.VIEWER.value:
+        raise InvalidInput(f"user: {username} is not a viewer; display tokens are for wall-display viewers")
+    token = DISPLAY_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    conn.execute(
+        "INSERT INTO api_tokens (token_hash, prefix, kind, source, county_code, scopes, created_by)"
+        " VALUES (%s, %s, 'display', %s, %s, '{display}', %s)",
+        (hashlib.sha256(token.encode()).hexdigest(), token[:10], username, r["county_code"], created_by),
+    )
+    audit.record(conn, actor=created_by, actor_kind="cli" if created_by == "cli" else "user",
+                 action="token.create", object_type="api_token", county_code=r["county_code"],
+                 detail={"kind": "display", "user": username})
+    return token
+
+
+def user_for_display_token(conn: psycopg.Connection[Any], token: str) -> User | None:
+    """The viewer a live (not revoked) display token is bound to, or None."""
+    import hashlib
+
+    row = conn.execute(
+        "UPDATE api_tokens t SET last_used_at = now() FROM users u"
+        " WHERE t.token_hash = %s AND t.kind = 'display' AND t.revoked_at IS NULL"
+        " AND u.username = t.source AND u.active AND u.role = 'viewer'"
+        " RETURNING u.id, u.username, u.display_name, u.role, u.county_code, u.township_code",
+        (hashlib.sha256(token.encode()).hexdigest(),),
+    ).fetchone()
+    return _user(_as_dict(row, ["id", "username", "display_name", "role", "county_code", "township_code"])) if row else None

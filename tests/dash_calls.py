@@ -1,0 +1,27 @@
+"""Call a Dash callback through its real HTTP route (``/_dash-update-component``) with a real session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+
+def _prop(spec: str) -> dict[str, str]:
+    cid, prop = spec.rsplit(".", 1)
+    return {"id": cid, "property": prop}
+
+
+def call_callback(session: requests.Session, base_url: str, *, outputs: list[str],
+                  inputs: list[tuple[str, Any]], state: list[tuple[str, Any]] | None = None) -> requests.Response:
+    """POST a callback request like the browser does; ``outputs`` as ``"component-id.prop"``."""
+    out = outputs[0] if len(outputs) == 1 else ".." + "...".join(outputs) + ".."
+    body = {
+        "output": out,
+        "outputs": _prop(outputs[0]) if len(outputs) == 1 else [_prop(o) for o in outputs],
+        "inputs": [{**_prop(k), "value": v} for k, v in inputs],
+        "state": [{**_prop(k), "value": v} for k, v in (state or [])],
+        "changedPropIds": [inputs[0][0]] if inputs else [],
+    }
+    return session.post(f"{base_url}/_dash-update-component", json=body,
+                        headers={"Origin": base_url}, timeout=20)
