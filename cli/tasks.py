@@ -1,0 +1,60 @@
+"""``gridcommand import tasks FILE [--county C] [--skip-bad] [--rejects FILE]``: departments' inspection plans.
+
+Registered last in ``COMMAND_MODULES`` so that it joins an ``import`` group another module already defined
+(``import enterprises`` …) instead of replacing it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli import main as _main
+from cli.common import db_conn, fail_clearly, settings_of
+from geo_data.errors import InvalidInput
+from geo_data.scope import system_scope
+from geo_data.tasks import import_tasks, read_table, rejects_frame
+
+
+@click.command("tasks")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--county", "county_code", default=None, help="6-digit county code (default: settings)")
+@click.option("--skip-bad", is_flag=True, help="load the good rows and report the bad ones")
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="write the bad rows with their problems to this CSV")
+@click.pass_context
+def tasks(ctx: click.Context, path: Path, county_code: str | None, skip_bad: bool, rejects: Path | None) -> None:
+    """Inspection tasks (CSV/Excel): department, uscc, items, reason, earliest, latest."""
+    county = county_code or settings_of(ctx).server.default_county
+    with fail_clearly():
+        frame = read_table(path)
+    scope = system_scope(county, actor="cli")
+    with db_conn(ctx) as conn:
+        try:
+            report = import_tasks(conn, scope, frame, skip_bad=skip_bad, source=path.name)
+        except InvalidInput as exc:
+            if rejects is not None and exc.problems:
+                rejects_frame(frame, exc.problems).to_csv(rejects, index=False, encoding="utf-8-sig")
+                click.echo(f"bad rows written to {rejects}", err=True)
+            raise
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    if rejects is not None and report.problems:
+        rejects_frame(frame, report.problems).to_csv(rejects, index=False, encoding="utf-8-sig")
+        click.echo(f"bad rows written to {rejects}", err=True)
+    bad = len({p.row for p in report.problems})
+    click.echo(f"imported {report.inserted} tasks into county {county}" + (f", skipped {bad} bad rows" if bad else ""))
+
+
+_existing = _main.commands.get("import")
+if isinstance(_existing, click.Group):
+    _existing.add_command(tasks)
+    command: click.Command = _existing
+else:
+    @click.group("import")
+    def _import_group() -> None:
+        """Load data from files."""
+
+    _import_group.add_command(tasks)
+    command = _import_group
