@@ -1,0 +1,71 @@
+"""Run the measure SQL (``geo_data/sql/measure_*.sql``) for a scope and a filter; build ``Measure`` values.
+
+``panel(conn, scope, filt)`` is the fast entry point for KPI tiles (three queries, all measures);
+``by_group`` gives the same measures per township, H3 cell or month (maps and trends) from the same SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+from enforcement.measures import GROUPS, Measure, MeasureFilter, measures_from_counts
+from geo_data.db import fetch_all
+from geo_data.errors import InvalidInput
+from geo_data.scope import Scope
+
+_EMPTY: dict[str, Any] = {}
+
+
+def _params(scope: Scope, filt: MeasureFilter, group_by: str, as_of: datetime | None) -> dict[str, Any]:
+    filt = filt.narrowed_to(scope.township_code)
+    params = filt.sql_params(scope.county_code, group_by=group_by)
+    params["as_of"] = as_of or datetime.now(UTC)
+    return params
+
+
+def counts(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFilter, *, group_by: str = "none",
+           as_of: datetime | None = None) -> dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+    """Raw count rows per group: ``{grp: (visit_row, incident_row, coverage_row)}``.
+
+    ``as_of`` is "now" for SLA deadlines still running (default: the current time).
+    """
+    if group_by not in GROUPS:
+        raise InvalidInput(f"group_by: {group_by!r} is not one of {', '.join(GROUPS)}")
+    params = _params(scope, filt, group_by, as_of)
+    out: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
+    for idx, name in enumerate(("measure_visits", "measure_incidents", "measure_coverage")):
+        if name == "measure_coverage" and group_by == "month":
+            continue
+        for row in fetch_all(conn, name, params):
+            grp = row.pop("grp") or ""
+            parts = list(out.get(grp, (_EMPTY, _EMPTY, _EMPTY)))
+            parts[idx] = row
+            out[grp] = (parts[0], parts[1], parts[2])
+    return out
+
+
+def panel(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFilter, *,
+          as_of: datetime | None = None) -> dict[str, Measure]:
+    """Every measure for one filter, keyed by measure key (``enforcement.measures.MEASURE_KEYS`` order).
+
+    A rate with nothing to count (e.g. no visits) has value None, never a division error.
+    """
+    rows = counts(conn, scope, filt, as_of=as_of).get("", (_EMPTY, _EMPTY, _EMPTY))
+    return measures_from_counts(*rows)
+
+
+def by_group(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFilter, group_by: str, *,
+             as_of: datetime | None = None) -> dict[str, dict[str, Measure]]:
+    """Every measure per group (``township`` code, ``r7``/``r8``/``r9`` cell as decimal text, ``month``)."""
+    return {grp: measures_from_counts(*rows)
+            for grp, rows in counts(conn, scope, filt, group_by=group_by, as_of=as_of).items()}
+
+
+def coverage_counts(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFilter,
+                    group_by: str) -> dict[str, dict[str, Any]]:
+    """Enterprise and covered-enterprise counts per risk grade per group (for blind spots, inspection ratios)."""
+    params = _params(scope, filt, group_by, None)
+    return {(r.pop("grp") or ""): r for r in fetch_all(conn, "measure_coverage", params)}
