@@ -1,0 +1,610 @@
+"""Importers: enterprises and townships from CSV, Excel, GeoJSON, GeoPackage or Shapefile.
+
+Every row is checked with vectorised pandas/numpy operations (a Python loop runs only to word the messages of
+bad rows). Rows are numbered as data rows: row 1 is the first row under the header (line 2 of a spreadsheet,
+the first feature of a geometry file). Default is all or nothing: one bad row and nothing is loaded, every
+problem raised as ``InvalidInput`` with ``row N: field: reason`` entries; with ``skip_bad`` the good rows are
+loaded and the bad ones written to a rejects CSV (the original columns plus ``reason``).
+
+Accepted values (case-insensitive, surrounding blanks ignored):
+
+* risk (风险等级): high / 高 / 高风险, elevated / 较高 / 较高风险, general / 一般 / 一般风险 / 中, low / 低 / 低风险.
+  Letters A-D are refused for risk on purpose: they mean credit grades here and would be read both ways.
+* credit (信用等级): A-D (also "A级"), 优=A, 良=B, 中=C, 差=D.
+* industry (行业): a code, Chinese name or English name of the ``industries`` table.
+
+Coordinates: for CSV/Excel the lng/lat columns; for geometry files the point geometry, reprojected to
+WGS-84 if the file carries another CRS (e.g. a CGCS2000 Gauss-Krüger zone). ``datum`` then names the Chinese
+datum the (geographic) coordinates are in: wgs84, cgcs2000 (taken as WGS-84), gcj02 (AMap/Tencent) or bd09
+(Baidu); they are converted to WGS-84 with ``geo_data.coords.to_wgs84``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+import shapely
+
+from geo_data import audit
+from geo_data.cells import ensure_cells
+from geo_data.coords import Datum, to_wgs84
+from geo_data.db import execute, fetch_all, fetch_one
+from geo_data.enterprises import copy_enterprises, existing_usccs
+from geo_data.errors import InvalidInput, NotFound, RowProblem
+from geo_data.uscc import ALPHABET, uscc_problem
+
+CSV_SUFFIXES = {".csv", ".txt"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip"}
+PROGRESS_MIN_ROWS = 10_000
+
+# canonical field -> accepted column names (compared lower-cased, blanks removed)
+ENTERPRISE_FIELDS: dict[str, tuple[str, ...]] = {
+    "uscc": ("统一社会信用代码", "社会信用代码", "信用代码", "uscc", "credit_code", "unified_social_credit_code"),
+    "name": ("企业名称", "名称", "单位名称", "主体名称", "name", "enterprise_name", "company"),
+    "address": ("地址", "企业地址", "住所", "经营地址", "address", "addr"),
+    "industry": ("行业", "行业类别", "所属行业", "行业代码", "industry", "industry_code"),
+    "lng": ("经度", "lng", "lon", "long", "longitude", "x"),
+    "lat": ("纬度", "lat", "latitude", "y"),
+    "risk": ("风险等级", "风险", "风险分级", "risk", "risk_grade"),
+    "credit": ("信用等级", "信用", "信用分级", "credit", "credit_grade"),
+    "township": ("乡镇", "乡镇街道", "所属乡镇", "乡镇代码", "township", "township_code"),
+}
+ENTERPRISE_REQUIRED = ("uscc", "name", "industry", "risk", "credit")
+
+RISK_VALUES: dict[str, str] = {
+    "high": "high", "高": "high", "高风险": "high",
+    "elevated": "elevated", "较高": "elevated", "较高风险": "elevated",
+    "general": "general", "一般": "general", "一般风险": "general", "中": "general", "中风险": "general",
+    "low": "low", "低": "low", "低风险": "low",
+}
+CREDIT_VALUES: dict[str, str] = {
+    "a": "A", "b": "B", "c": "C", "d": "D", "a级": "A", "b级": "B", "c级": "C", "d级": "D",
+    "优": "A", "良": "B", "中": "C", "差": "D",
+}
+
+
+# --------------------------------------------------------------------------------------------- reading
+
+@dataclass
+class SourceTable:
+    """A file read as text: original columns as strings ('' where empty) and, for geometry files, points."""
+
+    path: Path
+    frame: pd.DataFrame
+    geometry: Any = None  # numpy array of shapely geometries in WGS-84 (after reprojection), or None
+    crs_note: str = ""
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def _text_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Every column as str, '' for missing, surrounding blanks stripped, column names stripped."""
+    out = pd.DataFrame(index=pd.RangeIndex(len(df)))
+    for col in df.columns:
+        s = df[col]
+        if s.dtype != object or s.isna().any():
+            s = s.astype(object).where(s.notna(), "")
+        out[str(col).strip()] = s.astype(str).str.strip().to_numpy()
+    return out
+
+
+def read_csv_text(path: Path) -> pd.DataFrame:
+    """A CSV as text: UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding, skipinitialspace=True)
+        except UnicodeDecodeError:
+            continue
+        except pd.errors.ParserError as exc:
+            raise InvalidInput(f"{path.name}: not a readable CSV file: {exc}") from exc
+        df.columns = [str(c).strip() for c in df.columns]
+        return df
+    raise InvalidInput(f"{path.name}: text is neither UTF-8 nor GBK/GB18030")
+
+
+def read_source(path: Path | str) -> SourceTable:
+    """Read CSV, Excel, GeoJSON, GeoPackage or Shapefile; geometry files keep their geometries in WGS-84."""
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInput(f"no such file: {path}")
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return SourceTable(path, read_csv_text(path))
+    if suffix in EXCEL_SUFFIXES:
+        try:
+            df = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+            raise InvalidInput(f"{path.name}: not a readable Excel workbook: {exc}") from exc
+        return SourceTable(path, _text_frame(df))
+    if suffix in GEO_SUFFIXES:
+        import geopandas as gpd
+
+        try:
+            gdf = gpd.read_file(path, engine="pyogrio")
+        except Exception as exc:  # pyogrio raises DataSourceError and friends
+            raise InvalidInput(f"{path.name}: not a readable geometry file: {exc}") from exc
+        note = ""
+        if gdf.crs is not None and gdf.crs.to_epsg() not in (4326, 4490):
+            note = f"reprojected from {gdf.crs.to_string()} to WGS-84"
+            gdf = gdf.to_crs(4326)
+        geoms = np.asarray(gdf.geometry.values, dtype=object) if gdf.geometry.name in gdf else None
+        attrs = pd.DataFrame(gdf.drop(columns=[gdf.geometry.name]))
+        return SourceTable(path, _text_frame(attrs), geometry=geoms, crs_note=note)
+    raise InvalidInput(f"{path.name}: unsupported file type {suffix!r}; use CSV, XLSX, GeoJSON, GPKG or SHP")
+
+
+def _norm_name(name: str) -> str:
+    return re.sub(r"[\s_\-()（）]", "", str(name)).lower()
+
+
+def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
+    """``["源列=uscc", ...]`` -> ``{"源列": "uscc"}``; InvalidInput for a pair without '='."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        src, sep, dst = pair.partition("=")
+        if not sep or not src.strip() or not dst.strip():
+            raise InvalidInput(f"--map expects SOURCE_COLUMN=FIELD, got {pair!r}")
+        out[src.strip()] = dst.strip()
+    return out
+
+
+def resolve_columns(columns: Sequence[str], fields: Mapping[str, Sequence[str]], *, required: Sequence[str],
+                    mapping: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Which file column holds each canonical field: ``--map`` first, then the known names.
+
+    InvalidInput names every required field that no column provides, with the columns the file has.
+    """
+    found: dict[str, str] = {}
+    for src, dst in (mapping or {}).items():
+        if dst not in fields:
+            raise InvalidInput(f"--map {src}={dst}: unknown field {dst!r}; fields are {', '.join(fields)}")
+        if src not in columns:
+            raise InvalidInput(f"--map {src}={dst}: the file has no column {src!r}")
+        found[dst] = src
+    by_norm = {_norm_name(c): c for c in columns}
+    for fld, names in fields.items():
+        if fld in found:
+            continue
+        for name in names:
+            if _norm_name(name) in by_norm:
+                found[fld] = by_norm[_norm_name(name)]
+                break
+    lacking = [f for f in required if f not in found]
+    if lacking:
+        want = "; ".join(f"{f} ({'/'.join(fields[f][:2])})" for f in lacking)
+        raise InvalidInput(f"missing columns: {want}. The file has: {', '.join(map(str, columns))}."
+                           " Use --map COLUMN=FIELD to name them.")
+    return found
+
+
+# ---------------------------------------------------------------------------------------------- checks
+
+class Problems:
+    """Collects bad rows vectorised: a mask and a reason (fixed text or per-row texts) per check."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._entries: list[tuple[np.ndarray, str, Callable[[int], str]]] = []
+        self.bad = np.zeros(n, dtype=bool)
+
+    def add(self, mask: np.ndarray | pd.Series, fld: str, reason: str | Callable[[int], str]) -> None:
+        """Mark rows where ``mask`` holds; ``reason`` is a text or a function of the row index."""
+        m = np.asarray(mask, dtype=bool) & ~self._field_bad(fld)
+        if not m.any():
+            return
+        idx = np.flatnonzero(m)
+        self._entries.append((idx, fld, reason if callable(reason) else _constant(reason)))
+        self.bad[idx] = True
+
+    def _field_bad(self, fld: str) -> np.ndarray:
+        """Rows already reported for this field (one reason per row and field is enough)."""
+        out = np.zeros(self.n, dtype=bool)
+        for idx, f, _ in self._entries:
+            if f == fld:
+                out[idx] = True
+        return out
+
+    def rows(self, row_numbers: np.ndarray | None = None) -> list[RowProblem]:
+        """Every problem as RowProblem (1-based data rows), by row then in the order the checks ran."""
+        nums = np.arange(1, self.n + 1) if row_numbers is None else row_numbers
+        out: list[tuple[int, int, RowProblem]] = []
+        for order, (idx, fld, reason) in enumerate(self._entries):
+            for i in idx.tolist():
+                out.append((int(nums[i]), order, RowProblem(int(nums[i]), fld, reason(i))))
+        out.sort(key=lambda t: (t[0], t[1]))
+        return [p for _, _, p in out]
+
+
+def _constant(text: str) -> Callable[[int], str]:
+    def reason(_i: int) -> str:
+        return text
+
+    return reason
+
+
+def _not_a_number(raw: pd.Series) -> Callable[[int], str]:
+    def reason(i: int) -> str:
+        return f"not a number: {raw.iat[i]!r}"
+
+    return reason
+
+
+_CHAR_VALUE = np.full(128, -1, dtype=np.int64)
+for _i, _ch in enumerate(ALPHABET):
+    _CHAR_VALUE[ord(_ch)] = _i
+_BASE36 = np.full(128, -1, dtype=np.int64)
+for _ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+    _BASE36[ord(_ch)] = int(_ch, 36)
+_AUTHORITY = np.zeros(128, dtype=bool)
+_AUTHORITY[[ord(c) for c in "123456789ANY"]] = True
+_USCC_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
+_ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
+_ORG_CHECK = np.array([ord(c) for c in "0123456789X0"], dtype=np.int64)  # index 11 - total % 11 (1..11)
+
+
+def uscc_valid_mask(codes: pd.Series) -> np.ndarray:
+    """Whether each already-normalised code is a valid 统一社会信用代码 (GB 32100-2015), vectorised.
+
+    Agrees with ``geo_data.uscc.is_valid_uscc`` (tests check it); use ``uscc_problem`` to word a bad one.
+    """
+    values = codes.to_numpy(dtype=object)
+    lens = codes.str.len().to_numpy()
+    ok = lens == 18
+    if not ok.any():
+        return ok
+    chars = np.array(values[ok].tolist(), dtype="<U18").view(np.uint32).reshape(-1, 18).astype(np.int64)
+    ascii_ok = (chars < 128).all(axis=1)
+    c = np.where(chars < 128, chars, 0)
+    vals = _CHAR_VALUE[c]
+    good = ascii_ok & (vals >= 0).all(axis=1)
+    good &= _AUTHORITY[c[:, 0]]
+    good &= (c[:, 1] >= ord("1")) & (c[:, 1] <= ord("9"))
+    good &= ((c[:, 2:8] >= ord("0")) & (c[:, 2:8] <= ord("9"))).all(axis=1)
+    body = _BASE36[c[:, 8:16]]
+    org_total = (np.where(body >= 0, body, 0) * _ORG_WEIGHTS).sum(axis=1)
+    good &= c[:, 16] == _ORG_CHECK[11 - org_total % 11]
+    total = (np.where(vals[:, :17] >= 0, vals[:, :17], 0) * _USCC_WEIGHTS).sum(axis=1)
+    good &= vals[:, 17] == (31 - total % 31) % 31
+    ok[np.flatnonzero(ok)] = good
+    return ok
+
+
+def _lookup(values: pd.Series, table: Mapping[str, str]) -> pd.Series:
+    """Map values through ``table`` by their lower-cased, blank-free text; NaN where unknown."""
+    key = values.str.lower().str.replace(r"\s+", "", regex=True)
+    return key.map(table)
+
+
+def _reference_table(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for r in rows:
+        for k in ("code", "name", "name_en"):
+            if r.get(k):
+                table[re.sub(r"\s+", "", str(r[k])).lower()] = r["code"]
+    return table
+
+
+def _numbers(values: pd.Series) -> np.ndarray:
+    return pd.to_numeric(values.str.replace("，", ".", regex=False), errors="coerce").to_numpy(dtype=np.float64)
+
+
+@dataclass
+class CheckedRows:
+    """Result of checking: the clean rows (canonical columns) of the good rows and every problem."""
+
+    clean: pd.DataFrame
+    good: np.ndarray
+    problems: list[RowProblem]
+    source: SourceTable
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did."""
+
+    kind: str
+    rows_read: int
+    rows_loaded: int
+    problems: list[RowProblem]
+    rejects_path: Path | None
+    notes: list[str]
+
+
+def _county(conn: psycopg.Connection[Any], county_code: str) -> tuple[str, Any]:
+    row = fetch_one(conn, "import_county", {"county_code": county_code})
+    if row is None:
+        raise NotFound(f"county {county_code} is not loaded (run the demo or import it first)")
+    geom = shapely.from_wkb(bytes(row["wkb"]))
+    shapely.prepare(geom)
+    return str(row["name"]), geom
+
+
+def point_coordinates(source: SourceTable, cols: Mapping[str, str], problems: Problems,
+                      datum: Datum | str) -> tuple[np.ndarray, np.ndarray]:
+    """WGS-84 lng/lat of every row (NaN where bad), adding coordinate problems."""
+    n = len(source)
+    frame = source.frame
+    use_columns = "lng" in cols and "lat" in cols
+    if source.geometry is not None and not use_columns:
+        geoms = source.geometry
+        missing = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms), dtype=bool)
+        types = shapely.get_type_id(geoms)
+        not_point = ~missing & (types != 0)
+        problems.add(missing, "geometry", "missing")
+        problems.add(not_point, "geometry", lambda i: f"expected a point, got {geoms[i].geom_type}")
+        ok = ~missing & ~not_point
+        lng = np.full(n, np.nan)
+        lat = np.full(n, np.nan)
+        lng[ok] = shapely.get_x(geoms[ok])
+        lat[ok] = shapely.get_y(geoms[ok])
+        lng_field, lat_field = "geometry", "geometry"
+    elif use_columns:
+        raw_lng, raw_lat = frame[cols["lng"]], frame[cols["lat"]]
+        lng, lat = _numbers(raw_lng), _numbers(raw_lat)
+        for fld, raw, num in (("lng", raw_lng, lng), ("lat", raw_lat, lat)):
+            empty = (raw == "").to_numpy()
+            problems.add(empty, fld, "missing")
+            problems.add(~empty & np.isnan(num), fld, _not_a_number(raw))
+        lng_field, lat_field = "lng", "lat"
+    else:
+        raise InvalidInput("missing columns: lng (经度) and lat (纬度), and the file has no point geometry."
+                           " Use --map COLUMN=lng --map COLUMN=lat to name them.")
+    finite = np.isfinite(lng) & np.isfinite(lat)
+    problems.add(finite & ((lng < -180) | (lng > 180)), lng_field, "longitude outside -180..180")
+    problems.add(finite & ((lat < -90) | (lat > 90)), lat_field, "latitude outside -90..90")
+    usable = finite & (np.abs(lng) <= 180) & (np.abs(lat) <= 90)
+    out_lng = np.full(n, np.nan)
+    out_lat = np.full(n, np.nan)
+    if usable.any():
+        out_lng[usable], out_lat[usable] = to_wgs84(lng[usable], lat[usable], datum)
+    return out_lng, out_lat
+
+
+def check_enterprises(conn: psycopg.Connection[Any], *, county_code: str, source: SourceTable,
+                      datum: Datum | str = Datum.WGS84, mapping: Mapping[str, str] | None = None) -> CheckedRows:
+    """Check every row of an enterprise file against the county; vectorised."""
+    datum = Datum(datum) if isinstance(datum, str) else datum
+    county_name, county_geom = _county(conn, county_code)
+    frame = source.frame
+    n = len(frame)
+    cols = resolve_columns(list(frame.columns), ENTERPRISE_FIELDS, required=ENTERPRISE_REQUIRED, mapping=mapping)
+    problems = Problems(n)
+
+    uscc = frame[cols["uscc"]].str.replace(r"\s+", "", regex=True).str.upper()
+    empty = (uscc == "").to_numpy()
+    problems.add(empty, "uscc", "missing")
+    valid = uscc_valid_mask(uscc)
+    problems.add(~empty & ~valid, "uscc", lambda i: str(uscc_problem(uscc.iat[i])))
+    dup = uscc.duplicated(keep="first").to_numpy() & ~empty
+    if dup.any():
+        first_row = pd.Series(np.arange(1, n + 1)).groupby(uscc.to_numpy()).transform("min").to_numpy()
+        problems.add(dup, "uscc", lambda i: f"duplicate of row {first_row[i]} in this file")
+    known = existing_usccs(conn, county_code=county_code)
+    if known:
+        problems.add(uscc.isin(known).to_numpy() & ~empty, "uscc", f"already registered in county {county_code}")
+
+    name = frame[cols["name"]]
+    problems.add((name == "").to_numpy(), "name", "missing")
+    problems.add((name.str.len() > 200).to_numpy(), "name", "longer than 200 characters")
+
+    industries = _reference_table(fetch_all(conn, "import_industries"))
+    industry_raw = frame[cols["industry"]]
+    industry = _lookup(industry_raw, industries)
+    problems.add((industry_raw == "").to_numpy(), "industry", "missing")
+    problems.add((industry_raw != "").to_numpy() & industry.isna().to_numpy(), "industry",
+                 lambda i: f"unknown industry {industry_raw.iat[i]!r} (give a code or name of the industries list)")
+
+    risk_raw = frame[cols["risk"]]
+    risk = _lookup(risk_raw, RISK_VALUES)
+    problems.add((risk_raw == "").to_numpy(), "risk", "missing")
+    problems.add((risk_raw != "").to_numpy() & risk.isna().to_numpy(), "risk",
+                 lambda i: f"unknown risk grade {risk_raw.iat[i]!r} (use 高/较高/一般/低 or high/elevated/general/low)")
+    credit_raw = frame[cols["credit"]]
+    credit = _lookup(credit_raw, CREDIT_VALUES)
+    problems.add((credit_raw == "").to_numpy(), "credit", "missing")
+    problems.add((credit_raw != "").to_numpy() & credit.isna().to_numpy(), "credit",
+                 lambda i: f"unknown credit grade {credit_raw.iat[i]!r} (use A/B/C/D or 优/良/中/差)")
+
+    township = pd.Series([None] * n, dtype=object)
+    if "township" in cols:
+        rows = fetch_all(conn, "import_townships_of_county", {"county_code": county_code})
+        table = {re.sub(r"\s+", "", r["name"]).lower(): r["code"] for r in rows}
+        table.update({r["code"]: r["code"] for r in rows})
+        t_raw = frame[cols["township"]]
+        township = _lookup(t_raw, table)
+        problems.add((t_raw != "").to_numpy() & township.isna().to_numpy(), "township",
+                     lambda i: f"no township {t_raw.iat[i]!r} in county {county_code}")
+        township = township.astype(object).where(township.notna(), None)
+
+    lng, lat = point_coordinates(source, cols, problems, datum)
+    have = np.isfinite(lng) & np.isfinite(lat)
+    inside = np.zeros(n, dtype=bool)
+    if have.any():
+        inside[have] = shapely.intersects_xy(county_geom, lng[have], lat[have])
+    where = "geometry" if source.geometry is not None and "lng" not in cols else "lng/lat"
+    datum_note = "" if datum in (Datum.WGS84, Datum.CGCS2000) else f" (read as {datum.value})"
+    problems.add(have & ~inside, where,
+                 lambda i: f"({lng[i]:.6f}, {lat[i]:.6f}) lies outside county {county_code} {county_name}{datum_note}")
+
+    clean = pd.DataFrame({
+        "uscc": uscc.to_numpy(dtype=object),
+        "name": name.to_numpy(dtype=object),
+        "address": frame[cols["address"]].to_numpy(dtype=object) if "address" in cols else "",
+        "industry_code": industry.to_numpy(dtype=object),
+        "risk": risk.to_numpy(dtype=object),
+        "credit": credit.to_numpy(dtype=object),
+        "lng": lng, "lat": lat,
+        "township_code": township.to_numpy(dtype=object),
+    })
+    notes = [source.crs_note] if source.crs_note else []
+    return CheckedRows(clean=clean, good=~problems.bad, problems=problems.rows(), source=source, notes=notes)
+
+
+# ---------------------------------------------------------------------------------------------- rejects
+
+def default_rejects_path(path: Path) -> Path:
+    """``<name>.rejects.csv`` beside the input file."""
+    return path.with_name(path.stem + ".rejects.csv")
+
+
+def write_rejects(path: Path, source: SourceTable, problems: Sequence[RowProblem]) -> int:
+    """The bad rows with their original columns plus ``row`` and ``reason`` (UTF-8 with BOM, for Excel)."""
+    reasons: dict[int, list[str]] = {}
+    for p in problems:
+        reasons.setdefault(p.row, []).append(f"{p.field}: {p.reason}")
+    rows = sorted(reasons)
+    out = source.frame.iloc[[r - 1 for r in rows]].copy()
+    if source.geometry is not None:
+        out["geometry_wkt"] = [g.wkt if g is not None else "" for g in source.geometry[[r - 1 for r in rows]]]
+    out.insert(0, "row", rows)
+    out["reason"] = ["; ".join(reasons[r]) for r in rows]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(path, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_MINIMAL)
+    return len(rows)
+
+
+def _finish_problems(checked: CheckedRows, *, skip_bad: bool, rejects_path: Path | None, what: str) -> Path | None:
+    """All-or-nothing: raise with every problem, or (skip_bad) write the rejects and carry on."""
+    if not checked.problems:
+        return None
+    n_bad = int((~checked.good).sum())
+    if not skip_bad:
+        raise InvalidInput(f"{n_bad} of {len(checked.good)} {what} rows are bad; nothing was loaded"
+                           " (fix them, or use --skip-bad to load the good rows)", checked.problems)
+    target = rejects_path or default_rejects_path(checked.source.path)
+    write_rejects(target, checked.source, checked.problems)
+    return target
+
+
+def import_enterprises(conn: psycopg.Connection[Any], *, path: Path | str, county_code: str,
+                       datum: Datum | str = Datum.WGS84, skip_bad: bool = False, rejects_path: Path | None = None,
+                       mapping: Mapping[str, str] | None = None, progress: bool | None = None,
+                       actor: str = "cli") -> ImportReport:
+    """Read, check and load an enterprise file into the county, in the caller's transaction.
+
+    Raises InvalidInput (with every bad row) unless ``skip_bad``; then the bad rows go to the rejects CSV.
+    Writes an ``import.enterprises`` audit row.
+    """
+    source = read_source(path)
+    checked = check_enterprises(conn, county_code=county_code, source=source, datum=datum, mapping=mapping)
+    target = _finish_problems(checked, skip_bad=skip_bad, rejects_path=rejects_path, what="enterprise")
+    good = checked.clean[checked.good].reset_index(drop=True)
+    show = len(source) >= PROGRESS_MIN_ROWS if progress is None else progress
+    try:
+        loaded = copy_enterprises(conn, county_code=county_code, frame=good, progress=show)
+    except psycopg.errors.UniqueViolation as exc:
+        raise InvalidInput("a USCC of the file was registered meanwhile by another import; nothing was loaded")\
+            from exc
+    audit.record(conn, actor=actor, actor_kind="cli" if actor == "cli" else "user", action="import.enterprises",
+                 object_type="file", object_id=Path(path).name, county_code=county_code,
+                 detail={"rows": len(source), "loaded": loaded, "rejected": len(source) - loaded,
+                         "datum": str(Datum(datum).value), "rejects": str(target) if target else None})
+    return ImportReport("enterprises", len(source), loaded, checked.problems, target, checked.notes)
+
+
+# -------------------------------------------------------------------------------------------- townships
+
+TOWNSHIP_FIELDS: dict[str, tuple[str, ...]] = {
+    "code": ("乡镇代码", "代码", "区划代码", "township_code", "code", "xzqdm", "adcode"),
+    "name": ("乡镇名称", "名称", "乡镇", "township_name", "name", "xzqmc"),
+}
+
+
+def _kind_of(name: str) -> str:
+    return "street" if name.endswith("街道") else "township" if name.endswith("乡") else "town"
+
+
+def import_townships(conn: psycopg.Connection[Any], *, path: Path | str, county_code: str,
+                     datum: Datum | str = Datum.WGS84, name_field: str | None = None,
+                     code_field: str | None = None, actor: str = "cli") -> ImportReport:
+    """Load real township polygons (replacing generated ones), then re-place enterprises, visits and cells.
+
+    Each feature needs a polygon and a 9-digit code of the county, or a name matching a township already
+    loaded (whose code it takes). All or nothing: raises InvalidInput with every bad row.
+    """
+    source = read_source(path)
+    if source.geometry is None:
+        raise InvalidInput(f"{Path(path).name}: townships need polygons: use GeoJSON, GeoPackage or Shapefile")
+    county_name, county_geom = _county(conn, county_code)
+    mapping = {k: v for k, v in ((name_field, "name"), (code_field, "code")) if k}
+    frame = source.frame
+    cols = resolve_columns(list(frame.columns), TOWNSHIP_FIELDS, required=(), mapping=mapping)
+    if "code" not in cols and "name" not in cols:
+        raise InvalidInput("townships need a code (乡镇代码/code) or name (乡镇名称/name) column;"
+                           " name them with --code-field / --name-field")
+    n = len(frame)
+    problems = Problems(n)
+    known = fetch_all(conn, "import_townships_of_county", {"county_code": county_code})
+    by_name = {r["name"]: r["code"] for r in known}
+    names = frame[cols["name"]] if "name" in cols else pd.Series([""] * n)
+    codes = frame[cols["code"]].str.replace(r"\.0$", "", regex=True) if "code" in cols \
+        else pd.Series([""] * n)
+    codes = codes.where(codes != "", names.map(by_name).fillna(""))
+    names = names.where(names != "", codes.map({v: k for k, v in by_name.items()}).fillna(""))
+    problems.add((codes == "").to_numpy(), "code", "missing (and the name matches no township of the county)")
+    fmt_ok = codes.str.fullmatch(r"\d{9}").to_numpy()
+    problems.add((codes != "").to_numpy() & ~fmt_ok, "code", lambda i: f"not a 9-digit township code: {codes.iat[i]!r}")
+    problems.add(fmt_ok & (codes.str[:6] != county_code).to_numpy(), "code",
+                 lambda i: f"{codes.iat[i]} is not in county {county_code}")
+    problems.add(codes.duplicated(keep="first").to_numpy() & (codes != "").to_numpy(), "code", "duplicate in this file")
+    problems.add((names == "").to_numpy(), "name", "missing")
+
+    geoms = source.geometry
+    missing = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms), dtype=bool)
+    problems.add(missing, "geometry", "missing")
+    types = shapely.get_type_id(geoms)
+    polygonal = (types == 3) | (types == 6)
+    problems.add(~missing & ~polygonal, "geometry", lambda i: f"expected a polygon, got {geoms[i].geom_type}")
+    ok_geom = ~missing & polygonal
+    fixed = np.array([None] * n, dtype=object)
+    if ok_geom.any():
+        g = geoms[ok_geom]
+        if Datum(datum) not in (Datum.WGS84, Datum.CGCS2000):
+            g = shapely.transform(g, lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1], datum)))
+        g = shapely.make_valid(g)
+        g = np.array([shapely.get_parts(x)[np.isin(shapely.get_type_id(shapely.get_parts(x)), (3, 6))]
+                      for x in g], dtype=object)
+        g = np.array([shapely.multipolygons(list(p)) if len(p) else None for p in g], dtype=object)
+        fixed[ok_geom] = g
+    empty_after = ok_geom & pd.isna(fixed)
+    problems.add(empty_after, "geometry", "polygon has no area after repair")
+    has = ok_geom & ~empty_after
+    overlap = np.zeros(n, dtype=bool)
+    if has.any():
+        overlap[has] = shapely.intersects(county_geom, list(fixed[has]))
+    problems.add(has & ~overlap, "geometry", f"does not overlap county {county_code} {county_name}")
+    if problems.bad.any():
+        raise InvalidInput(f"{int(problems.bad.sum())} of {n} township rows are bad; nothing was loaded",
+                           problems.rows())
+
+    execute(conn, "import_township_stage_create")
+    conn.execute("TRUNCATE township_stage")
+    wkb = shapely.to_wkb(shapely.set_srid(np.array(list(fixed), dtype=object), 4326), hex=True, include_srid=True)
+    with conn.cursor() as cur, cur.copy("COPY township_stage (code, name, kind, geom) FROM STDIN") as copy:
+        for code, name, g in zip(codes, names, wkb, strict=True):
+            copy.write_row((code, name, _kind_of(name), g))
+    execute(conn, "import_township_upsert", {"county_code": county_code, "source": Path(path).name})
+    ensure_cells(conn, county_code=county_code)  # cells first: enterprises outside every township use theirs
+    moved = execute(conn, "import_enterprise_townships_reassign", {"county_code": county_code})
+    execute(conn, "import_visit_townships_reassign", {"county_code": county_code})
+    still_generated = [r["code"] for r in fetch_all(conn, "import_townships_of_county", {"county_code": county_code})
+                       if r["generated"]]
+    notes = [source.crs_note] if source.crs_note else []
+    notes.append(f"{moved} enterprises changed township")
+    if still_generated:
+        notes.append(f"still generated (not in the file): {', '.join(still_generated)}")
+    audit.record(conn, actor=actor, actor_kind="cli" if actor == "cli" else "user", action="import.townships",
+                 object_type="file", object_id=Path(path).name, county_code=county_code,
+                 detail={"rows": n, "loaded": n, "enterprises_moved": moved})
+    return ImportReport("townships", n, n, [], None, notes)

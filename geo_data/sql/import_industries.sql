@@ -1,0 +1,2 @@
+-- Industries an import may name (by code, Chinese name or English name).
+SELECT code, name, name_en FROM industries ORDER BY code
