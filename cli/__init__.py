@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "cli.serve",
     "cli.users",
     "cli.audit",
+    "cli.imports",
     "cli.tasks",  # last: joins an existing "import" group
 ]
 

@@ -1,0 +1,92 @@
+"""``gridcommand import enterprises|townships|visits FILE``: checked, all-or-nothing loads (see docs/importing.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.common import db_conn, settings_of
+from geo_data.coords import Datum
+from geo_data.importers import ImportReport, import_enterprises, import_townships, parse_mapping
+from geo_data.visits_import import import_visits
+
+_CRS = click.Choice([d.value for d in Datum], case_sensitive=False)
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.group("import")
+def command() -> None:
+    """Load enterprises, townships or visit records from CSV, Excel, GeoJSON, GeoPackage or Shapefile."""
+
+
+def _county(ctx: click.Context, county_code: str | None) -> str:
+    return county_code or settings_of(ctx).server.default_county
+
+
+def _say(report: ImportReport, county_code: str) -> None:
+    click.echo(f"loaded {report.rows_loaded} of {report.rows_read} {report.kind} rows into county {county_code}")
+    if report.rejects_path is not None:
+        bad = len({p.row for p in report.problems})
+        click.echo(f"{bad} bad rows written to {report.rejects_path}")
+        for p in report.problems:
+            click.echo(str(p), err=True)
+    for note in report.notes:
+        click.echo(f"note: {note}")
+
+
+@command.command("enterprises")
+@click.argument("file", type=_FILE)
+@click.option("--crs", "datum", type=_CRS, default="wgs84", show_default=True,
+              help="datum of the coordinates: wgs84, cgcs2000, gcj02 (AMap) or bd09 (Baidu)")
+@click.option("--county", "county_code", default=None, help="6-digit county code (default: settings)")
+@click.option("--skip-bad", is_flag=True, help="load the good rows and write the bad ones to --rejects")
+@click.option("--rejects", "rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV for rejected rows (default FILE.rejects.csv beside FILE)")
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
+              help="take FIELD (uscc, name, address, industry, lng, lat, risk, credit, township) from COLUMN")
+@click.option("--progress/--no-progress", default=None, help="progress bar (default: on for long files)")
+@click.pass_context
+def enterprises(ctx: click.Context, file: Path, datum: str, county_code: str | None, skip_bad: bool,
+                rejects: Path | None, maps: tuple[str, ...], progress: bool | None) -> None:
+    """Import enterprises (市场主体). All or nothing unless --skip-bad; bad rows exit with status 2."""
+    county = _county(ctx, county_code)
+    with db_conn(ctx) as conn:
+        report = import_enterprises(conn, path=file, county_code=county, datum=datum.lower(), skip_bad=skip_bad,
+                                    rejects_path=rejects, mapping=parse_mapping(maps), progress=progress)
+    _say(report, county)
+
+
+@command.command("townships")
+@click.argument("file", type=_FILE)
+@click.option("--county", "county_code", default=None, help="6-digit county code (default: settings)")
+@click.option("--crs", "datum", type=_CRS, default="wgs84", show_default=True, help="datum of the coordinates")
+@click.option("--name-field", default=None, help="column holding the township name")
+@click.option("--code-field", default=None, help="column holding the 9-digit township code")
+@click.pass_context
+def townships(ctx: click.Context, file: Path, county_code: str | None, datum: str, name_field: str | None,
+              code_field: str | None) -> None:
+    """Import real township polygons; they replace generated ones and enterprises/cells are re-placed."""
+    county = _county(ctx, county_code)
+    with db_conn(ctx) as conn:
+        report = import_townships(conn, path=file, county_code=county, datum=datum.lower(),
+                                  name_field=name_field, code_field=code_field)
+    _say(report, county)
+
+
+@command.command("visits")
+@click.argument("file", type=_FILE)
+@click.option("--county", "county_code", default=None, help="6-digit county code (default: settings)")
+@click.option("--skip-bad", is_flag=True, help="load the good rows and write the bad ones to --rejects")
+@click.option("--rejects", "rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV for rejected rows (default FILE.rejects.csv beside FILE)")
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD", help="take FIELD from COLUMN")
+@click.pass_context
+def visits(ctx: click.Context, file: Path, county_code: str | None, skip_bad: bool, rejects: Path | None,
+           maps: tuple[str, ...]) -> None:
+    """Import historical inspection visits (检查记录). All or nothing unless --skip-bad."""
+    county = _county(ctx, county_code)
+    with db_conn(ctx) as conn:
+        report = import_visits(conn, path=file, county_code=county, skip_bad=skip_bad, rejects_path=rejects,
+                               mapping=parse_mapping(maps))
+    _say(report, county)
