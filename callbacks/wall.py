@@ -1,0 +1,134 @@
+"""Wall display: KPI tiles, the live incident list, the map's live layers, urgent focus, township rotation."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, html, no_update
+
+from callbacks.context import current_scope, services
+from callbacks.map_common import bbox_from_bounds, datum, guarded, to_display_bounds
+from callbacks.map_live import live_bases, register_merges
+from callbacks.map_view import boundary_layers, viewport_payload
+from geo_data import map_queries
+from geo_data.db import transaction
+from geo_data.scope import Scope
+from layers.i18n import SHANGHAI, format_datetime, format_number, format_percent, t
+from layers.registry import MEASURES
+from layers.registry import WALL_KPIS as KPIS
+
+WALL_MEASURE = "open_alerts"
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def kpi_values(conn: psycopg.Connection[Any], *, scope: Scope, day: Any, lang: str) -> dict[str, str]:
+    """The tiles' texts. Rates cover the last 30 days (definitions in geo_data/sql/wall_kpis.sql)."""
+    k = map_queries.wall_kpis(conn, scope=scope, day=day)
+    median = k["response_median_min"]
+    return {
+        "alerts_today": format_number(k["alerts_today"], lang),
+        "incidents_open": format_number(k["incidents_open"], lang),
+        "response_median": "—" if median is None else f"{format_number(median, lang)} {t('kpi.minutes', lang)}",
+        "joint_rate": format_percent(_share(k["joint_visits"], k["visits"]), lang),
+        "repeat_rate": format_percent(_share(k["repeat_visits"], k["visits"]), lang),
+        "code_rate": format_percent(_share(k["code_visits"], k["visits"]), lang),
+        "remote_rate": format_percent(_share(k["incidents_remote_closed"], k["incidents_closed"]), lang),
+    }
+
+
+def incident_items(rows: list[dict[str, Any]], lang: str) -> list[Any]:
+    return [html.Li([html.Span(t(f"severity.{r['severity']}", lang), className=f"sev sev-{r['severity']}"),
+                     html.Span(r["type_name_en"] if lang == "en" else r["type_name"], className="inc-type"),
+                     html.Span(r["township_name"] or "", className="inc-town"),
+                     html.Span(format_datetime(r["last_seen"], lang), className="inc-time")],
+                    className=f"inc inc-{r['severity']}", id=f"inc-{r['id']}") for r in rows]
+
+
+@callback(
+    *[Output(f"kpi-{k}", "children") for k in KPIS], Output("wall-incident-list", "children"),
+    Output("wall-clock", "children"),
+    Input("wall-refresh", "n_intervals"), Input("live-tick", "data"), State("lang", "data"),
+)
+@guarded(len(KPIS) + 2)
+def refresh_wall(_n: Any, _tick: Any, lang: str) -> tuple[Any, ...]:
+    scope = current_scope()
+    now = datetime.now(SHANGHAI)
+    with transaction(services().pool) as conn:
+        kpis = kpi_values(conn, scope=scope, day=now.date(), lang=lang)
+        rows = map_queries.wall_incidents(conn, scope=scope)
+    return (*[kpis[k] for k in KPIS], incident_items(rows, lang), format_datetime(now, lang))
+
+
+@callback(
+    Output("wall-alerts-base", "data"), Output("wall-incidents-base", "data"), Output("wall-teams-base", "data"),
+    Input("wall-resync", "n_intervals"), Input("live-resync", "data"), State("lang", "data"),
+)
+@guarded(3)
+def load_wall_live(_n: Any, _resync: Any, lang: str) -> tuple[Any, ...]:
+    scope = current_scope()
+    now = datetime.now(SHANGHAI)
+    with transaction(services().pool) as conn:
+        return live_bases(conn, scope=scope, since=now - timedelta(hours=24), until=now + timedelta(minutes=1),
+                          live=True, datum_name=datum())
+
+
+@callback(Output("wall-boundaries", "data"), Output("wall-labels", "data"), Input("lang", "data"))
+@guarded(2)
+def load_wall_boundaries(lang: str) -> tuple[Any, Any]:
+    scope = current_scope()
+    with transaction(services().pool) as conn:
+        return boundary_layers(conn, scope=scope, datum_name=datum())
+
+
+@callback(Output("wall-cells", "data"), Output("wall-cells", "hideout"),
+          Input("wall-map", "bounds"), Input("wall-map", "zoom"), State("lang", "data"))
+@guarded(2)
+def wall_cells(bounds: Any, zoom: Any, lang: str) -> tuple[Any, Any]:
+    if not bounds or zoom is None:
+        return no_update, no_update
+    scope = current_scope()
+    svc = services()
+    now = datetime.now(SHANGHAI)
+    zoom = min(float(zoom), svc.settings.map.points_min_zoom - 1)  # the wall shows cells at every zoom
+    with transaction(svc.pool) as conn:
+        p = viewport_payload(conn, scope=scope, map_settings=svc.settings.map,
+                             bbox=bbox_from_bounds(bounds, datum_name=datum()), zoom=zoom, measure=WALL_MEASURE,
+                             date_from=now.date() - timedelta(days=29), date_to=now.date(), lang=lang,
+                             datum_name=datum())
+    return p["cells"], {**p["scale"].hideout(), "opacity": 0.45, "title": t(MEASURES[WALL_MEASURE][0], lang)}
+
+
+@callback(Output("wall-map", "viewport"), Output("wall-rotation", "data"), Output("wall-focus", "children"),
+          Input("wall-rotate", "n_intervals"), State("wall-rotation", "data"), State("lang", "data"),
+          prevent_initial_call=True)
+@guarded(3)
+def rotate(_n: Any, state: dict[str, Any] | None, lang: str) -> tuple[Any, Any, Any]:
+    """Next township (then the whole county again) every ``?rotate=`` seconds."""
+    scope = current_scope()
+    with transaction(services().pool) as conn:
+        towns = map_queries.wall_townships(conn, scope=scope)
+        ext = map_queries.area_extent(conn, scope=scope)
+    i = ((state or {}).get("i", -1) + 1) % (len(towns) + 1)
+    if i == len(towns) or not towns:
+        if ext is None:
+            return no_update, {"i": i}, ""
+        box = (ext["min_lng"], ext["min_lat"], ext["max_lng"], ext["max_lat"])
+        name = t("wall.all_townships", lang)
+    else:
+        town = towns[i]
+        box = (town["min_lng"], town["min_lat"], town["max_lng"], town["max_lat"])
+        name = town["name"]
+    return {"bounds": to_display_bounds(box), "transition": "flyToBounds"}, {"i": i}, name
+
+
+register_merges("wall-")
+
+# A new urgent incident or alert: fly there and make its marker pulse.
+clientside_callback(ClientsideFunction("gc", "focusUrgent"),
+                    Output("wall-map", "viewport", allow_duplicate=True), Output("wall-incidents", "hideout"),
+                    Input("live-tick", "data"), State("wall-incidents", "hideout"), prevent_initial_call=True)

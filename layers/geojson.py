@@ -1,0 +1,166 @@
+"""GeoJSON builders: plain rows in, small FeatureCollections out (pure; no SQL, no Dash).
+
+Every feature carries a stable ``id`` ("<kind>:<row id>") so the browser can add/update/remove by id.
+Coordinates are rounded to 6 decimals (~0.1 m) and, when the basemap is in GCJ-02, shifted with
+``geo_data.coords.from_wgs84``. Only the properties the layer shows are sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from geo_data.coords import from_wgs84
+from layers.styles import ColorScale
+
+Row = Mapping[str, Any]
+Feature = dict[str, Any]
+
+
+def feature_collection(features: Sequence[Feature]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": list(features)}
+
+
+def _shift_positions(lng: Sequence[float], lat: Sequence[float], datum: str) -> tuple[list[float], list[float]]:
+    if datum == "wgs84" or not len(lng):
+        return [round(float(x), 6) for x in lng], [round(float(y), 6) for y in lat]
+    out_lng, out_lat = from_wgs84(np.asarray(lng, dtype=float), np.asarray(lat, dtype=float), datum)
+    return np.round(out_lng, 6).tolist(), np.round(out_lat, 6).tolist()
+
+
+def _shift_geometry(geometry: dict[str, Any], datum: str) -> dict[str, Any]:
+    """A (Multi)Polygon/Point geometry with every position rounded and shifted to ``datum``."""
+    if datum == "wgs84":
+        return geometry
+    kind = geometry["type"]
+    if kind == "Point":
+        (x,), (y,) = _shift_positions([geometry["coordinates"][0]], [geometry["coordinates"][1]], datum)
+        return {"type": "Point", "coordinates": [x, y]}
+
+    def ring(r: list[list[float]]) -> list[list[float]]:
+        xs, ys = _shift_positions([p[0] for p in r], [p[1] for p in r], datum)
+        return [[x, y] for x, y in zip(xs, ys, strict=True)]
+
+    if kind == "Polygon":
+        return {"type": "Polygon", "coordinates": [ring(r) for r in geometry["coordinates"]]}
+    if kind == "MultiPolygon":
+        return {"type": "MultiPolygon", "coordinates": [[ring(r) for r in poly] for poly in geometry["coordinates"]]}
+    return geometry
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def point_features(rows: Iterable[Row], *, kind: str, props: Sequence[str], datum: str = "wgs84") -> list[Feature]:
+    """Point features from rows with ``id``, ``lng``, ``lat`` (WGS-84) and the listed properties."""
+    rows = list(rows)
+    xs, ys = _shift_positions([r["lng"] for r in rows], [r["lat"] for r in rows], datum)
+    out: list[Feature] = []
+    for r, x, y in zip(rows, xs, ys, strict=True):
+        properties = {p: _iso(r.get(p)) for p in props}
+        properties["kind"] = kind
+        properties["rid"] = r["id"]
+        out.append({"type": "Feature", "id": f"{kind}:{r['id']}", "properties": properties,
+                    "geometry": {"type": "Point", "coordinates": [x, y]}})
+    return out
+
+
+def boundary_features(rows: Iterable[Row], *, datum: str = "wgs84") -> list[Feature]:
+    """County/township polygons (rows with kind, code, name, geojson text) plus label points."""
+    out: list[Feature] = []
+    for r in rows:
+        geometry = _shift_geometry(json.loads(r["geojson"]), datum)
+        out.append({"type": "Feature", "id": f"{r['kind']}:{r['code']}", "geometry": geometry,
+                    "properties": {"kind": r["kind"], "code": r["code"], "name": r["name"]}})
+    return out
+
+
+def label_features(rows: Iterable[Row], *, datum: str = "wgs84") -> list[Feature]:
+    """One label point per township (name shown as a permanent tooltip)."""
+    rows = [r for r in rows if r["kind"] == "township"]
+    xs, ys = _shift_positions([r["label_lng"] for r in rows], [r["label_lat"] for r in rows], datum)
+    return [{"type": "Feature", "id": f"label:{r['code']}", "geometry": {"type": "Point", "coordinates": [x, y]},
+             "properties": {"kind": "label", "code": r["code"], "name": r["name"]}}
+            for r, x, y in zip(rows, xs, ys, strict=True)]
+
+
+def cell_features(rows: Iterable[Row], *, values: Mapping[int, float | None], scale: ColorScale,
+                  datum: str = "wgs84") -> list[Feature]:
+    """H3 cell polygons with their measure value (``value``) and colour class index (``cls``)."""
+    out: list[Feature] = []
+    for r in rows:
+        value = values.get(int(r["cell"]))
+        cls = 0
+        for i, lower in enumerate(scale.breaks):
+            if value is not None and value >= lower:
+                cls = i
+        out.append({"type": "Feature", "id": f"cell:{r['cell']}",
+                    "geometry": _shift_geometry(json.loads(r["geojson"]), datum),
+                    "properties": {"kind": "cell", "cell": str(r["cell"]),
+                                   "value": None if value is None else round(float(value), 4), "cls": cls}})
+    return out
+
+
+def payload_bytes(data: Any) -> int:
+    """Size of ``data`` as the browser receives it (compact JSON, UTF-8)."""
+    return len(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode())
+
+
+# -- one builder per point layer (the properties each layer's JS needs, nothing more) -----------------------
+
+ALERT_PROPS = ("source_kind", "type_name", "type_name_en", "severity", "observed_at", "incident_id",
+               "incident_status")
+INCIDENT_PROPS = ("type_name", "type_name_en", "severity", "status", "alert_count", "last_seen")
+TEAM_PROPS = ("name", "status", "kind", "members", "position_at")
+ENTERPRISE_PROPS = ("name", "risk", "credit")
+VISIT_PROPS = ("enterprise_name", "team_id", "status", "started_at", "code_scanned")
+
+
+def alert_features(rows: Iterable[Row], *, datum: str = "wgs84") -> list[Feature]:
+    return point_features(rows, kind="alert", props=ALERT_PROPS, datum=datum)
+
+
+def incident_features(rows: Iterable[Row], *, datum: str = "wgs84") -> list[Feature]:
+    return point_features(rows, kind="incident", props=INCIDENT_PROPS, datum=datum)
+
+
+def team_features(rows: Iterable[Row], *, datum: str = "wgs84") -> list[Feature]:
+    return point_features(rows, kind="team", props=TEAM_PROPS, datum=datum)
+
+
+def enterprise_features(rows: Iterable[Row], *, datum: str = "wgs84") -> list[Feature]:
+    return point_features(rows, kind="enterprise", props=ENTERPRISE_PROPS, datum=datum)
+
+
+def visit_features(rows: Iterable[Row], *, datum: str = "wgs84") -> list[Feature]:
+    return point_features(rows, kind="visit", props=VISIT_PROPS, datum=datum)
+
+
+_LIVE_BUILDERS = {"alert": alert_features, "incident": incident_features, "team": team_features}
+
+
+def live_feature(kind: str, row: Row, *, datum: str = "wgs84") -> Feature:
+    """The feature a live layer shows for one pushed alert/incident/team row."""
+    return _LIVE_BUILDERS[kind]([row], datum=datum)[0]
+
+
+def route_features(rows: Iterable[Row], *, datum: str = "wgs84") -> list[Feature]:
+    """Day routes: one LineString per team through its visits in order (rows from ``visits_on_day``)."""
+    by_team: dict[Any, list[Row]] = {}
+    for r in rows:
+        if r.get("team_id") is not None:
+            by_team.setdefault(r["team_id"], []).append(r)
+    out: list[Feature] = []
+    for team_id, stops in by_team.items():
+        if len(stops) < 2:
+            continue
+        xs, ys = _shift_positions([s["lng"] for s in stops], [s["lat"] for s in stops], datum)
+        out.append({"type": "Feature", "id": f"route:{team_id}",
+                    "geometry": {"type": "LineString", "coordinates": [[x, y] for x, y in zip(xs, ys, strict=True)]},
+                    "properties": {"kind": "route", "team_id": team_id, "stops": len(stops)}})
+    return out

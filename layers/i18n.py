@@ -1,0 +1,151 @@
+"""UI text in Simplified Chinese (default) and English, and number/date formatting for each language.
+
+``t(key, lang)`` looks a key up; unknown keys come back as the key itself so a missing entry is visible, never
+a crash. Other screens may add keys to ``TEXT`` with small edits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+LANGS = ("zh", "en")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+TEXT: dict[str, tuple[str, str]] = {
+    # key: (zh, en)
+    "app.title": ("县乡执法指挥一张图", "Enforcement command map"),
+    "wall.title": ("综合执法指挥大屏", "Enforcement command wall"),
+    "lang.switch": ("English", "中文"),
+    "layer.county": ("县界", "County"),
+    "layer.townships": ("乡镇街道", "Townships"),
+    "layer.cells": ("网格(H3)", "Grid cells (H3)"),
+    "layer.enterprises": ("市场主体", "Enterprises"),
+    "layer.alerts": ("告警", "Alerts"),
+    "layer.incidents": ("事件", "Incidents"),
+    "layer.teams": ("执法队伍", "Teams"),
+    "layer.visits": ("当日检查", "Visits of the day"),
+    "layer.playback": ("回放", "Playback"),
+    "measure": ("网格指标", "Cell measure"),
+    "measure.enterprises": ("市场主体数", "Enterprises"),
+    "measure.high_risk": ("高风险主体数", "High-risk enterprises"),
+    "measure.visits": ("检查户次", "Visits"),
+    "measure.open_alerts": ("未结告警", "Open alerts"),
+    "measure.repeat_rate": ("重复检查率", "Repeat-inspection rate"),
+    "measure.coverage": ("覆盖率", "Coverage"),
+    "time": ("时间范围", "Time range"),
+    "time.24h": ("最近24小时", "Last 24 h"),
+    "time.7d": ("最近7天", "Last 7 days"),
+    "time.30d": ("最近30天", "Last 30 days"),
+    "time.custom": ("自定义", "Custom"),
+    "search.placeholder": ("搜索企业名称/统一社会信用代码/乡镇", "Search enterprise, USCC or township"),
+    "search.none": ("无匹配结果", "Nothing found"),
+    "day": ("日期", "Day"),
+    "play": ("播放", "Play"),
+    "pause": ("暂停", "Pause"),
+    "details": ("详情", "Details"),
+    "details.hint": ("点击网格、乡镇、企业或告警查看详情", "Click a cell, township, enterprise or alert"),
+    "details.cell": ("网格", "Cell"),
+    "details.township": ("乡镇街道", "Township"),
+    "details.enterprise": ("企业", "Enterprise"),
+    "details.alert": ("告警", "Alert"),
+    "details.incident": ("事件", "Incident"),
+    "details.team": ("队伍", "Team"),
+    "details.top_enterprises": ("重点企业", "Top enterprises"),
+    "details.recent_alerts": ("近期告警", "Recent alerts"),
+    "details.last_visits": ("最近检查", "Last visits"),
+    "details.none": ("暂无", "None"),
+    "field.name": ("名称", "Name"),
+    "field.uscc": ("统一社会信用代码", "USCC"),
+    "field.industry": ("行业", "Industry"),
+    "field.risk": ("风险等级", "Risk grade"),
+    "field.credit": ("信用等级", "Credit grade"),
+    "field.township": ("乡镇街道", "Township"),
+    "field.address": ("地址", "Address"),
+    "field.type": ("类型", "Type"),
+    "field.source": ("来源", "Source"),
+    "field.severity": ("等级", "Severity"),
+    "field.status": ("状态", "Status"),
+    "field.time": ("时间", "Time"),
+    "field.members": ("人数", "Members"),
+    "field.alerts": ("告警数", "Alerts"),
+    "field.ent_total": ("市场主体", "Enterprises"),
+    "field.ent_high": ("高风险", "High risk"),
+    "field.visits": ("检查户次", "Visits"),
+    "field.alerts_open": ("未结告警", "Open alerts"),
+    "field.incidents_open": ("未结事件", "Open incidents"),
+    "field.teams": ("队伍", "Teams"),
+    "capped": ("显示 {n} / 共 {m} 家，请放大查看全部", "showing {n} of {m}, zoom in"),
+    "zoom_for_points": ("放大到 {z} 级显示企业点位", "zoom to {z} to see enterprises"),
+    "risk.high": ("高风险", "High"),
+    "risk.elevated": ("较高风险", "Elevated"),
+    "risk.general": ("一般风险", "General"),
+    "risk.low": ("低风险", "Low"),
+    "severity.urgent": ("紧急", "Urgent"),
+    "severity.high": ("高", "High"),
+    "severity.medium": ("中", "Medium"),
+    "severity.low": ("低", "Low"),
+    "source.drone": ("无人机", "Drone"),
+    "source.ai_camera": ("AI摄像头", "AI camera"),
+    "source.sensor": ("物联感知", "Sensor"),
+    "source.complaint": ("投诉举报", "Complaint"),
+    "status.idle": ("空闲", "Idle"),
+    "status.out": ("出勤", "Out"),
+    "status.en_route": ("在途", "En route"),
+    "status.on_site": ("现场", "On site"),
+    "status.rest": ("休息", "Resting"),
+    "status.open": ("待处置", "Open"),
+    "status.dispatched": ("已派单", "Dispatched"),
+    "status.resolved": ("已处置", "Resolved"),
+    "status.closed": ("已办结", "Closed"),
+    "status.remote_closed": ("非现场办结", "Closed remotely"),
+    "kpi.alerts_today": ("今日告警", "Alerts today"),
+    "kpi.incidents_open": ("未结事件", "Open incidents"),
+    "kpi.response_median": ("响应时长中位数", "Median response"),
+    "kpi.joint_rate": ("联合检查率", "Joint-inspection rate"),
+    "kpi.repeat_rate": ("重复检查率", "Repeat-inspection rate"),
+    "kpi.code_rate": ("亮码检查率", "Code-shown rate"),
+    "kpi.remote_rate": ("非现场处置率", "Remote-closure rate"),
+    "kpi.minutes": ("分钟", "min"),
+    "wall.incidents": ("实时事件", "Live incidents"),
+    "wall.stale": ("数据已 {n} 秒未更新", "data is {n} s old"),
+    "wall.live": ("实时", "live"),
+    "wall.all_townships": ("全县", "Whole county"),
+    "error.generic": ("操作失败：{msg}", "Failed: {msg}"),
+}
+
+
+def t(key: str, lang: str = "zh", **fmt: object) -> str:
+    """The text for ``key`` in ``lang`` ('zh' default, 'en'); ``fmt`` fills ``{placeholders}``."""
+    pair = TEXT.get(key)
+    text = key if pair is None else pair[1 if lang == "en" else 0]
+    return text.format(**fmt) if fmt else text
+
+
+def lang_of(value: object) -> str:
+    """A valid language code from whatever the browser sent ('zh' unless it is exactly 'en')."""
+    return "en" if value == "en" else "zh"
+
+
+def format_number(value: float | int | None, lang: str = "zh", *, digits: int = 0) -> str:
+    """Thousands-separated number ('—' for None); both languages group by thousands with commas."""
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def format_percent(value: float | None, lang: str = "zh", *, digits: int = 1) -> str:
+    """A share 0..1 as a percentage ('—' for None)."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.{digits}f}%" if lang == "en" else f"{value * 100:.{digits}f}%"
+
+
+def format_datetime(value: datetime | None, lang: str = "zh") -> str:
+    """A time shown in Asia/Shanghai: '2026年11月21日 14:05' (zh) or '2026-11-21 14:05' (en)."""
+    if value is None:
+        return "—"
+    local = value.astimezone(SHANGHAI) if value.tzinfo else value.replace(tzinfo=SHANGHAI)
+    if lang == "en":
+        return local.strftime("%Y-%m-%d %H:%M")
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"

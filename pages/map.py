@@ -1,0 +1,142 @@
+"""The command map ``/``: boundaries, H3 choropleth, enterprises, alerts, incidents, teams, visits, details."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import dash_leaflet as dl
+from dash import dcc, html
+from dash_extensions.javascript import Namespace
+
+from callbacks.context import current_scope, services
+from callbacks.map_common import request_lang
+from geo_data import map_queries
+from geo_data.db import transaction
+from layers.basemaps import tile_layers
+from layers.i18n import SHANGHAI, t
+from layers.registry import MEASURES, build_registry
+from layers.styles import RISK_COLORS, SEVERITY_COLORS, SOURCE_GLYPHS, TEAM_STATUS_COLORS
+
+PATH = "/"
+TITLE = "县乡执法指挥一张图 · GridCommand"
+ns = Namespace("gc")
+
+
+def point_hideout(lang: str) -> dict[str, Any]:
+    """Colours and glyphs the point layers' JS reads."""
+    return {"lang": lang, "riskColors": RISK_COLORS, "severityColors": SEVERITY_COLORS,
+            "statusColors": TEAM_STATUS_COLORS, "glyphs": SOURCE_GLYPHS,
+            "statusNames": {k: t(f"status.{k}", lang) for k in TEAM_STATUS_COLORS}}
+
+
+def map_component(map_id: str, lang: str, bounds: list[list[float]] | None, *, prefix: str = "",
+                  with_enterprises: bool = True) -> dl.Map:
+    """The Leaflet map with every layer of the registry (shared by ``/`` and ``/wall``)."""
+    settings = services().settings.map
+    reg = build_registry(settings.points_min_zoom)
+    tiles = [dl.TileLayer(url=s.url, attribution=s.attribution, subdomains=s.subdomains, maxZoom=s.max_zoom)
+             for s in tile_layers(settings)]
+    hide = point_hideout(lang)
+
+    def overlay(layer_id: str, child: Any) -> dl.Overlay:
+        return dl.Overlay(child, name=reg[layer_id].title(lang), checked=reg[layer_id].default_on)
+
+    overlays = [
+        overlay("townships", dl.LayerGroup([
+            dl.GeoJSON(id=f"{prefix}boundaries", style=ns("townshipStyle"), onEachFeature=ns("townshipTooltip")),
+            dl.GeoJSON(id=f"{prefix}labels", pointToLayer=ns("labelPoint"))])),
+        overlay("cells", dl.GeoJSON(id=f"{prefix}cells", style=ns("cellStyle"), onEachFeature=ns("cellTooltip"),
+                                    hideout={})),
+    ]
+    if with_enterprises:
+        overlays += [
+            overlay("enterprises", dl.GeoJSON(id=f"{prefix}enterprises", cluster=True, zoomToBoundsOnClick=True,
+                                              pointToLayer=ns("enterprisePoint"), clusterToLayer=ns("enterpriseCluster"),
+                                              superClusterOptions={"radius": 60, "maxZoom": 17}, hideout=hide)),
+            overlay("visits", dl.LayerGroup([dl.GeoJSON(id=f"{prefix}routes", style=ns("routeStyle")),
+                                             dl.GeoJSON(id=f"{prefix}visits", pointToLayer=ns("visitPoint"))])),
+            dl.Overlay(dl.GeoJSON(id=f"{prefix}playback", pointToLayer=ns("playbackPoint"),
+                                  filter=ns("playbackFilter"), hideout=hide),
+                       name=t("layer.playback", lang), checked=True),
+        ]
+    overlays += [
+        overlay("incidents", dl.GeoJSON(id=f"{prefix}incidents", pointToLayer=ns("incidentPoint"), hideout=hide)),
+        overlay("alerts", dl.GeoJSON(id=f"{prefix}alerts", pointToLayer=ns("alertPoint"), hideout=hide)),
+        overlay("teams", dl.GeoJSON(id=f"{prefix}teams", pointToLayer=ns("teamPoint"), hideout=hide)),
+    ]
+    kwargs: dict[str, Any] = {"bounds": bounds} if bounds else {"center": [29.1, 119.6], "zoom": 10}
+    return dl.Map(
+        id=map_id, trackViewport=True, preferCanvas=False, zoomSnap=1, className="gc-map",
+        children=[*tiles, dl.LayersControl(overlays, position="topright", collapsed=False),
+                  dl.LayerGroup(id=f"{prefix}popup-layer"), dl.ScaleControl(position="bottomleft", imperial=False)],
+        **kwargs,
+    )
+
+
+def live_stores(prefix: str = "") -> list[Any]:
+    """Stores the live layers merge through, and the marker that makes gridcommand.js open /events."""
+    return [dcc.Store(id=f"{prefix}alerts-base"), dcc.Store(id=f"{prefix}incidents-base"),
+            dcc.Store(id=f"{prefix}teams-base"), dcc.Store(id="live-tick"), dcc.Store(id="live-resync", data=0), dcc.Store(id="lang-cookie"),
+            dcc.Interval(id=f"{prefix}resync", interval=5 * 60 * 1000), html.Div(id="gc-live-marker", hidden=True)]
+
+
+def area_bounds() -> tuple[str, list[list[float]] | None]:
+    """The county name and Leaflet bounds of the caller's area (display datum)."""
+    from callbacks.map_common import to_display_bounds
+
+    scope = current_scope()
+    with transaction(services().pool) as conn:
+        ext = map_queries.area_extent(conn, scope=scope)
+    if ext is None:
+        return "", None
+    return ext["county_name"], to_display_bounds((ext["min_lng"], ext["min_lat"], ext["max_lng"], ext["max_lat"]))
+
+
+def layout(lang: str | None = None, **_query: Any) -> html.Div:
+    lang = request_lang(lang)
+    county, bounds = area_bounds()
+    today = datetime.now(SHANGHAI).date()
+    return html.Div(className=f"gc-page lang-{lang}", children=[
+        dcc.Store(id="lang", data=lang),
+        html.Header(className="gc-header", children=[
+            html.H1([county + " · " if county else "", t("app.title", lang)], id="map-title"),
+            html.Div(className="gc-search", children=[
+                dcc.Input(id="search", type="search", placeholder=t("search.placeholder", lang), debounce=True,
+                          autoComplete="off"),
+                html.Ul(id="search-results")]),
+            dcc.Dropdown(id="measure", clearable=False, value="enterprises", className="gc-measure",
+                         options=[{"label": t(k, lang), "value": m} for m, (k, _kind) in MEASURES.items()]),
+            dcc.RadioItems(id="time-range", value="7d", inline=True, className="gc-time",
+                           options=[{"label": t(f"time.{k}", lang), "value": k}
+                                    for k in ("24h", "7d", "30d", "custom")]),
+            dcc.DatePickerRange(id="time-custom", start_date=today - timedelta(days=30), end_date=today,
+                                display_format="YYYY-MM-DD", className="gc-dates"),
+            html.Label([t("day", lang), dcc.DatePickerSingle(id="visit-day", date=today, display_format="YYYY-MM-DD")],
+                       className="gc-day"),
+            html.A(t("lang.switch", lang), href=f"/?lang={'zh' if lang == 'en' else 'en'}", id="lang-switch",
+                   className="gc-lang"),
+            html.A("大屏 Wall", href="/wall", className="gc-link"),
+        ]),
+        html.Main(className="gc-main", children=[
+            html.Div(className="gc-map-wrap", children=[
+                map_component("map", lang, bounds),
+                html.Div(id="map-note", className="gc-note"),
+                html.Div(id="legend", className="gc-legend"),
+                html.Div(className="gc-playback", children=[
+                    html.Button(t("play", lang), id="pb-play", n_clicks=0),
+                    html.Div(dcc.Slider(id="pb-slider", min=0, max=48, step=1, value=48, marks=None,
+                                        updatemode="drag"), className="gc-pb-slider"),
+                    html.Span(id="pb-label", className="gc-pb-label"),
+                    dcc.Interval(id="pb-interval", interval=600, disabled=True),
+                    dcc.Store(id="pb-meta"),
+                ]),
+                html.Div(id="stale", className="gc-stale hidden"),
+                dcc.Store(id="stale-texts", data={"template": t("wall.stale", lang, n="{n}"), "after": 25}),
+                dcc.Interval(id="stale-clock", interval=1000),
+            ]),
+            html.Aside(id="details", className="gc-details",
+                       children=html.P(t("details.hint", lang), className="gc-hint")),
+        ]),
+        *live_stores(),
+    ])

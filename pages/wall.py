@@ -1,0 +1,57 @@
+"""The wall display ``/wall``: dark kiosk layout with the live map, KPI tiles and the live incident list.
+
+``?rotate=60`` flies between the townships every 60 s; ``?lang=en`` switches to English.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import dcc, html
+
+from callbacks.map_common import request_lang
+from layers.i18n import t
+from layers.registry import WALL_KPIS as KPIS
+from pages.map import area_bounds, live_stores, map_component
+
+PATH = "/wall"
+TITLE = "综合执法指挥大屏 · GridCommand"
+
+
+def layout(lang: str | None = None, rotate: str | None = None, **_query: Any) -> html.Div:
+    lang = request_lang(lang)
+    county, bounds = area_bounds()
+    try:
+        rotate_s = max(10, int(rotate)) if rotate else 0
+    except ValueError:
+        rotate_s = 0
+    return html.Div(className=f"gc-wall lang-{lang}", children=[
+        dcc.Store(id="lang", data=lang),
+        html.Header(className="wall-header", children=[
+            html.H1([county + " · " if county else "", t("wall.title", lang)]),
+            html.Div(id="wall-focus", className="wall-focus"),
+            html.Div(id="wall-clock", className="wall-clock"),
+            html.A(t("lang.switch", lang), href=f"/wall?lang={'zh' if lang == 'en' else 'en'}"
+                   + (f"&rotate={rotate_s}" if rotate_s else ""), className="gc-lang"),
+        ]),
+        html.Main(className="wall-main", children=[
+            html.Div(className="wall-map", children=[
+                map_component("wall-map", lang, bounds, prefix="wall-", with_enterprises=False),
+                html.Div(id="stale", className="gc-stale hidden"),
+            ]),
+            html.Section(className="wall-side", children=[
+                html.Div(id="wall-kpis", className="wall-kpis",
+                         children=[html.Div([html.Div(t(f"kpi.{k}", lang), className="kpi-label"),
+                                             html.Div("—", className="kpi-value", id=f"kpi-{k}")],
+                                            className="kpi") for k in KPIS]),
+                html.H2(t("wall.incidents", lang)),
+                html.Ol(id="wall-incident-list", className="wall-incidents"),
+            ]),
+        ]),
+        dcc.Store(id="stale-texts", data={"template": t("wall.stale", lang, n="{n}"), "after": 25}),
+        dcc.Interval(id="stale-clock", interval=1000),
+        dcc.Interval(id="wall-refresh", interval=15_000),
+        dcc.Interval(id="wall-rotate", interval=max(rotate_s, 10) * 1000, disabled=not rotate_s),
+        dcc.Store(id="wall-rotation", data={"i": -1}),
+        *live_stores("wall-"),
+    ])
