@@ -22,10 +22,11 @@ from geo_data.scope import Permission
 from geo_data.settings import PROJECT_ROOT, Settings, load_settings
 
 # Screens: modules under pages/ with PATH, TITLE and layout(); and their callback modules.
-PAGE_MODULES = ["pages.home", "pages.admin"]
-CALLBACK_MODULES: list[str] = ["callbacks.admin"]
+PAGE_MODULES = ["pages.map", "pages.wall", "pages.admin"]
+CALLBACK_MODULES: list[str] = ["callbacks.map_view", "callbacks.map_live", "callbacks.map_details",
+                               "callbacks.map_search", "callbacks.map_time", "callbacks.wall", "callbacks.admin"]
 # Flask blueprints for machines (each module has ``bp``); auth comes first, installed separately.
-API_MODULES: list[str] = []
+API_MODULES: list[str] = ["api.events"]
 
 
 def _secret_key(data_dir: Path) -> str:
