@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import psycopg
 import shapely
+import shapely.ops
 from shapely.geometry import MultiPolygon, Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -44,15 +45,15 @@ GENERATED_SOURCE = "generated (demo)"
 # (白龙桥, 蒋堂, 汤溪, 罗埠, 洋埠), 罗店 in the northern hills (北山), and the mountain townships to the south
 # (安地, 琅琊, 莘畈, 沙畈, 箬阳, 塔石). Approximate, for a plausible demo map only.
 WUCHENG_ANCHORS: dict[str, tuple[float, float, float]] = {
-    "330702001": (119.664, 29.093, 1.3),   # 城东街道
-    "330702002": (119.648, 29.086, 1.1),   # 城中街道
-    "330702003": (119.630, 29.094, 1.3),   # 城西街道
-    "330702004": (119.648, 29.108, 1.5),   # 城北街道
-    "330702005": (119.662, 29.070, 1.5),   # 江南街道
-    "330702006": (119.640, 29.064, 1.5),   # 三江街道
-    "330702007": (119.618, 29.074, 1.6),   # 西关街道
-    "330702008": (119.612, 29.104, 1.8),   # 秋滨街道
-    "330702009": (119.596, 29.060, 2.0),   # 新狮街道
+    "330702001": (119.656, 29.097, 1.1),   # 城东街道
+    "330702002": (119.645, 29.088, 1.0),   # 城中街道
+    "330702003": (119.628, 29.094, 1.3),   # 城西街道
+    "330702004": (119.645, 29.110, 1.5),   # 城北街道
+    "330702005": (119.655, 29.072, 1.4),   # 江南街道
+    "330702006": (119.636, 29.062, 1.5),   # 三江街道
+    "330702007": (119.618, 29.076, 1.5),   # 西关街道
+    "330702008": (119.610, 29.104, 1.8),   # 秋滨街道
+    "330702009": (119.596, 29.058, 2.0),   # 新狮街道
     "330702100": (119.635, 29.185, 6.0),   # 罗店镇
     "330702101": (119.665, 29.005, 4.5),   # 雅畈镇
     "330702102": (119.605, 28.955, 5.5),   # 安地镇
@@ -152,12 +153,14 @@ def _anchor_points(
     for i, code in enumerate(codes):
         if code in anchors:
             lng, lat, r = anchors[code]
-            jitter = (0.002 if township_kind(code) == "street" else 0.008) * rng.uniform(-1, 1, 2)
+            jitter = (0.001 if township_kind(code) == "street" else 0.008) * rng.uniform(-1, 1, 2)
             if shapely.contains_xy(prepared, lng + jitter[0], lat + jitter[1]):
                 lng, lat = lng + jitter[0], lat + jitter[1]
             elif not shapely.contains_xy(prepared, lng, lat):
-                missing.append(i)
-                continue
+                # an anchor just outside the outline moves to the nearest point well inside it
+                inner = county.buffer(-0.002)
+                near = shapely.ops.nearest_points(inner if not inner.is_empty else county, Point(lng, lat))[0]
+                lng, lat = near.x, near.y
             pts[i] = (lng, lat)
             radii[i] = r
             placed.append(i)
