@@ -83,6 +83,20 @@ class DispatchSettings(BaseSettings):
     escalate_every_s: int = 30             # background SLA escalation period in the server (0: off)
 
 
+class PlanningSettings(BaseSettings):
+    """Visit planning: routing time per day, scan-in checks of inspection codes (issue 5)."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDCOMMAND_PLAN_", extra="ignore")
+
+    route_seconds_per_day: float = 1.0     # PyVRP time limit per working day of a plan
+    shift_start: str = "08:30"
+    shift_end: str = "17:30"
+    max_work_min: int = 480                # working-time limit per team-day
+    setup_min: int = 10                    # per visit on top of the items' service minutes
+    scan_max_distance_m: float = 200.0     # scan-in accepted only this close to the enterprise (and H3 ring 1)
+    code_attempts_per_10min: int = 10      # scan/rating attempts per code before 429
+
+
 class Settings(BaseSettings):
     """All settings, one object per concern."""
 
@@ -92,6 +106,7 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     map: MapSettings = Field(default_factory=MapSettings)
     dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
+    plan: PlanningSettings = Field(default_factory=PlanningSettings)
 
 
 def load_settings() -> Settings:

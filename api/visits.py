@@ -1,0 +1,164 @@
+"""Inspection codes over HTTP, and the planner's downloads.
+
+For the enterprise's phone (no login; the code is the capability — see ``geo_data.visit_codes`` for the
+threat model and the per-code rate limit):
+    ``POST /api/v1/visits/{code}/scan``   ``{"lng", "lat", "datum"?, "at"?}`` → 200 accepted; 422 refused with
+    the reason (too far, outside the H3 neighbourhood, not the visit's day); 409 already scanned; 429.
+    ``POST /api/v1/visits/{code}/rating`` ``{"rating": 1-5, "comment"?: ≤500}`` → 200 once; 409 the second
+    time; 422 before the visit.
+For logged-in users: ``/visits/{code}/qr.svg|png``, ``/visits/{code}/sheet`` (printable), and for planners
+``/planner/export/plan-{id}.csv|xlsx`` and ``/planner/export/draw-{id}.csv|xlsx`` (audited exports).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+import segno
+from flask import Blueprint, Flask, Response, jsonify, request
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.errors import ApiError, json_body, register, to_response
+from callbacks.context import current_scope, services
+from geo_data import audit, draws, plans, visit_codes
+from geo_data.db import transaction
+from geo_data.errors import GridCommandError, NotFound
+from geo_data.scope import Permission
+from pages.visit_sheet import render_sheet
+
+bp = Blueprint("visits_api", __name__, url_prefix="/api/v1/visits")
+register(bp)
+pages_bp = Blueprint("visits_pages", __name__)
+CODE_RE = re.compile(r"^ZJ[0-9]{14}[A-Z2-7]{10}$")
+T = TypeVar("T")
+
+
+class ScanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lng: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    datum: Literal["wgs84", "cgcs2000", "gcj02", "bd09"] = "wgs84"
+    at: datetime | None = None
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rating: int = Field(ge=1, le=5, strict=True)
+    comment: str = Field(default="", max_length=visit_codes.MAX_COMMENT)
+
+
+def install(server: Flask) -> None:
+    server.register_blueprint(bp)
+    server.register_blueprint(pages_bp)
+
+
+def _checked_code(code: str) -> str:
+    if not CODE_RE.match(code):
+        raise ApiError(404, "unknown code")
+    return code
+
+
+def _keep_attempts(work: Callable[[Any], T]) -> T:
+    """Run ``work(conn)`` and commit even when it refuses, so the recorded attempt survives."""
+    with services().pool.connection() as conn:
+        try:
+            result = work(conn)
+        except visit_codes.RateLimited as exc:
+            conn.rollback()
+            raise ApiError(429, str(exc), headers={"Retry-After": "600"}) from exc
+        except GridCommandError:
+            conn.commit()
+            raise
+        conn.commit()
+        return result
+
+
+@bp.post("/<code>/scan")
+def scan(code: str) -> Any:
+    code = _checked_code(code)
+    body = ScanIn.model_validate(json_body())
+    plan = services().settings.plan
+    verdict = _keep_attempts(lambda conn: visit_codes.record_scan(
+        conn, code, lng=body.lng, lat=body.lat, datum=body.datum, at=body.at,
+        max_distance_m=plan.scan_max_distance_m, attempts_limit=plan.code_attempts_per_10min,
+        remote_addr=request.remote_addr or ""))
+    return jsonify({"accepted": True, "code": code, "distance_m": round(verdict.distance_m, 1)})
+
+
+@bp.post("/<code>/rating")
+def rating(code: str) -> Any:
+    code = _checked_code(code)
+    body = RatingIn.model_validate(json_body())
+    plan = services().settings.plan
+    _keep_attempts(lambda conn: visit_codes.record_rating(
+        conn, code, rating=body.rating, comment=body.comment, attempts_limit=plan.code_attempts_per_10min,
+        remote_addr=request.remote_addr or ""))
+    return jsonify({"accepted": True, "code": code, "rating": body.rating})
+
+
+# ------------------------------------------------------------------------------------ logged-in pages
+
+
+def _page_error(exc: Exception) -> Response:
+    resp = to_response(exc)
+    return resp
+
+
+def _details(code: str) -> dict[str, Any]:
+    scope = current_scope(Permission.READ)
+    with transaction(services().pool) as conn:
+        return visit_codes.code_details(conn, scope, code)
+
+
+@pages_bp.get("/visits/<code>/qr.<fmt>")
+def qr(code: str, fmt: str) -> Any:
+    try:
+        if fmt not in ("svg", "png") or not CODE_RE.match(code):
+            raise NotFound("no such code image")
+        details = _details(code)
+        qr_code = segno.make(details["code"], error="m")
+        buf = io.BytesIO()
+        if fmt == "svg":
+            qr_code.save(buf, kind="svg", scale=4, border=2)
+            return Response(buf.getvalue(), mimetype="image/svg+xml")
+        qr_code.save(buf, kind="png", scale=6, border=2)
+        return Response(buf.getvalue(), mimetype="image/png")
+    except GridCommandError as exc:
+        return _page_error(exc)
+
+
+@pages_bp.get("/visits/<code>/sheet")
+def sheet(code: str) -> Any:
+    try:
+        if not CODE_RE.match(code):
+            raise NotFound("no such code")
+        return Response(render_sheet(_details(code)), mimetype="text/html")
+    except GridCommandError as exc:
+        return _page_error(exc)
+
+
+@pages_bp.get("/planner/export/<kind>-<int:object_id>.<fmt>")
+def export(kind: str, object_id: int, fmt: str) -> Any:
+    """The plan (visits with routes) or a draw's publishable list, as CSV or Excel. Audited."""
+    try:
+        if kind not in ("plan", "draw") or fmt not in ("csv", "xlsx"):
+            raise NotFound("no such export")
+        scope = current_scope(Permission.EXPORT)
+        with transaction(services().pool) as conn:
+            if kind == "plan":
+                frame = plans.plan_table(conn, scope, object_id)
+            else:
+                frame = draws.result_table(conn, scope, object_id)
+            audit.record_for(conn, scope, f"{kind}.export", object_type=kind, object_id=object_id,
+                             detail={"format": fmt, "rows": len(frame)})
+        data = draws.result_csv(frame) if fmt == "csv" else draws.result_excel(frame, sheet=kind)
+        mimetype = ("text/csv" if fmt == "csv"
+                    else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return Response(data, mimetype=mimetype,
+                        headers={"Content-Disposition": f'attachment; filename="{kind}-{object_id}.{fmt}"'})
+    except GridCommandError as exc:
+        return _page_error(exc)

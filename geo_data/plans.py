@@ -1,0 +1,408 @@
+"""Visit plans: merge a period's tasks into joint visits, check quotas, let the planner edit, approve, route.
+
+The rules live in ``enforcement.merging``, ``enforcement.quotas`` and ``enforcement.plan``; this module reads
+and writes the tables of migration 300 (``visit_plans``, ``plan_visits``, ``plan_visit_tasks``,
+``plan_team_days``, ``route_jobs``). Every function takes a ``Scope`` and checks ``Permission.PLAN`` for writes.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from enforcement.merging import ProposedVisit, Task, merge_tasks, partition_enterprise
+from enforcement.plan import DayRouteConfig, PeriodRoutes, PlanTeam, PlanVisit, plan_period, service_minutes
+from enforcement.plan import visit_windows, working_days
+from enforcement.quotas import EnterpriseStanding, QuotaFlag, QuotaVisit, check_quotas
+from geo_data import audit
+from geo_data.db import execute, fetch_all, fetch_one, sql_text, transaction
+from geo_data.errors import Conflict, InvalidInput, NotFound
+from geo_data.scope import Permission, Scope
+
+SPLIT_REASON = "计划员拆分 split by the planner"
+MAX_PERIOD_DAYS = 92
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    plan_id: int
+    status: str
+    period_start: date
+    period_end: date
+    tasks: int
+    visits: int
+    joint: int
+    held: int
+    remote: int
+    exceeded: int
+    routed: int
+    unassigned: int
+
+    @property
+    def saving(self) -> int:
+        """减少干扰户次: department tasks − enterprise visits (held and remote visits are not made on site)."""
+        return self.tasks - self.visits
+
+
+def _task(row: dict[str, Any]) -> Task:
+    return Task(int(row["id"]), int(row["enterprise_id"]), row["department_code"], tuple(row["items"]),
+                row["reason"], row["earliest"], row["latest"])
+
+
+def _department_order(conn: psycopg.Connection[Any]) -> list[str]:
+    return [r["code"] for r in fetch_all(conn, "task_departments")]
+
+
+def quota_matrix(conn: psycopg.Connection[Any], *, county_code: str) -> dict[tuple[str, str], int]:
+    """The matrix in force for the county (its overrides over the defaults)."""
+    return {(r["risk"], r["credit"]): int(r["max_visits"])
+            for r in fetch_all(conn, "quota_matrix_of_county", {"county_code": county_code})}
+
+
+def set_quota(conn: psycopg.Connection[Any], scope: Scope, *, risk: str, credit: str, max_visits: int) -> None:
+    """Override one cell of the county's quota matrix (audited ``quota.set``)."""
+    scope.require(Permission.PLAN)
+    if not 0 <= max_visits <= 52:
+        raise InvalidInput("max_visits: must be within 0..52")
+    try:
+        execute(conn, "quota_matrix_set", {"county_code": scope.county_code, "risk": risk, "credit": credit,
+                                           "max_visits": max_visits})
+    except psycopg.errors.CheckViolation as exc:
+        raise InvalidInput(f"quota: unknown risk {risk!r} or credit {credit!r}") from exc
+    audit.record_for(conn, scope, "quota.set", object_type="quota_matrix", object_id=f"{risk}×{credit}",
+                     detail={"max_visits": max_visits})
+
+
+def _standings(conn: psycopg.Connection[Any], scope: Scope, plan_id: int, year: int,
+               enterprise_ids: Sequence[int]) -> tuple[dict[int, EnterpriseStanding], dict[int, str | None]]:
+    rows = fetch_all(conn, "plan_enterprise_standings", {
+        **scope.params, "plan_id": plan_id, "ids": list(enterprise_ids),
+        "year_start": date(year, 1, 1), "year_end": date(year + 1, 1, 1)})
+    standings = {int(r["id"]): EnterpriseStanding(r["risk"], r["credit"], bool(r["no_visit"]),
+                                                  int(r["visits_this_year"])) for r in rows}
+    townships = {int(r["id"]): r["township_code"] for r in rows}
+    return standings, townships
+
+
+def _write_visits(conn: psycopg.Connection[Any], scope: Scope, plan_id: int, year: int,
+                  visits: Sequence[ProposedVisit], extra_apart: dict[int, str] | None = None) -> list[int]:
+    """Insert proposed visits (quota-checked) with their task links; returns their new ids."""
+    if not visits:
+        return []
+    enterprise_ids = sorted({v.enterprise_id for v in visits})
+    standings, townships = _standings(conn, scope, plan_id, year, enterprise_ids)
+    ids = [int(r["id"]) for r in fetch_all(conn, "plan_visit_ids_next", {"n": len(visits)})]
+    flags: dict[int, QuotaFlag] = check_quotas(
+        [QuotaVisit(ids[i], v.enterprise_id, v.earliest, v.reasons) for i, v in enumerate(visits)],
+        standings, quota_matrix(conn, county_code=scope.county_code))
+    with conn.cursor() as cur:
+        with cur.copy("COPY plan_visits (id, plan_id, county_code, township_code, enterprise_id, lead_department,"
+                      " departments, items, reasons, earliest, latest, status, apart_reason, quota_flag,"
+                      " quota_alternative, quota_exceeded_allowed) FROM STDIN") as copy:
+            for visit_id, v in zip(ids, visits, strict=True):
+                flag = flags.get(visit_id)
+                apart = (extra_apart or {}).get(min(v.task_ids)) or v.apart_reason
+                if v.apart_from:
+                    apart = f"{apart}: tasks {', '.join(map(str, v.apart_from))}"
+                alternative = flag.alternative_text if flag else ""
+                if flag and flag.alternative == "merge":
+                    alternative = alternative.replace("#", "visit #")
+                copy.write_row((visit_id, plan_id, scope.county_code, townships.get(v.enterprise_id),
+                                v.enterprise_id, v.lead_department, list(v.departments), list(v.items),
+                                list(v.reasons), v.earliest, v.latest,
+                                "held" if flag and flag.held else "proposed", apart,
+                                flag.reason if flag else "", alternative,
+                                bool(flag and flag.exceeded_allowed)))
+        with cur.copy("COPY plan_visit_tasks (plan_id, plan_visit_id, task_id) FROM STDIN") as copy:
+            for visit_id, v in zip(ids, visits, strict=True):
+                for task_id in v.task_ids:
+                    copy.write_row((plan_id, visit_id, task_id))
+    return ids
+
+
+def build_plan(conn: psycopg.Connection[Any], scope: Scope, *, period_start: date, period_end: date) -> int:
+    """A new draft plan: the period's filed tasks (not yet in a plan) merged and quota-checked. Audited."""
+    scope.require(Permission.PLAN)
+    if period_end < period_start:
+        raise InvalidInput("period: ends before it starts")
+    if (period_end - period_start).days >= MAX_PERIOD_DAYS:
+        raise InvalidInput(f"period: at most {MAX_PERIOD_DAYS} days")
+    rows = fetch_all(conn, "tasks_filed_in_period", {**scope.params, "period_start": period_start,
+                                                    "period_end": period_end})
+    merged = merge_tasks([_task(r) for r in rows], period_start=period_start, period_end=period_end,
+                         department_order=_department_order(conn))
+    row = fetch_one(conn, "plan_insert", {"county_code": scope.county_code, "period_start": period_start,
+                                          "period_end": period_end, "actor": scope.actor})
+    assert row is not None
+    plan_id = int(row["id"])
+    _write_visits(conn, scope, plan_id, period_start.year, merged.visits)
+    task_ids = [t for v in merged.visits for t in v.task_ids]
+    execute(conn, "plan_tasks_attach", {"plan_id": plan_id, "task_ids": task_ids, "county_code": scope.county_code})
+    conn.execute("UPDATE visit_plans SET task_count = %s, visit_count = %s WHERE id = %s",
+                 (len(task_ids), len(merged.visits), plan_id))
+    audit.record_for(conn, scope, "plan.create", object_type="visit_plan", object_id=plan_id,
+                     detail={"period": [period_start.isoformat(), period_end.isoformat()],
+                             "tasks": len(task_ids), "visits": len(merged.visits), "saving": merged.saving})
+    return plan_id
+
+
+def get_plan(conn: psycopg.Connection[Any], scope: Scope, plan_id: int) -> PlanSummary:
+    row = fetch_one(conn, "plan_get", {"plan_id": plan_id, "county_code": scope.county_code})
+    if row is None:
+        raise NotFound(f"plan {plan_id} not found")
+    return PlanSummary(int(row["id"]), row["status"], row["period_start"], row["period_end"], int(row["tasks"]),
+                       int(row["visits"]), int(row["joint"]), int(row["held"]), int(row["remote"]),
+                       int(row["exceeded"]), int(row["routed"]), int(row["unassigned"]))
+
+
+def list_plans(conn: psycopg.Connection[Any], scope: Scope, *, limit: int = 50) -> list[dict[str, Any]]:
+    return fetch_all(conn, "plan_list", {"county_code": scope.county_code, "limit": limit})
+
+
+def plan_visits(conn: psycopg.Connection[Any], scope: Scope, plan_id: int) -> list[dict[str, Any]]:
+    """The plan's visits with enterprise, township, team, route position and task ids."""
+    return fetch_all(conn, "plan_visits_of_plan", {**scope.params, "plan_id": plan_id})
+
+
+def _draft(conn: psycopg.Connection[Any], scope: Scope, plan_id: int) -> PlanSummary:
+    scope.require(Permission.PLAN)
+    plan = get_plan(conn, scope, plan_id)
+    if plan.status != "draft":
+        raise Conflict(f"plan {plan_id} is {plan.status}; only a draft can be changed")
+    conn.execute("SELECT id FROM visit_plans WHERE id = %s FOR UPDATE", (plan_id,))
+    return plan
+
+
+def _task_place(conn: psycopg.Connection[Any], scope: Scope, plan_id: int, task_id: int) -> dict[str, Any]:
+    row = fetch_one(conn, "plan_task_enterprise", {"plan_id": plan_id, "task_id": task_id,
+                                                   "county_code": scope.county_code})
+    if row is None:
+        raise NotFound(f"task {task_id} is not in plan {plan_id}")
+    return row
+
+
+def _rebuild(conn: psycopg.Connection[Any], scope: Scope, plan: PlanSummary, enterprise_id: int,
+             groups: list[list[Task]], extra_apart: dict[int, str] | None = None) -> list[int]:
+    order = _department_order(conn)
+    visits = []
+    for group in groups:
+        visits.extend(partition_enterprise(group, order))
+    execute(conn, "plan_visits_delete_enterprise", {"plan_id": plan.plan_id, "enterprise_id": enterprise_id})
+    ids = _write_visits(conn, scope, plan.plan_id, plan.period_start.year, visits, extra_apart)
+    conn.execute("UPDATE visit_plans SET visit_count = (SELECT count(*) FROM plan_visits WHERE plan_id = %s)"
+                 " WHERE id = %s", (plan.plan_id, plan.plan_id))
+    return ids
+
+
+def split_task(conn: psycopg.Connection[Any], scope: Scope, plan_id: int, task_id: int) -> int:
+    """Take a task out of its joint visit into a visit of its own; returns the new visit's id. Audited."""
+    plan = _draft(conn, scope, plan_id)
+    place = _task_place(conn, scope, plan_id, task_id)
+    rows = fetch_all(conn, "plan_tasks_of_enterprise", {"plan_id": plan_id, "enterprise_id": place["enterprise_id"],
+                                                        "county_code": scope.county_code})
+    groups: dict[int, list[Task]] = {}
+    for r in rows:
+        if int(r["id"]) != task_id:
+            groups.setdefault(int(r["plan_visit_id"]), []).append(_clip(_task(r), plan))
+    alone = next(_clip(_task(r), plan) for r in rows if int(r["id"]) == task_id)
+    ids = _rebuild(conn, scope, plan, int(place["enterprise_id"]), [*groups.values(), [alone]],
+                   {task_id: SPLIT_REASON})
+    audit.record_for(conn, scope, "plan.split", object_type="visit_plan", object_id=plan_id,
+                     detail={"task_id": task_id})
+    return ids[-1]
+
+
+def _clip(task: Task, plan: PlanSummary) -> Task:
+    return Task(task.id, task.enterprise_id, task.department, task.items, task.reason,
+                max(task.earliest, plan.period_start), min(task.latest, plan.period_end))
+
+
+def move_task_window(conn: psycopg.Connection[Any], scope: Scope, plan_id: int, task_id: int, *,
+                     earliest: date, latest: date) -> None:
+    """Move a task's window inside the plan's period and merge its enterprise's tasks again. Audited."""
+    plan = _draft(conn, scope, plan_id)
+    if earliest > latest:
+        raise InvalidInput("window: earliest after latest")
+    if earliest < plan.period_start or latest > plan.period_end:
+        raise InvalidInput(f"window: must lie within the plan's period {plan.period_start}–{plan.period_end}")
+    place = _task_place(conn, scope, plan_id, task_id)
+    execute(conn, "plan_task_move_window", {"task_id": task_id, "earliest": earliest, "latest": latest,
+                                            "county_code": scope.county_code, "plan_id": plan_id})
+    rows = fetch_all(conn, "plan_tasks_of_enterprise", {"plan_id": plan_id, "enterprise_id": place["enterprise_id"],
+                                                        "county_code": scope.county_code})
+    _rebuild(conn, scope, plan, int(place["enterprise_id"]), [[_clip(_task(r), plan) for r in rows]])
+    audit.record_for(conn, scope, "plan.move", object_type="visit_plan", object_id=plan_id,
+                     detail={"task_id": task_id, "window": [earliest.isoformat(), latest.isoformat()]})
+
+
+def set_visit_status(conn: psycopg.Connection[Any], scope: Scope, plan_id: int, visit_id: int, status: str) -> None:
+    """``proposed`` (accept a held visit despite its quota flag) or ``remote`` (remote check). Audited."""
+    if status not in ("proposed", "remote", "held"):
+        raise InvalidInput(f"status: {status!r} is not proposed, remote or held")
+    _draft(conn, scope, plan_id)
+    row = fetch_one(conn, "plan_visit_set_status", {"status": status, "visit_id": visit_id, "plan_id": plan_id,
+                                                    "county_code": scope.county_code})
+    if row is None:
+        raise NotFound(f"visit {visit_id} is not in plan {plan_id}")
+    audit.record_for(conn, scope, "plan.visit_status", object_type="plan_visit", object_id=visit_id,
+                     detail={"plan_id": plan_id, "status": status, "quota_flag": row["quota_flag"]})
+
+
+def approve_plan(conn: psycopg.Connection[Any], scope: Scope, plan_id: int) -> PlanSummary:
+    """Approve a draft plan (audited ``plan.approve``); its tasks become planned (or remote)."""
+    plan = _draft(conn, scope, plan_id)
+    execute(conn, "plan_approve", {"plan_id": plan_id, "county_code": scope.county_code, "actor": scope.actor})
+    audit.record_for(conn, scope, "plan.approve", object_type="visit_plan", object_id=plan_id,
+                     detail={"tasks": plan.tasks, "visits": plan.visits, "saving": plan.saving,
+                             "held": plan.held, "remote": plan.remote})
+    return get_plan(conn, scope, plan_id)
+
+
+PLAN_COLUMNS = {
+    "id": "检查编号 Visit", "visit_date": "日期 Date", "team_name": "检查组 Team", "route_seq": "顺序 Stop",
+    "start": "到场时间 On site", "enterprise_name": "企业名称 Enterprise", "uscc": "统一社会信用代码 USCC",
+    "township_name": "乡镇 Township", "lead_department": "牵头部门 Lead", "departments": "部门 Departments",
+    "items": "检查事项 Items", "tasks": "任务数 Tasks", "reasons": "任务来源 Reasons", "status": "状态 Status",
+    "quota_flag": "配额提示 Quota flag", "quota_alternative": "替代方式 Alternative",
+    "apart_reason": "未合并原因 Kept apart", "unassigned_reason": "未排入原因 Unassigned", "code": "行政行为码 Code",
+}
+
+
+def plan_table(conn: psycopg.Connection[Any], scope: Scope, plan_id: int) -> Any:
+    """The plan as a table for export (CSV/Excel), bilingual headers."""
+    import pandas as pd
+
+    get_plan(conn, scope, plan_id)
+    rows = []
+    for r in plan_visits(conn, scope, plan_id):
+        start = r["start_min"]
+        rows.append({**r, "start": f"{int(start) // 60:02d}:{int(start) % 60:02d}" if start is not None else "",
+                     "departments": "、".join(r["departments"]), "items": "、".join(r["items"]),
+                     "reasons": "、".join(r["reasons"]), "tasks": len(r["task_ids"] or [])})
+    frame = pd.DataFrame(rows, columns=list(PLAN_COLUMNS))
+    return frame.rename(columns=PLAN_COLUMNS)
+
+
+# ------------------------------------------------------------------------------------------------ routing
+
+
+def route_inputs(conn: psycopg.Connection[Any], scope: Scope, plan_id: int,
+                 config: DayRouteConfig) -> tuple[list[PlanVisit], list[PlanTeam]]:
+    """The plan's on-site visits and the county's teams, as ``enforcement.plan`` wants them."""
+    visits = []
+    for r in fetch_all(conn, "plan_route_inputs", {"plan_id": plan_id, "county_code": scope.county_code}):
+        busy = r["busy_windows"] if isinstance(r["busy_windows"], list) else json.loads(r["busy_windows"])
+        visits.append(PlanVisit(
+            id=str(r["id"]), lng=float(r["lng"]), lat=float(r["lat"]),
+            service_min=service_minutes([int(r["item_minutes"])], config.setup_min),
+            windows=visit_windows(busy, config.shift_start_min, config.shift_end_min),
+            departments=frozenset(r["departments"]), earliest=r["earliest"], latest=r["latest"]))
+    teams = [PlanTeam(str(r["id"]), float(r["lng"]), float(r["lat"]), frozenset(r["qualifications"]))
+             for r in fetch_all(conn, "plan_teams", {"county_code": scope.county_code})]
+    return visits, teams
+
+
+def save_routes(conn: psycopg.Connection[Any], scope: Scope, plan_id: int, routes: PeriodRoutes) -> None:
+    """Write the routes into the plan (replacing an earlier routing) and issue the visits' codes."""
+    from geo_data import visit_codes
+
+    execute(conn, "visit_codes_clear_plan", {"plan_id": plan_id, "county_code": scope.county_code})
+    execute(conn, "plan_routes_clear", {"plan_id": plan_id, "county_code": scope.county_code})
+    placed = routes.routed()
+    rows = [{"id": int(vid), "plan_id": plan_id, "team_id": int(team), "visit_date": day, "route_seq": seq,
+             "start_min": start, "unassigned_reason": ""} for vid, (day, team, seq, start) in placed.items()]
+    rows += [{"id": int(vid), "plan_id": plan_id, "team_id": None, "visit_date": None, "route_seq": None,
+              "start_min": None, "unassigned_reason": reason} for vid, reason in routes.unassigned.items()]
+    with conn.cursor() as cur:
+        cur.executemany(sql_text("plan_visit_set_route").encode(), rows)
+        days = [{"plan_id": plan_id, "team_id": int(r.vehicle_id), "visit_date": d.day, "depart_min": r.depart_min,
+                 "return_min": r.return_min, "travel_min": r.travel_min, "work_min": r.work_min,
+                 "stops": len(r.stops)} for d in routes.days for r in d.result.routes]
+        cur.executemany(sql_text("plan_team_day_insert").encode(), days)
+    visit_codes.issue_codes(conn, scope, plan_id)
+
+
+def route_plan(conn: psycopg.Connection[Any], scope: Scope, plan_id: int, *,
+               config: DayRouteConfig = DayRouteConfig(), estimator: Any = None,
+               progress: Any = None) -> PeriodRoutes:
+    """Route an approved plan's visits into team day-routes, save them, issue codes. Audited ``plan.route``."""
+    scope.require(Permission.PLAN)
+    plan = get_plan(conn, scope, plan_id)
+    if plan.status != "approved":
+        raise Conflict(f"plan {plan_id} is {plan.status}; approve it before routing")
+    visits, teams = route_inputs(conn, scope, plan_id, config)
+    routes = plan_period(visits, teams, working_days(plan.period_start, plan.period_end),
+                         estimator or default_estimator(), config, progress)
+    save_routes(conn, scope, plan_id, routes)
+    audit.record_for(conn, scope, "plan.route", object_type="visit_plan", object_id=plan_id,
+                     detail={"routed": len(routes.routed()), "unassigned": len(routes.unassigned)})
+    return routes
+
+
+def default_estimator() -> Any:
+    """Straight line × detour factor at road-class speeds (``geo_data.travel``, DispatchSettings defaults)."""
+    from geo_data.settings import DispatchSettings
+    from geo_data.travel import StraightLineEstimator
+
+    return StraightLineEstimator(DispatchSettings())
+
+
+# --------------------------------------------------------------------------------------- background jobs
+
+
+def route_job(conn: psycopg.Connection[Any], scope: Scope, *, plan_id: int | None = None,
+              job_id: int | None = None) -> dict[str, Any] | None:
+    """A routing job (or the latest of a plan) with status, progress 0..1 and message."""
+    return fetch_one(conn, "route_job_get", {"county_code": scope.county_code, "job_id": job_id,
+                                             "plan_id": plan_id})
+
+
+def start_route_job(pool: ConnectionPool, scope: Scope, plan_id: int, *,
+                    config: DayRouteConfig = DayRouteConfig()) -> int:
+    """Queue a routing job and run it in a background thread; progress is kept in ``route_jobs``."""
+    scope.require(Permission.PLAN)
+    # errors are raised outside ``transaction`` so they reach the caller as they are
+    with transaction(pool) as conn:
+        found = fetch_one(conn, "plan_get", {"plan_id": plan_id, "county_code": scope.county_code})
+        row = (fetch_one(conn, "route_job_insert", {"county_code": scope.county_code, "plan_id": plan_id,
+                                                    "actor": scope.actor})
+               if found is not None and found["status"] == "approved" else None)
+    if found is None:
+        raise NotFound(f"plan {plan_id} not found")
+    if row is None:
+        raise Conflict(f"plan {plan_id} is {found['status']}; approve it before routing")
+    job_id = int(row["id"])
+    thread = threading.Thread(target=run_route_job, args=(pool, scope, plan_id, job_id, config),
+                              name=f"route-job-{job_id}", daemon=True)
+    thread.start()
+    return job_id
+
+
+def run_route_job(pool: ConnectionPool, scope: Scope, plan_id: int, job_id: int,
+                  config: DayRouteConfig = DayRouteConfig()) -> None:
+    """The job body: progress rows in their own short transactions, the result in one transaction."""
+
+    def progress(fraction: float, message: str) -> None:
+        with transaction(pool) as c:
+            execute(c, "route_job_update", {"job_id": job_id, "status": "running",
+                                            "progress": min(0.99, max(0.0, fraction)), "message": message})
+
+    try:
+        progress(0.0, "started")
+        with transaction(pool) as conn:
+            routes = route_plan(conn, scope, plan_id, config=config, progress=progress)
+        with transaction(pool) as c:
+            execute(c, "route_job_update", {
+                "job_id": job_id, "status": "done", "progress": 1.0,
+                "message": f"{len(routes.routed())} visits routed, {len(routes.unassigned)} unassigned"})
+    except Exception as exc:  # noqa: BLE001 - a background job must record any failure
+        with transaction(pool) as c:
+            execute(c, "route_job_update", {"job_id": job_id, "status": "failed", "progress": 1.0,
+                                            "message": f"{type(exc).__name__}: {exc}"[:500]})

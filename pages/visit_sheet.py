@@ -1,0 +1,51 @@
+"""The printable visit sheet (检查单) of an inspection code: QR, enterprise, team, inspectors, items, legal basis.
+
+A plain HTML document (served by ``api.visits`` at ``/visits/<code>/sheet``, login required) so that it
+prints cleanly on A4 without the app's chrome. Every value from the database is escaped.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:24px;color:#111}
+h1{font-size:22px;margin:0 0 4px} .sub{color:#555;margin:0 0 16px}
+.head{display:flex;gap:24px;align-items:flex-start} .qr img{width:160px;height:160px}
+table{border-collapse:collapse;width:100%;margin-top:12px} th,td{border:1px solid #999;padding:6px 8px;
+text-align:left;vertical-align:top;font-size:14px} th{background:#f0f0f0;width:22%}
+.code{font-family:monospace;font-size:16px;letter-spacing:1px} .print{margin-top:16px}
+@media print{.print{display:none} body{margin:10mm} @page{size:A4;margin:10mm}}
+"""
+
+
+def _e(value: Any) -> str:
+    return escape("" if value is None else str(value))
+
+
+def render_sheet(d: dict[str, Any]) -> str:
+    """HTML of the sheet for the details returned by ``geo_data.visit_codes.code_details``."""
+    code = _e(d["code"])
+    inspectors = "".join(
+        f"<li>{_e(i['name'])}（执法证号 {_e(i['badge_no'])}，{_e(i['department'])}）</li>" for i in d["inspectors"]
+    ) or "<li>—</li>"
+    items = "".join(
+        f"<tr><td>{_e(i['name'])}<br><small>{_e(i['code'])} · {_e(i['department'])}</small></td>"
+        f"<td>{_e(i['legal_basis']) or '—'}</td></tr>" for i in d["items"]
+    )
+    return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<title>检查单 {code}</title><style>{_CSS}</style></head><body>
+<div class="head"><div class="qr"><img src="/visits/{code}/qr.svg" alt="行政行为码 {code}"></div>
+<div><h1>行政执法检查单 · Inspection sheet</h1>
+<p class="sub">行政行为码 Code: <span class="code" id="sheet-code">{code}</span></p>
+<p>检查日期 Date: {_e(d['visit_date'])} · 牵头部门 Lead: {_e(d.get('lead_department_name'))}
+ · 检查组 Team: {_e(d.get('team_name'))}</p></div></div>
+<table><tr><th>企业 Enterprise</th><td id="sheet-enterprise">{_e(d['enterprise_name'])}</td></tr>
+<tr><th>统一社会信用代码 USCC</th><td>{_e(d['uscc'])}</td></tr>
+<tr><th>地址 Address</th><td>{_e(d['address'])}</td></tr>
+<tr><th>执法人员 Inspectors</th><td><ul id="sheet-inspectors">{inspectors}</ul></td></tr></table>
+<table id="sheet-items"><tr><th>检查事项 Item</th><th>法律依据 Legal basis</th></tr>{items}</table>
+<p>请企业扫码确认检查并在检查后评价 · The enterprise scans the code at the visit and rates it afterwards.</p>
+<button class="print" onclick="window.print()">打印 Print</button>
+</body></html>"""
