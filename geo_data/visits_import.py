@@ -124,9 +124,9 @@ def check_visits(conn: psycopg.Connection[Any], *, county_code: str, source: Any
     item_lists = icodes.dropna().groupby(level=0).agg(list)
     foreign: dict[int, str] = {}
     for i, codes in item_lists.items():  # rows with items only, to word the message
-        outside = [c for c in codes if item_dept[c] not in dept_lists[int(i)]]  # type: ignore[call-overload]
-        if outside and dept_lists[int(i)]:  # type: ignore[call-overload]
-            foreign[int(i)] = "、".join(outside)  # type: ignore[call-overload]
+        outside = [c for c in codes if item_dept[c] not in dept_lists[int(i)]]
+        if outside and dept_lists[int(i)]:
+            foreign[int(i)] = "、".join(outside)
     problems.add(np.isin(np.arange(n), list(foreign)), "items",
                  lambda i: f"item(s) {foreign[i]} belong to no department of this visit")
 
@@ -163,7 +163,7 @@ def check_visits(conn: psycopg.Connection[Any], *, county_code: str, source: Any
     clean = pd.DataFrame({
         "enterprise_id": ent_id.to_numpy(), "visit_date": when.dt.date.to_numpy(),
         "lead_department": lead.to_numpy(dtype=object), "departments": dept_lists,
-        "items": [item_lists.get(i, []) for i in range(n)], "code": code.where(code != "", None).to_numpy(),
+        "items": [item_lists.get(i, []) for i in range(n)], "code": np.where(has_code, code.to_numpy(dtype=object), None),
         "code_scanned": scanned, "rating": rating.to_numpy(), "result": col("result").to_numpy(dtype=object),
     })
     checked = CheckedRows(clean=clean, good=~problems.bad, problems=problems.rows(), source=source)
@@ -186,7 +186,7 @@ def import_visits(conn: psycopg.Connection[Any], *, path: Path | str, county_cod
         copy.set_types(["int8", "date", "text", "text[]", "text[]", "text", "bool", "int2", "text"])
         for row in good.itertuples(index=False):
             copy.write_row((int(row.enterprise_id), row.visit_date, row.lead_department, row.departments,
-                            row.items, row.code, bool(row.code_scanned),
+                            row.items, None if pd.isna(row.code) else str(row.code), bool(row.code_scanned),
                             None if pd.isna(row.rating) else int(row.rating), row.result or ""))
     loaded = execute(conn, "visit_import_insert", {"county_code": county_code})
     if loaded:

@@ -7,7 +7,9 @@ belongs to one county.
 
 from __future__ import annotations
 
+import itertools
 import json
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +22,13 @@ import pytest
 from geo_data.cells import ensure_cells, refresh_cell_counts
 from geo_data.db import connect
 from geo_data.enterprises import copy_enterprises
+from geo_data.reference import load_reference
 from geo_data.uscc import make_uscc
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNTIES = ROOT.parent / "shared" / "data" / "boundaries" / "counties_wgs84.geojson"
 TEST_COUNTY = "331125"
 WEST, EAST = "331125001", "331125002"
-INDUSTRIES = [("t_food", "测试餐饮", "Test catering"), ("t_chem", "测试化工", "Test chemicals")]
-DEPARTMENTS = [("t_market", "测试市场监管", "Test market regulation"), ("t_fire", "测试消防", "Test fire")]
 
 
 def county_outline(code: str = TEST_COUNTY) -> dict[str, Any]:
@@ -40,7 +41,7 @@ def county_outline(code: str = TEST_COUNTY) -> dict[str, Any]:
 
 
 def build_test_county(db_url: str) -> str:
-    """Load the test county, two townships splitting it at its middle longitude, reference rows, cells."""
+    """Load the test county, two townships splitting it at its middle longitude, reference data, cells."""
     with connect(db_url) as c:
         c.execute("SELECT pg_advisory_xact_lock(331125)")
         if c.execute("SELECT 1 FROM counties WHERE code = %s", (TEST_COUNTY,)).fetchone() is None:
@@ -56,12 +57,7 @@ def build_test_county(db_url: str) -> str:
                 " SELECT %(e)s, %(c)s, '东镇', ST_Multi(ST_CollectionExtract(ST_Intersection(geom,"
                 "   ST_MakeEnvelope(mid, ST_YMin(geom) - 1, ST_XMax(geom) + 1, ST_YMax(geom) + 1, 4326)), 3)), true, 'test'"
                 " FROM b", {"c": TEST_COUNTY, "w": WEST, "e": EAST})
-            for code, name, en in INDUSTRIES:
-                c.execute("INSERT INTO industries (code, name, name_en) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                          (code, name, en))
-            for code, name, en in DEPARTMENTS:
-                c.execute("INSERT INTO departments (code, name, name_en) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                          (code, name, en))
+            load_reference(c)
             ensure_cells(c, county_code=TEST_COUNTY)
         c.commit()
     return TEST_COUNTY
@@ -72,14 +68,15 @@ def county(db_url: str) -> str:
     return build_test_county(db_url)
 
 
-_serial = iter(range(10**7))
+# organisation codes from a counter starting at a random place: runs and modules never repeat a code
+_serial = itertools.count(secrets.randbelow(10**8 - 10**6))
 
 
 def random_usccs(n: int, rng: np.random.Generator) -> list[str]:
-    """``n`` distinct valid codes (organisation codes from a shared counter so runs never repeat them)."""
+    """``n`` distinct valid codes (``rng`` is kept for call compatibility; codes come from the counter)."""
     out = []
     for _ in range(n):
-        body = f"{int(rng.integers(0, 10**3)):03d}{next(_serial):05d}"
+        body = f"{next(_serial):08d}"
         for check in "0123456789X":  # the organisation-code check character: the one make_uscc accepts
             try:
                 out.append(make_uscc("91331125" + body + check))
@@ -158,7 +155,7 @@ def test_ensure_cells_is_idempotent_and_reassigns_townships(conn: psycopg.Connec
 def _frame(usccs: list[str], lng: np.ndarray, lat: np.ndarray, risks: list[str]) -> pd.DataFrame:
     n = len(usccs)
     return pd.DataFrame({"uscc": usccs, "name": [f"测试企业{i}" for i in range(n)], "address": "云和县",
-                         "industry_code": "t_food", "risk": risks, "credit": "B", "lng": lng, "lat": lat})
+                         "industry_code": "catering", "risk": risks, "credit": "B", "lng": lng, "lat": lat})
 
 
 def test_counts_equal_direct_counts_after_load_and_targeted_refresh(conn: psycopg.Connection, county: str) -> None:
@@ -168,10 +165,11 @@ def test_counts_equal_direct_counts_after_load_and_targeted_refresh(conn: psycop
     with conn.transaction():
         assert copy_enterprises(conn, county_code=county, frame=_frame(random_usccs(300, rng), lng, lat, risks)) == 300
     mismatches = conn.execute(
-        "SELECT c.cell, c.ent_total, c.ent_high, d.total, d.high FROM h3_cells c LEFT JOIN LATERAL ("
-        "  SELECT count(*) AS total, count(*) FILTER (WHERE risk = 'high') AS high FROM enterprises e"
-        "  WHERE e.county_code = c.county_code AND c.cell IN (e.h3_r7, e.h3_r8, e.h3_r9)) d ON true"
-        " WHERE c.county_code = %s AND (c.ent_total <> d.total OR c.ent_high <> d.high)", (county,)).fetchall()
+        "WITH direct AS (SELECT r.cell, count(*) AS total, count(*) FILTER (WHERE e.risk = 'high') AS high"
+        "  FROM enterprises e CROSS JOIN LATERAL (VALUES (e.h3_r7), (e.h3_r8), (e.h3_r9)) AS r(cell)"
+        "  WHERE e.county_code = %(c)s GROUP BY r.cell)"
+        " SELECT c.cell FROM h3_cells c LEFT JOIN direct d USING (cell) WHERE c.county_code = %(c)s"
+        " AND (c.ent_total <> coalesce(d.total, 0) OR c.ent_high <> coalesce(d.high, 0))", {"c": county}).fetchall()
     assert mismatches == []
     total = conn.execute("SELECT sum(ent_total) AS s FROM h3_cells WHERE county_code = %s AND res = 8",
                          (county,)).fetchone()["s"]
@@ -182,8 +180,8 @@ def test_counts_equal_direct_counts_after_load_and_targeted_refresh(conn: psycop
     e = conn.execute("SELECT id, township_code, geom, h3_r7, h3_r8, h3_r9 FROM enterprises"
                      " WHERE county_code = %s ORDER BY id LIMIT 1", (county,)).fetchone()
     conn.execute("INSERT INTO visits (county_code, township_code, enterprise_id, visit_date, lead_department,"
-                 " departments, geom, h3_r7, h3_r8, h3_r9) VALUES (%s, %s, %s, current_date, 't_market',"
-                 " '{t_market}', %s, %s, %s, %s)",
+                 " departments, geom, h3_r7, h3_r8, h3_r9) VALUES (%s, %s, %s, current_date, 'market',"
+                 " '{market}', %s, %s, %s, %s)",
                  (county, e["township_code"], e["id"], e["geom"], e["h3_r7"], e["h3_r8"], e["h3_r9"]))
     refresh_cell_counts(conn, county_code=county, cells={9: [e["h3_r9"]]})
     got = {r["res"]: r["visits"] for r in conn.execute(

@@ -1,0 +1,338 @@
+"""Importers against the real PostGIS: every format loads, bad rows are named and nothing half-loaded.
+
+Uses the test county of ``test_cells`` (云和县 331125, two townships) and the real reference data.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import psycopg
+import pytest
+import shapely
+from click.testing import CliRunner
+from psycopg import sql
+
+from cli import main
+from geo_data.coords import from_wgs84
+from geo_data.importers import import_enterprises, import_townships
+from geo_data.visits_import import import_visits
+
+sys.path.insert(0, str(Path(__file__).parent))  # the shared test-county scenario lives in test_cells
+from test_cells import EAST, TEST_COUNTY, WEST, build_test_county, random_points, random_usccs  # noqa: E402
+
+CN_COLUMNS = {"uscc": "统一社会信用代码", "name": "企业名称", "industry": "行业", "lng": "经度", "lat": "纬度",
+              "address": "地址", "risk": "风险等级", "credit": "信用等级"}
+
+
+@pytest.fixture(scope="module")
+def county(db_url: str) -> str:
+    return build_test_county(db_url)
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> np.random.Generator:
+    return np.random.default_rng(abs(hash(request.node.name)) % 2**32)
+
+
+def count(conn: psycopg.Connection, sql: str = "SELECT count(*) AS n FROM enterprises WHERE county_code = %s",
+          *args: Any) -> int:
+    return int(conn.execute(sql, args or (TEST_COUNTY,)).fetchone()["n"])
+
+
+def rows_frame(conn: psycopg.Connection, rng: np.random.Generator, n: int, seed: int,
+               datum: str = "wgs84") -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """``n`` good rows with Chinese headers; returns the frame and the true WGS-84 points."""
+    lng, lat = random_points(conn, n, seed)
+    src_lng, src_lat = from_wgs84(lng, lat, datum)
+    def cycle(values: list[str]) -> list[str]:
+        return (values * (n // len(values) + 1))[:n]
+
+    frame = pd.DataFrame({
+        "统一社会信用代码": random_usccs(n, rng), "企业名称": [f"云和测试{seed}号店{i:02d}" for i in range(n)],
+        "行业": cycle(["餐饮", "catering", "Food retail", "餐饮", "hairdressing"]),
+        "经度": src_lng, "纬度": src_lat, "地址": "云和县城关",
+        "风险等级": cycle(["高", "较高风险", "一般", "low", "Elevated"]),
+        "信用等级": cycle(["A", "良", "c", "D级", "优"]),
+    })
+    return frame, lng, lat
+
+
+def write(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
+    """Write rows in one of the supported formats (geometry formats carry points, not lng/lat columns)."""
+    if fmt == "csv":
+        frame.to_csv(path, index=False, encoding="utf-8")
+    elif fmt == "csv-bom":
+        frame.to_csv(path, index=False, encoding="utf-8-sig")
+    elif fmt == "csv-gbk":
+        frame.to_csv(path, index=False, encoding="gbk")
+    elif fmt == "xlsx":
+        frame.to_excel(path, index=False, engine="openpyxl")
+    else:
+        attrs = frame.drop(columns=["经度", "纬度"])
+        if fmt == "shp":  # dBase field names hold 10 bytes: shapefiles use English names
+            attrs = attrs.rename(columns={v: k for k, v in CN_COLUMNS.items()})
+        gdf = gpd.GeoDataFrame(attrs, geometry=gpd.points_from_xy(frame["经度"], frame["纬度"]), crs=4326)
+        gdf.to_file(path, driver={"geojson": "GeoJSON", "gpkg": "GPKG", "shp": "ESRI Shapefile"}[fmt],
+                    engine="pyogrio")
+    return path
+
+
+FORMATS = {"csv": ".csv", "csv-bom": ".csv", "csv-gbk": ".csv", "xlsx": ".xlsx", "geojson": ".geojson",
+           "gpkg": ".gpkg", "shp": ".shp"}
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_good_file_of_every_format_loads(conn: psycopg.Connection, county: str, tmp_path: Path, fmt: str,
+                                         rng: np.random.Generator) -> None:
+    frame, lng, lat = rows_frame(conn, rng, 5, seed=len(fmt) * 7 + list(FORMATS).index(fmt))
+    path = write(frame, tmp_path / f"ents{FORMATS[fmt]}", fmt)
+    before = count(conn)
+    with conn.transaction():
+        report = import_enterprises(conn, path=path, county_code=county)
+    assert (report.rows_read, report.rows_loaded, report.problems) == (5, 5, [])
+    assert count(conn) == before + 5
+    stored = conn.execute(
+        "SELECT uscc, name, industry_code, risk, credit, township_code, ST_X(geom) AS lng, ST_Y(geom) AS lat"
+        " FROM enterprises WHERE uscc = ANY (%s) ORDER BY name", (list(frame["统一社会信用代码"]),)).fetchall()
+    assert [r["risk"] for r in stored] == ["high", "elevated", "general", "low", "elevated"]
+    assert [r["credit"] for r in stored] == ["A", "B", "C", "D", "A"]
+    assert [r["industry_code"] for r in stored] == ["catering", "catering", "food_retail", "catering",
+                                                    "hairdressing"]
+    assert all(r["township_code"] in (WEST, EAST) for r in stored)
+    assert np.allclose([r["lng"] for r in stored], lng, atol=1e-7)
+    assert np.allclose([r["lat"] for r in stored], lat, atol=1e-7)
+    audit = conn.execute("SELECT actor, actor_kind, detail FROM audit_log WHERE action = 'import.enterprises'"
+                         " ORDER BY seq DESC LIMIT 1").fetchone()
+    assert audit["actor"] == "cli" and audit["detail"]["loaded"] == 5
+
+
+def bad_file(conn: psycopg.Connection, rng: np.random.Generator, tmp_path: Path) -> tuple[Path, pd.DataFrame]:
+    frame, _, _ = rows_frame(conn, rng, 9, seed=101)
+    frame = frame.astype(object)
+    good = frame.iloc[0]["统一社会信用代码"]
+    frame.iloc[1, 0] = good[:17] + ("0" if good[17] != "0" else "1")   # row 2: wrong check character
+    frame.iloc[3, 3] = 121.0                                           # row 4: far east of the county
+    frame.iloc[4, 4] = ""                                              # row 5: latitude missing
+    frame.iloc[5, 6] = "A"                                             # row 6: risk given as a letter
+    frame.iloc[6, 0] = good                                            # row 7: duplicate of row 1
+    frame.iloc[7, 2] = "造飞船"                                        # row 8: unknown industry
+    frame.iloc[8, 3] = "东经119度"                                     # row 9: not a number, credit bad too
+    frame.iloc[8, 7] = "E"
+    path = tmp_path / "bad.csv"
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    return path, frame
+
+
+def test_bad_rows_are_each_reported_and_nothing_is_loaded(conn: psycopg.Connection, county: str, db_url: str,
+                                                          tmp_path: Path, rng: np.random.Generator) -> None:
+    path, _ = bad_file(conn, rng, tmp_path)
+    before, audits = count(conn), count(conn, "SELECT count(*) AS n FROM audit_log WHERE action = %s",
+                                         "import.enterprises")
+    result = CliRunner().invoke(main, ["import", "enterprises", str(path), "--county", county],
+                                env={"DATABASE_URL": db_url})
+    assert result.exit_code == 2, result.output
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("row ")]
+    assert [ln.split(":")[0] for ln in lines] == ["row 2", "row 4", "row 5", "row 6", "row 7", "row 8",
+                                                  "row 9", "row 9"]
+    assert lines[0].startswith("row 2: uscc: wrong check character")
+    assert lines[1].startswith("row 4: lng/lat: (121.000000,") and "outside county 331125" in lines[1]
+    assert lines[2] == "row 5: lat: missing"
+    assert lines[3].startswith("row 6: risk: unknown risk grade 'A'")
+    assert lines[4] == "row 7: uscc: duplicate of row 1 in this file"
+    assert lines[5].startswith("row 8: industry: unknown industry '造飞船'")
+    assert lines[6] == "row 9: credit: unknown credit grade 'E' (use A/B/C/D or 优/良/中/差)"
+    assert lines[7] == "row 9: lng: not a number: '东经119度'"
+    assert "nothing was loaded" in result.stderr
+    assert count(conn) == before
+    assert count(conn, "SELECT count(*) AS n FROM audit_log WHERE action = %s", "import.enterprises") == audits
+
+
+def test_skip_bad_loads_good_rows_and_writes_rejects(conn: psycopg.Connection, county: str, db_url: str,
+                                                     tmp_path: Path, rng: np.random.Generator) -> None:
+    path, frame = bad_file(conn, rng, tmp_path)
+    rejects = tmp_path / "out" / "rejects.csv"
+    before = count(conn)
+    result = CliRunner().invoke(main, ["import", "enterprises", str(path), "--county", county, "--skip-bad",
+                                       "--rejects", str(rejects)], env={"DATABASE_URL": db_url})
+    assert result.exit_code == 0, result.output
+    assert "loaded 2 of 9 enterprises rows" in result.stdout
+    assert count(conn) == before + 2
+    got = pd.read_csv(rejects, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    assert list(got["row"]) == ["2", "4", "5", "6", "7", "8", "9"]
+    assert list(got.columns) == ["row", *frame.columns, "reason"]
+    assert got.loc[got["row"] == "9", "reason"].item() == \
+        "credit: unknown credit grade 'E' (use A/B/C/D or 优/良/中/差); lng: not a number: '东经119度'"
+    assert got.loc[got["row"] == "8", "行业"].item() == "造飞船"
+
+
+def test_gcj02_and_bd09_input_land_at_the_wgs84_place(conn: psycopg.Connection, county: str, tmp_path: Path,
+                                                      rng: np.random.Generator) -> None:
+    for i, datum in enumerate(("gcj02", "bd09")):
+        frame, lng, lat = rows_frame(conn, rng, 4, seed=300 + i, datum=datum)
+        # the datum offset is hundreds of metres: read as WGS-84 the points would be misplaced
+        assert np.hypot(frame["经度"] - lng, frame["纬度"] - lat).min() > 0.003
+        path = write(frame, tmp_path / f"{datum}.csv", "csv")
+        with conn.transaction():
+            import_enterprises(conn, path=path, county_code=county, datum=datum)
+        far = conn.execute(
+            "SELECT max(ST_Distance(e.geom::geography, ST_SetSRID(ST_MakePoint(p.lng, p.lat), 4326)::geography)) AS m"
+            " FROM unnest(%s::text[], %s::float8[], %s::float8[]) AS p(uscc, lng, lat)"
+            " JOIN enterprises e ON e.uscc = p.uscc AND e.county_code = %s",
+            (list(frame["统一社会信用代码"]), list(lng), list(lat), county)).fetchone()["m"]
+        assert far < 0.5, f"{datum}: stored point {far:.3f} m from the true place"
+
+
+def test_projected_geopackage_is_reprojected(conn: psycopg.Connection, county: str, tmp_path: Path,
+                                             rng: np.random.Generator) -> None:
+    frame, lng, lat = rows_frame(conn, rng, 3, seed=400)
+    gdf = gpd.GeoDataFrame(frame.drop(columns=["经度", "纬度"]), geometry=gpd.points_from_xy(lng, lat), crs=4326)
+    path = tmp_path / "gk.gpkg"
+    gdf.to_crs(4549).to_file(path, driver="GPKG", engine="pyogrio")  # CGCS2000 / 3-degree GK CM 120E (metres)
+    with conn.transaction():
+        report = import_enterprises(conn, path=path, county_code=county)
+    assert report.rows_loaded == 3 and any("reprojected" in n for n in report.notes)
+    got = conn.execute("SELECT ST_X(geom) AS lng, ST_Y(geom) AS lat FROM enterprises WHERE uscc = ANY (%s)"
+                       " ORDER BY name", (list(frame["统一社会信用代码"]),)).fetchall()
+    assert np.allclose([g["lng"] for g in got], lng, atol=1e-6)
+    assert np.allclose([g["lat"] for g in got], lat, atol=1e-6)
+
+
+def test_duplicate_of_a_registered_uscc_is_refused(conn: psycopg.Connection, county: str, tmp_path: Path,
+                                                   rng: np.random.Generator) -> None:
+    frame, _, _ = rows_frame(conn, rng, 3, seed=500)
+    path = write(frame, tmp_path / "first.csv", "csv")
+    with conn.transaction():
+        import_enterprises(conn, path=path, county_code=county)
+    again, _, _ = rows_frame(conn, rng, 3, seed=501)
+    again.iloc[2, 0] = frame.iloc[0, 0]
+    before = count(conn)
+    from geo_data.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as info, conn.transaction():
+        import_enterprises(conn, path=write(again, tmp_path / "again.csv", "csv"), county_code=county)
+    assert [str(p) for p in info.value.problems] == ["row 3: uscc: already registered in county 331125"]
+    assert count(conn) == before
+
+
+def test_counts_in_cells_equal_direct_counts_after_import(conn: psycopg.Connection, county: str, tmp_path: Path,
+                                                          rng: np.random.Generator) -> None:
+    frame, _, _ = rows_frame(conn, rng, 60, seed=600)
+    with conn.transaction():
+        import_enterprises(conn, path=write(frame, tmp_path / "many.xlsx", "xlsx"), county_code=county)
+    for res in (7, 8, 9):
+        query = sql.SQL(
+            "SELECT count(*) AS n FROM h3_cells c FULL JOIN (SELECT {col} AS cell, count(*) AS n,"
+            " count(*) FILTER (WHERE risk = 'high') AS high FROM enterprises WHERE county_code = %(c)s"
+            " GROUP BY 1) d USING (cell) WHERE (c.county_code = %(c)s AND c.res = %(res)s OR c.cell IS NULL)"
+            " AND (coalesce(c.ent_total, -1) <> coalesce(d.n, 0) OR coalesce(c.ent_high, -1) <> coalesce(d.high, 0))"
+        ).format(col=sql.Identifier(f"h3_r{res}"))
+        diff = conn.execute(query, {"c": county, "res": res}).fetchone()["n"]
+        assert diff == 0, f"res {res}: cells whose count differs from a direct count"
+
+
+def test_townships_import_replaces_generated_and_replaces_enterprises(conn: psycopg.Connection, county: str,
+                                                                      tmp_path: Path) -> None:
+    # real polygons: the county split north/south instead of west/east
+    outline = conn.execute("SELECT ST_AsBinary(geom) AS g FROM counties WHERE code = %s", (county,)).fetchone()["g"]
+    geom = shapely.from_wkb(bytes(outline))
+    minx, miny, maxx, maxy = geom.bounds
+    mid = (miny + maxy) / 2
+    north = geom.intersection(shapely.box(minx - 1, mid, maxx + 1, maxy + 1))
+    south = geom.intersection(shapely.box(minx - 1, miny - 1, maxx + 1, mid))
+    path = tmp_path / "towns.geojson"
+    gpd.GeoDataFrame({"乡镇代码": [WEST, EAST], "乡镇名称": ["北镇", "南镇"]}, geometry=[north, south],
+                     crs=4326).to_file(path, driver="GeoJSON", engine="pyogrio")
+    assert count(conn) > 0
+    with conn.transaction():
+        report = import_townships(conn, path=path, county_code=county)
+        assert report.rows_loaded == 2
+        towns = conn.execute("SELECT code, name, generated FROM townships WHERE county_code = %s ORDER BY code",
+                             (county,)).fetchall()
+        assert [(t["name"], t["generated"]) for t in towns] == [("北镇", False), ("南镇", False)]
+        wrong = conn.execute(
+            "SELECT count(*) AS n FROM enterprises e JOIN townships t ON ST_Contains(t.geom, e.geom)"
+            " WHERE e.county_code = %(c)s AND t.county_code = %(c)s AND e.township_code <> t.code"
+            " UNION ALL SELECT count(*) FROM h3_cells c JOIN townships t ON ST_Contains(t.geom, ST_Centroid(c.geom))"
+            " WHERE c.county_code = %(c)s AND t.county_code = %(c)s AND c.township_code <> t.code",
+            {"c": county}).fetchall()
+        assert [w["n"] for w in wrong] == [0, 0]
+        assert count(conn, "SELECT count(*) AS n FROM audit_log WHERE action = %s", "import.townships") >= 1
+        raise psycopg.Rollback()  # the other tests keep the west/east townships
+
+
+def test_bad_townships_file_is_refused_with_rows(conn: psycopg.Connection, county: str, tmp_path: Path) -> None:
+    path = tmp_path / "bad_towns.geojson"
+    gpd.GeoDataFrame({"code": ["330702001", WEST], "name": ["别县镇", "西镇"]},
+                     geometry=[shapely.box(119.6, 28.1, 119.61, 28.11), shapely.Point(1, 1)],
+                     crs=4326).to_file(path, driver="GeoJSON", engine="pyogrio")
+    from geo_data.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as info, conn.transaction():
+        import_townships(conn, path=path, county_code=county)
+    assert [str(p) for p in info.value.problems] == [
+        "row 1: code: 330702001 is not in county 331125", "row 2: geometry: expected a polygon, got Point"]
+
+
+def test_visits_import_checks_rows_and_sets_cells_from_the_enterprise(conn: psycopg.Connection, county: str,
+                                                                       tmp_path: Path, rng: np.random.Generator) -> None:
+    frame, _, _ = rows_frame(conn, rng, 3, seed=700)
+    with conn.transaction():
+        import_enterprises(conn, path=write(frame, tmp_path / "e.csv", "csv"), county_code=county)
+    codes = list(frame["统一社会信用代码"])
+    good = pd.DataFrame({
+        "统一社会信用代码": codes, "检查部门": ["市场监管", "fire", "market"],
+        "参与部门": ["消防救援", "", ""], "检查日期": ["2026-03-02", "2026/04/10", "20260501"],
+        "检查事项": ["market_food_licence", "", "食品经营过程控制检查"], "联合检查": ["是", "否", ""],
+        "亮码": ["是", "否", "是"], "评价": ["5", "", "4"], "行政行为码": [f"T{codes[0]}", "", f"T{codes[2]}"],
+    })
+    bad = good.copy()
+    bad.loc[0, "检查部门"] = "天文台"
+    bad.loc[1, "检查日期"] = "2099-01-01"
+    bad.loc[2, "评价"] = "7"
+    from geo_data.errors import InvalidInput
+
+    before = count(conn, "SELECT count(*) AS n FROM visits WHERE county_code = %s")
+    with pytest.raises(InvalidInput) as info, conn.transaction():
+        import_visits(conn, path=write(bad, tmp_path / "bad_visits.csv", "csv"), county_code=county)
+    assert [str(p) for p in info.value.problems] == [
+        "row 1: department: unknown department '天文台'", "row 2: date: in the future",
+        "row 3: rating: must be a whole number 1-5, got '7'"]
+    assert count(conn, "SELECT count(*) AS n FROM visits WHERE county_code = %s") == before
+
+    with conn.transaction():
+        report = import_visits(conn, path=write(good, tmp_path / "visits.xlsx", "xlsx"), county_code=county)
+    assert report.rows_loaded == 3
+    got = conn.execute(
+        "SELECT v.departments, v.items, v.code_scanned, v.rating, v.task_count, v.h3_r9 = e.h3_r9 AS same_cell,"
+        " ST_Equals(v.geom, e.geom) AS same_place, c.visits AS cell_visits FROM visits v"
+        " JOIN enterprises e ON e.id = v.enterprise_id JOIN h3_cells c ON c.cell = v.h3_r9"
+        " WHERE e.uscc = ANY (%s) ORDER BY v.visit_date", (codes,)).fetchall()
+    assert [g["departments"] for g in got] == [["fire", "market"], ["fire"], ["market"]]
+    assert [g["items"] for g in got] == [["market_food_licence"], [], ["market_food_hygiene"]]
+    assert [g["rating"] for g in got] == [5, None, 4] and [g["task_count"] for g in got] == [2, 1, 1]
+    assert all(g["same_cell"] and g["same_place"] and g["cell_visits"] >= 1 for g in got)
+
+
+def test_cli_runs_as_a_real_command(county: str, db_url: str, tmp_path: Path, conn: psycopg.Connection,
+                                    rng: np.random.Generator) -> None:
+    frame, _, _ = rows_frame(conn, rng, 2, seed=800)
+    frame = frame.rename(columns={"企业名称": "单位全称"})
+    path = write(frame, tmp_path / "mapped.csv", "csv-gbk")
+    env = {"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-m", "cli", "import", "enterprises", str(path), "--county", county,
+                           "--map", "单位全称=name"], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "loaded 2 of 2 enterprises rows into county 331125" in done.stdout
+    missing = subprocess.run([sys.executable, "-m", "cli", "import", "enterprises", str(path), "--county", county],
+                             capture_output=True, text=True, env=env, timeout=60)
+    assert missing.returncode == 2
+    assert "missing columns: name" in missing.stderr and "--map" in missing.stderr
+    assert json.loads(json.dumps(missing.stdout)) == ""
