@@ -26,7 +26,7 @@ PAGE_MODULES = ["pages.map", "pages.wall", "pages.admin"]
 CALLBACK_MODULES: list[str] = ["callbacks.map_view", "callbacks.map_live", "callbacks.map_details",
                                "callbacks.map_search", "callbacks.map_time", "callbacks.wall", "callbacks.admin"]
 # Flask blueprints for machines (each module has ``bp``); auth comes first, installed separately.
-API_MODULES: list[str] = ["api.events", "api.visits"]
+API_MODULES: list[str] = ["api.events", "api.intake", "api.visits"]
 
 
 def _secret_key(data_dir: Path) -> str:

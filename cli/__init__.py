@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "cli.users",
     "cli.audit",
     "cli.imports",
+    "cli.tokens",
     "cli.tasks",  # last: joins an existing "import" group
 ]
 

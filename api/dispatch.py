@@ -1,0 +1,131 @@
+"""Incident and dispatch endpoints (``/api/v1/incidents...``) for machine clients (token scopes
+``incidents:read`` / ``dispatch:write``) and the logged-in dispatch page (Permission.DISPATCH)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from flask import Blueprint, jsonify, request
+from pydantic import ValidationError
+
+from api import schemas
+from api.errors import ApiError, json_body, register, validation_problems
+from api.intake import ext, run_in_transaction
+from api.tokens import dispatch_scope
+from geo_data import dispatch, incidents
+from geo_data.settings import Settings
+
+bp = Blueprint("dispatch_api", __name__, url_prefix="/api/v1")
+register(bp)
+_MAX_ID = 2**63 - 1
+
+
+def _check_id(incident_id: int) -> None:
+    if incident_id > _MAX_ID:
+        raise ApiError(404, f"incident {incident_id} not found")
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+
+
+def _parse(model: type[schemas.BaseModel], body: Any) -> Any:
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise ApiError(422, "invalid input", validation_problems(exc)) from exc
+
+
+@bp.get("/incidents")
+def list_incidents() -> Any:
+    status_arg = request.args.get("status", "open,dispatched")
+    statuses = tuple(s for s in status_arg.split(",") if s) or None
+    bad = [s for s in statuses or () if s not in incidents.ALL_STATUSES]
+    if bad:
+        raise ApiError(422, "invalid status filter", [{"loc": "status", "msg": f"unknown status {bad[0][:40]!r}"}])
+    township = request.args.get("township") or None
+    if township is not None and not (len(township) == 9 and township.isascii() and township.isdigit()):
+        raise ApiError(422, "invalid township", [{"loc": "township", "msg": "9-digit township code"}])
+    try:
+        limit = int(request.args.get("limit", "200"))
+    except ValueError as exc:
+        raise ApiError(422, "invalid limit", [{"loc": "limit", "msg": "an integer 1..1000"}]) from exc
+    if not 1 <= limit <= 1000:
+        raise ApiError(422, "invalid limit", [{"loc": "limit", "msg": "an integer 1..1000"}])
+
+    def work(conn: psycopg.Connection[Any]) -> Any:
+        scope = dispatch_scope(conn, "incidents:read")
+        return incidents.list_incidents(conn, scope, statuses=statuses, township_code=township, limit=limit)
+
+    return jsonify({"items": [_jsonable(r) for r in run_in_transaction(work)]})
+
+
+@bp.get("/incidents/<int:incident_id>")
+def get_incident(incident_id: int) -> Any:
+    _check_id(incident_id)
+
+    def work(conn: psycopg.Connection[Any]) -> Any:
+        scope = dispatch_scope(conn, "incidents:read")
+        inc = incidents.get_incident(conn, scope, incident_id)
+        return {**_jsonable(inc), "timeline": [_jsonable(e) for e in incidents.timeline(conn, scope, incident_id)]}
+
+    return jsonify(run_in_transaction(work))
+
+
+@bp.get("/incidents/<int:incident_id>/recommendations")
+def recommendations(incident_id: int) -> Any:
+    _check_id(incident_id)
+    settings: Settings = ext()["settings"]
+
+    def work(conn: psycopg.Connection[Any]) -> Any:
+        scope = dispatch_scope(conn, "incidents:read")
+        return dispatch.recommend(conn, scope, incident_id, settings=settings.dispatch,
+                                  estimator=ext()["estimator"], now=datetime.now(UTC))
+
+    ranked = run_in_transaction(work)
+    return jsonify({"incident_id": incident_id, "items": [asdict(r) for r in ranked]})
+
+
+@bp.post("/incidents/<int:incident_id>/assign")
+def assign(incident_id: int) -> Any:
+    _check_id(incident_id)
+    body = json_body()
+
+    def work(conn: psycopg.Connection[Any]) -> Any:
+        scope = dispatch_scope(conn, "dispatch:write")
+        req: schemas.AssignIn = _parse(schemas.AssignIn, body)
+        fn = dispatch.reassign if req.reassign else dispatch.assign
+        return fn(conn, scope, incident_id, req.team_id, eta_minutes=req.eta_minutes, note=req.note)
+
+    return jsonify(run_in_transaction(work))
+
+
+@bp.post("/incidents/<int:incident_id>/status")
+def change_status(incident_id: int) -> Any:
+    _check_id(incident_id)
+    body = json_body()
+
+    def work(conn: psycopg.Connection[Any]) -> Any:
+        scope = dispatch_scope(conn, "dispatch:write")
+        req: schemas.StatusIn = _parse(schemas.StatusIn, body)
+        dispatch.escalate_overdue(conn, datetime.now(UTC))
+        return dispatch.change_status(conn, scope, incident_id, req.status, note=req.note)
+
+    return jsonify(run_in_transaction(work))
+
+
+@bp.post("/incidents/<int:incident_id>/remote-close")
+def remote_close(incident_id: int) -> Any:
+    _check_id(incident_id)
+    body = json_body()
+
+    def work(conn: psycopg.Connection[Any]) -> Any:
+        scope = dispatch_scope(conn, "dispatch:write")
+        req: schemas.RemoteCloseIn = _parse(schemas.RemoteCloseIn, body)
+        return _jsonable(incidents.remote_close(conn, scope, incident_id, reason=req.reason,
+                                                evidence=req.evidence))
+
+    return jsonify(run_in_transaction(work))

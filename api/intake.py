@@ -1,0 +1,269 @@
+"""Alert intake for machines (``/api/v1/alerts``, ``/api/v1/alerts/batch``), the OpenAPI document, and the
+wiring of the dispatch endpoints (``api.dispatch``) and the SLA escalation thread into the server.
+
+Batch semantics: each item is validated and stored on its own merits inside ONE transaction — valid items are
+stored (``new``) or recognised (``duplicate``), invalid ones are reported per item (``rejected`` with
+``problems``) and not stored. The reply is 200 when no item was rejected, 207 (Multi-Status) when some were,
+and 422 when every item was rejected. A database failure stores nothing (503, ``Retry-After``); resending the
+whole batch is always safe because (source, source_id) is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import psycopg
+from flask import Blueprint, Flask, current_app, jsonify
+from psycopg_pool import ConnectionPool, PoolTimeout
+from pydantic import TypeAdapter, ValidationError
+
+from api import schemas
+from api.errors import ApiError, answer, install_app_handlers, json_body, register, validation_problems
+from api.tokens import require_token
+from geo_data import alerts as alert_store
+from geo_data.errors import DatabaseUnavailable
+from geo_data.settings import Settings
+from geo_data.travel import estimator_for
+
+log = logging.getLogger(__name__)
+bp = Blueprint("intake", __name__, url_prefix="/api/v1")
+register(bp)
+T = TypeVar("T")
+_alert_adapter: TypeAdapter[schemas.AlertIn] = TypeAdapter(schemas.AlertIn)
+_TYPES_TTL_S = 30.0
+
+
+def install(server: Flask, *, pool: ConnectionPool | None = None, settings: Settings | None = None) -> None:
+    """Mount intake + dispatch blueprints and JSON routing errors; start the SLA escalation thread."""
+    from api import dispatch as dispatch_api
+
+    if pool is None or settings is None:
+        from callbacks.context import services
+
+        pool = pool or services().pool
+        settings = settings or services().settings
+    server.extensions["gc_intake"] = {"pool": pool, "settings": settings,
+                                      "estimator": estimator_for(settings.dispatch), "types": (0.0, {})}
+    server.register_blueprint(bp)
+    server.register_blueprint(dispatch_api.bp)
+    install_app_handlers(server)
+    if settings.dispatch.escalate_every_s > 0:
+        _start_escalation(pool, settings.dispatch.escalate_every_s)
+
+
+def ext() -> dict[str, Any]:
+    return current_app.extensions["gc_intake"]  # type: ignore[no-any-return]
+
+
+def run_in_transaction(fn: Callable[[psycopg.Connection[Any]], T]) -> T:
+    """Run ``fn`` in one transaction on a pooled connection; deadlocks are retried, an unreachable database
+    becomes 503 (nothing written)."""
+    pool: ConnectionPool = ext()["pool"]
+    for attempt in range(4):
+        try:
+            with pool.connection() as conn:
+                with conn.transaction():
+                    return fn(conn)
+        except psycopg.errors.TransactionRollback:
+            if attempt == 3:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise DatabaseUnavailable(str(exc)) from exc
+    raise AssertionError("unreachable")
+
+
+def _types(conn: psycopg.Connection[Any], wanted: set[str]) -> dict[str, alert_store.AlertTypeInfo]:
+    at, cached = ext()["types"]
+    if time.monotonic() - at > _TYPES_TTL_S or not wanted <= cached.keys():
+        cached = alert_store.alert_types(conn)
+        ext()["types"] = (time.monotonic(), cached)
+    return cached  # type: ignore[no-any-return]
+
+
+def _to_input(a: schemas.AlertIn) -> alert_store.AlertInput:
+    lng, lat, datum = a.lng_lat_datum()
+    return alert_store.AlertInput(
+        source_id=a.source_id, source_kind=a.source_kind, type_code=a.type, observed_at=a.observed_at,
+        lng=lng, lat=lat, datum=datum, confidence=a.confidence, severity=a.severity,
+        evidence_url=a.evidence_url, description=a.description, enterprise_uscc=a.enterprise_uscc)
+
+
+def _item_problems(r: alert_store.ItemResult, prefix: str) -> list[dict[str, str]]:
+    return [{"loc": f"{prefix}{field}", "msg": msg} for field, msg in r.problems]
+
+
+@bp.post("/alerts")
+def post_alert() -> Any:
+    """Store one alert; 201 new, 200 duplicate, 422 invalid."""
+    body = json_body()
+
+    def work(conn: psycopg.Connection[Any]) -> Any:
+        token = require_token(conn, "alerts:write")
+        try:
+            alert = _alert_adapter.validate_python(body)
+        except ValidationError as exc:
+            raise ApiError(422, "invalid alert", validation_problems(exc)) from exc
+        settings: Settings = ext()["settings"]
+        (r,) = alert_store.ingest(conn, source=token.source, county_code=token.county_code,
+                                  alerts=[_to_input(alert)], link_m=settings.dispatch.enterprise_link_m,
+                                  types=_types(conn, {alert.type}))
+        if r.status == "rejected":
+            raise ApiError(422, "invalid alert", _item_problems(r, ""))
+        return r
+
+    r = run_in_transaction(work)
+    resp = jsonify({"status": r.status, "id": r.alert_id, "source_id": r.source_id, "incident_id": r.incident_id})
+    resp.status_code = 201 if r.status == "new" else 200
+    return resp
+
+
+@bp.post("/alerts/batch")
+def post_batch() -> Any:
+    """Store up to 5,000 alerts; per-item results (see module docstring for the status codes)."""
+    body = json_body()
+    settings: Settings = ext()["settings"]
+    limit = settings.dispatch.max_batch
+
+    def work(conn: psycopg.Connection[Any]) -> Any:
+        token = require_token(conn, "alerts:write")
+        if not isinstance(body, dict) or set(body) != {"items"} or not isinstance(body["items"], list):
+            raise ApiError(422, "body must be {\"items\": [alert, ...]}", [{"loc": "items", "msg": "required list"}])
+        items = body["items"]
+        if not 1 <= len(items) <= limit:
+            raise ApiError(422 if items else 422, f"items: between 1 and {limit} alerts per batch",
+                           [{"loc": "items", "msg": f"{len(items)} items; allowed 1..{limit}"}])
+        results: list[dict[str, Any]] = [{} for _ in items]
+        valid: list[tuple[int, schemas.AlertIn]] = []
+        for i, item in enumerate(items):
+            try:
+                valid.append((i, _alert_adapter.validate_python(item)))
+            except ValidationError as exc:
+                sid = item.get("source_id") if isinstance(item, dict) else None
+                results[i] = {"index": i, "source_id": sid if isinstance(sid, str) else "", "status": "rejected",
+                              "problems": validation_problems(exc, f"items.{i}")}
+        stored = alert_store.ingest(conn, source=token.source, county_code=token.county_code,
+                                    alerts=[_to_input(a) for _, a in valid],
+                                    link_m=settings.dispatch.enterprise_link_m,
+                                    types=_types(conn, {a.type for _, a in valid})) if valid else []
+        for (i, _a), r in zip(valid, stored, strict=True):
+            results[i] = {"index": i, "source_id": r.source_id, "status": r.status, "id": r.alert_id,
+                          "incident_id": r.incident_id, "problems": _item_problems(r, f"items.{i}.")}
+        return results
+
+    results = run_in_transaction(work)
+    counts = {s: sum(1 for r in results if r["status"] == s) for s in ("new", "duplicate", "rejected")}
+    reply = {"stored": counts["new"], "duplicates": counts["duplicate"], "rejected": counts["rejected"],
+             "results": results}
+    if counts["rejected"] == len(results):
+        problems = [p for r in results for p in r["problems"]][:200]
+        resp = answer(422, "every item was rejected", problems)
+        return resp
+    resp = jsonify(reply)
+    resp.status_code = 207 if counts["rejected"] else 200
+    return resp
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return jsonify(openapi_document())
+
+
+def _start_escalation(pool: ConnectionPool, every_s: int) -> None:
+    from geo_data.dispatch import escalate_overdue
+
+    def loop() -> None:
+        while True:
+            time.sleep(every_s)
+            try:
+                with pool.connection() as conn, conn.transaction():
+                    escalate_overdue(conn, datetime.now(UTC))
+            except Exception:  # noqa: BLE001 - a background loop must survive a DB restart
+                log.warning("SLA escalation run failed", exc_info=True)
+
+    threading.Thread(target=loop, name="gc-sla-escalation", daemon=True).start()
+
+
+# -- OpenAPI 3.1 ----------------------------------------------------------------------------------------------
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of every /api/v1 endpoint, schemas generated from ``api.schemas``."""
+    from pydantic.json_schema import models_json_schema
+
+    models = [schemas.AlertIn, schemas.AlertBatchIn, schemas.AlertReply, schemas.BatchReply, schemas.ErrorReply,
+              schemas.AssignIn, schemas.StatusIn, schemas.RemoteCloseIn, schemas.IncidentList,
+              schemas.IncidentDetail, schemas.RecommendationList, schemas.DispatchReply]
+    _, top = models_json_schema([(m, "validation") for m in models],
+                                ref_template="#/components/schemas/{model}")
+    comps = top.get("$defs", {})
+
+    def ref(name: str) -> dict[str, Any]:
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    def body(name: str) -> dict[str, Any]:
+        return {"required": True, "content": {"application/json": {"schema": ref(name)}}}
+
+    def replies(ok: dict[str, str], *extra: int) -> dict[str, Any]:
+        out: dict[str, Any] = {code: {"description": desc, "content": {"application/json": {"schema": ref(
+            name)}}} for code, (desc, name) in ((c, v.split("|")) for c, v in ok.items())}
+        err = {"description": "error", "content": {"application/json": {"schema": ref("ErrorReply")}}}
+        for code in (400, 401, 403, 404, 409, 413, 415, 422, 503, *extra):
+            out.setdefault(str(code), err)
+        return out
+
+    inc_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+    security = [{"bearer": []}, {"session": []}]
+    paths = {
+        "/api/v1/alerts": {"post": {
+            "summary": "Store one alert (idempotent by source + source_id)", "operationId": "postAlert",
+            "security": [{"bearer": []}], "requestBody": body("AlertIn"),
+            "responses": replies({"201": "stored|AlertReply", "200": "already stored|AlertReply"})}},
+        "/api/v1/alerts/batch": {"post": {
+            "summary": "Store up to 5,000 alerts; per-item results", "operationId": "postAlertBatch",
+            "security": [{"bearer": []}], "requestBody": body("AlertBatchIn"),
+            "responses": replies({"200": "all stored or duplicates|BatchReply",
+                                  "207": "some items rejected|BatchReply"})}},
+        "/api/v1/incidents": {"get": {
+            "summary": "Incidents in the caller's scope, most urgent first", "operationId": "listIncidents",
+            "security": security, "parameters": [
+                {"name": "status", "in": "query", "schema": {"type": "string"},
+                 "description": "comma-separated: open,dispatched,resolved,closed,remote_closed"},
+                {"name": "township", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{9}$"}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+            "responses": replies({"200": "incidents|IncidentList"})}},
+        "/api/v1/incidents/{id}": {"get": {
+            "summary": "One incident with its timeline", "operationId": "getIncident", "security": security,
+            "parameters": [inc_id], "responses": replies({"200": "incident|IncidentDetail"})}},
+        "/api/v1/incidents/{id}/recommendations": {"get": {
+            "summary": "Ranked teams with reasons and ETA", "operationId": "recommendTeams",
+            "security": security, "parameters": [inc_id],
+            "responses": replies({"200": "ranked teams|RecommendationList"})}},
+        "/api/v1/incidents/{id}/assign": {"post": {
+            "summary": "Assign (or reassign) the incident to a team; 409 when the team is busy",
+            "operationId": "assignIncident", "security": security, "parameters": [inc_id],
+            "requestBody": body("AssignIn"), "responses": replies({"200": "assigned|DispatchReply"})}},
+        "/api/v1/incidents/{id}/status": {"post": {
+            "summary": "Advance the dispatch (accepted, en_route, on_site, resolved), close or cancel",
+            "operationId": "changeStatus", "security": security, "parameters": [inc_id],
+            "requestBody": body("StatusIn"), "responses": replies({"200": "changed|DispatchReply"})}},
+        "/api/v1/incidents/{id}/remote-close": {"post": {
+            "summary": "Close remotely (非现场处置) with reason and evidence; remote-closable types only",
+            "operationId": "remoteClose", "security": security, "parameters": [inc_id],
+            "requestBody": body("RemoteCloseIn"), "responses": replies({"200": "closed|IncidentDetail"})}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "GridCommand machine API", "version": "1.0.0",
+                 "description": "Alert intake for drones, AI cameras, sensors and complaint channels; incidents "
+                                "and dispatch. Errors: {\"error\", \"problems\": [{\"loc\", \"msg\"}]}."},
+        "paths": paths,
+        "components": {"schemas": comps, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer",
+                       "description": "token from `gridcommand token create`"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "session"}}},
+    }

@@ -1,0 +1,203 @@
+"""The dispatch workflow (派单): recommend, assign, accept, en route, on site, resolved, closed; reassign,
+cancel; escalation to the county when the SLA runs out or no team is free.
+
+Every change is one row in ``dispatch_events`` (who, when), one audit record and a NOTIFY. A team never holds
+two active dispatches: the partial unique index ``dispatches_one_active_per_team`` refuses the second one even
+when two dispatchers click at once; that refusal becomes ``Conflict("team already busy")``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import psycopg
+
+from enforcement.dispatch import Candidate, Recommendation, RankWeights, rank_teams
+from geo_data import audit, incidents, teams
+from geo_data.db import fetch_all, fetch_one
+from geo_data.errors import Conflict, InvalidInput, NotFound
+from geo_data.notify import notify
+from geo_data.scope import Permission, Scope
+from geo_data.settings import DispatchSettings
+from geo_data.travel import TravelTimeEstimator
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ACTIVE = ("assigned", "accepted", "en_route", "on_site")
+FLOW = ("assigned", "accepted", "en_route", "on_site", "resolved", "closed")
+STATUS_CHANGES = ("accepted", "en_route", "on_site", "resolved", "closed", "cancelled")
+TEAM_STATUS_FOR = {"assigned": "out", "accepted": "out", "en_route": "en_route", "on_site": "on_site"}
+
+
+def recommend(conn: psycopg.Connection[Any], scope: Scope, incident_id: int, *, settings: DispatchSettings,
+              estimator: TravelTimeEstimator, now: datetime, limit: int = 10,
+              escalate_if_none: bool = False) -> list[Recommendation]:
+    """Ranked teams for an incident in scope (see ``enforcement.dispatch``); ETA from ``estimator``.
+
+    With ``escalate_if_none``, an open incident for which no team is free is escalated to the county.
+    """
+    inc = incidents.get_incident(conn, scope, incident_id)
+    local = now.astimezone(SHANGHAI)
+    rows = teams.candidates(conn, incident_id=incident_id, today=local.date(),
+                            day_start=datetime.combine(local.date(), time(0), SHANGHAI))
+    etas = estimator.minutes([(r["lng"], r["lat"]) for r in rows], (inc["lng"], inc["lat"]))
+    cands = [Candidate(team_id=r["id"], name=r["name"], relation=r["relation"], status=r["status"],
+                       eta_minutes=eta, distance_m=float(r["distance_m"]), dispatches_today=r["dispatches_today"],
+                       planned_today=r["planned_today"] or 0,
+                       nearest_planned_m=float(r["nearest_planned_m"]) if r["nearest_planned_m"] is not None
+                       else None, township_code=r["township_code"], township_name=r["township_name"])
+             for r, eta in zip(rows, etas, strict=True)]
+    ranked = rank_teams(cands, RankWeights(piggyback_km=settings.piggyback_km), limit=limit)
+    if not ranked and escalate_if_none and inc["status"] == "open" and not inc["escalated"]:
+        escalate(conn, scope, incident_id, reason="no_team")
+    return ranked
+
+
+def _today_start(now: datetime) -> datetime:
+    local = now.astimezone(SHANGHAI)
+    return datetime.combine(local.date(), time(0), SHANGHAI)
+
+
+def _event(conn: psycopg.Connection[Any], scope: Scope, inc: dict[str, Any], dispatch_id: int | None,
+           event: str, note: str = "", detail: dict[str, Any] | None = None) -> None:
+    incidents.add_event(conn, county_code=inc["county_code"], incident_id=inc["id"], dispatch_id=dispatch_id,
+                        actor=scope.actor, event=event, note=note, detail=detail)
+    audit.record_for(conn, scope, f"dispatch.{event}", object_type="incident", object_id=inc["id"],
+                     township_code=inc["township_code"], detail={"dispatch_id": dispatch_id, "note": note,
+                                                                 **(detail or {})})
+
+
+def _set_team(conn: psycopg.Connection[Any], team_id: int, status: str) -> None:
+    row = fetch_one(conn, "team_set_status", {"id": team_id, "status": status})
+    if row is not None:
+        notify(conn, kind="team", op="update", id=team_id, county_code=row["county_code"],
+               township_code=row["township_code"])
+
+
+def assign(conn: psycopg.Connection[Any], scope: Scope, incident_id: int, team_id: int, *,
+           eta_minutes: float | None = None, note: str = "") -> dict[str, Any]:
+    """Give an incident in scope to a team of the county. Conflict when the team is busy (even under a race),
+    resting or inactive, or the incident is closed or already dispatched (use ``reassign``)."""
+    scope.require(Permission.DISPATCH)
+    inc = incidents.lock_incident(conn, scope, incident_id)
+    if inc["status"] not in incidents.OPEN_STATUSES:
+        raise Conflict(f"incident {incident_id} is {inc['status']}; it cannot be dispatched")
+    team = fetch_one(conn, "team_for_assign", {"team_id": team_id, "county_code": inc["county_code"]})
+    if team is None:
+        raise NotFound(f"team {team_id} not found in county {inc['county_code']}")
+    if not team["active"] or team["status"] == "rest":
+        raise Conflict(f"team {team['name']} is not available ({team['status']})")
+    try:
+        with conn.transaction():  # a savepoint: the unique violation must not poison the caller's transaction
+            d = fetch_one(conn, "dispatch_insert", {"county_code": inc["county_code"],
+                                                    "township_code": inc["township_code"],
+                                                    "incident_id": incident_id, "team_id": team_id,
+                                                    "actor": scope.actor, "eta": eta_minutes})
+    except psycopg.errors.UniqueViolation as exc:
+        constraint = getattr(exc.diag, "constraint_name", "") or ""
+        if "per_team" in constraint:
+            raise Conflict(f"team already busy: {team['name']} holds an active dispatch") from exc
+        raise Conflict(f"incident {incident_id} already has an active dispatch; reassign it instead") from exc
+    assert d is not None
+    if inc["status"] == "open":
+        incidents.set_status(conn, incident=inc, status="dispatched", actor=scope.actor)
+    _set_team(conn, team_id, "out")
+    _event(conn, scope, inc, d["id"], "assigned", note, {"team_id": team_id, "team": team["name"],
+                                                         "eta_minutes": eta_minutes})
+    notify(conn, kind="dispatch", op="add", id=d["id"], county_code=inc["county_code"],
+           township_code=inc["township_code"])
+    return {"dispatch_id": d["id"], "incident_id": incident_id, "team_id": team_id, "status": "assigned"}
+
+
+def cancel_active(conn: psycopg.Connection[Any], scope: Scope, inc: dict[str, Any], *, event: str,
+                  note: str = "", new_status: str = "cancelled") -> int | None:
+    """End the incident's active dispatch (if any) as ``new_status`` and free its team; returns its id."""
+    active = fetch_one(conn, "dispatch_active_of_incident", {"incident_id": inc["id"]})
+    if active is None:
+        return None
+    fetch_one(conn, "dispatch_set_status", {"id": active["id"], "status": new_status})
+    _set_team(conn, active["team_id"], "idle")
+    _event(conn, scope, inc, active["id"], event, note, {"team_id": active["team_id"]})
+    notify(conn, kind="dispatch", op="update", id=active["id"], county_code=inc["county_code"],
+           township_code=inc["township_code"])
+    return int(active["id"])
+
+
+def reassign(conn: psycopg.Connection[Any], scope: Scope, incident_id: int, team_id: int, *,
+             eta_minutes: float | None = None, note: str = "") -> dict[str, Any]:
+    """Take the incident from its current team (marked ``reassigned``) and give it to ``team_id``."""
+    scope.require(Permission.DISPATCH)
+    inc = incidents.lock_incident(conn, scope, incident_id)
+    cancel_active(conn, scope, inc, event="reassigned", note=note, new_status="reassigned")
+    return assign(conn, scope, incident_id, team_id, eta_minutes=eta_minutes, note=note)
+
+
+def change_status(conn: psycopg.Connection[Any], scope: Scope, incident_id: int, status: str, *,
+                  note: str = "") -> dict[str, Any]:
+    """Advance the workflow: accepted / en_route / on_site / resolved move the active dispatch forward;
+    closed closes a resolved incident; cancelled ends the active dispatch and reopens the incident."""
+    scope.require(Permission.DISPATCH)
+    if status not in STATUS_CHANGES:
+        raise InvalidInput(f"status: must be one of {', '.join(STATUS_CHANGES)}")
+    inc = incidents.lock_incident(conn, scope, incident_id)
+    if status == "cancelled":
+        if cancel_active(conn, scope, inc, event="cancelled", note=note) is None:
+            raise Conflict(f"incident {incident_id} has no active dispatch")
+        incidents.set_status(conn, incident=inc, status="open", actor=scope.actor)
+        return {"incident_id": incident_id, "status": "open"}
+    if status == "closed":
+        if inc["status"] != "resolved":
+            raise Conflict(f"incident {incident_id} is {inc['status']}; only a resolved incident can be closed")
+        last = fetch_one(conn, "dispatch_latest_of_incident", {"incident_id": incident_id})
+        dispatch_id = None
+        if last is not None and last["status"] == "resolved":
+            fetch_one(conn, "dispatch_set_status", {"id": last["id"], "status": "closed"})
+            dispatch_id = int(last["id"])
+        incidents.set_status(conn, incident=inc, status="closed", actor=scope.actor, reason=note or None)
+        _event(conn, scope, inc, dispatch_id, "closed", note)
+        return {"incident_id": incident_id, "status": "closed", "dispatch_id": dispatch_id}
+    active = fetch_one(conn, "dispatch_active_of_incident", {"incident_id": incident_id})
+    if active is None:
+        raise Conflict(f"incident {incident_id} has no active dispatch")
+    if FLOW.index(status) <= FLOW.index(active["status"]):
+        raise Conflict(f"dispatch is already {active['status']}; cannot go back to {status}")
+    fetch_one(conn, "dispatch_set_status", {"id": active["id"], "status": status})
+    if status == "resolved":
+        _set_team(conn, active["team_id"], "idle")
+        incidents.set_status(conn, incident=inc, status="resolved", actor=scope.actor, on_site=True)
+    else:
+        _set_team(conn, active["team_id"], TEAM_STATUS_FOR[status])
+        if status == "on_site":
+            incidents.set_status(conn, incident=inc, status="dispatched", actor=scope.actor, on_site=True)
+    _event(conn, scope, inc, int(active["id"]), status, note, {"team_id": active["team_id"]})
+    notify(conn, kind="dispatch", op="update", id=active["id"], county_code=inc["county_code"],
+           township_code=inc["township_code"])
+    return {"incident_id": incident_id, "dispatch_id": active["id"], "status": status}
+
+
+def escalate(conn: psycopg.Connection[Any], scope: Scope, incident_id: int, *, reason: str) -> bool:
+    """Escalate one incident to the county (once); True if it was escalated now."""
+    row = fetch_one(conn, "incident_escalate", {"id": incident_id, "reason": reason})
+    if row is None:
+        return False
+    inc = {"id": row["id"], "county_code": row["county_code"], "township_code": row["township_code"]}
+    _event(conn, scope, inc, None, "escalated", reason, {"reason": reason})
+    notify(conn, kind="incident", op="update", id=row["id"], county_code=row["county_code"],
+           township_code=row["township_code"])
+    return True
+
+
+def escalate_overdue(conn: psycopg.Connection[Any], now: datetime) -> list[int]:
+    """Escalate every open incident whose SLA ran out before a team got on site; returns their ids."""
+    rows = fetch_all(conn, "incident_escalate_overdue", {"now": now})
+    for row in rows:
+        incidents.add_event(conn, county_code=row["county_code"], incident_id=row["id"], dispatch_id=None,
+                            actor="system", event="escalated", note="sla", detail={"reason": "sla"})
+        notify(conn, kind="incident", op="update", id=row["id"], county_code=row["county_code"],
+               township_code=row["township_code"])
+    if rows:
+        audit.record(conn, actor="system", actor_kind="system", action="dispatch.escalate_overdue",
+                     object_type="incident", object_id=",".join(str(r["id"]) for r in rows[:50]),
+                     detail={"count": len(rows), "ids": [r["id"] for r in rows[:500]]})
+    return [int(r["id"]) for r in rows]

@@ -1,0 +1,2 @@
+-- Whether a county exists (token creation).
+SELECT code FROM counties WHERE code = %(county_code)s
