@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
@@ -25,7 +26,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.errors import ApiError, json_body, register, to_response
 from callbacks.context import current_scope, services
 from geo_data import audit, draws, plans, visit_codes
-from geo_data.db import transaction
 from geo_data.errors import GridCommandError, NotFound
 from geo_data.scope import Permission
 from pages.visit_sheet import render_sheet
@@ -108,9 +108,16 @@ def _page_error(exc: Exception) -> Response:
     return resp
 
 
+@contextmanager
+def _tx() -> Iterator[Any]:
+    """A pooled connection in one transaction; product errors pass through unchanged."""
+    with services().pool.connection() as conn, conn.transaction():
+        yield conn
+
+
 def _details(code: str) -> dict[str, Any]:
     scope = current_scope(Permission.READ)
-    with transaction(services().pool) as conn:
+    with _tx() as conn:
         return visit_codes.code_details(conn, scope, code)
 
 
@@ -148,7 +155,7 @@ def export(kind: str, object_id: int, fmt: str) -> Any:
         if kind not in ("plan", "draw") or fmt not in ("csv", "xlsx"):
             raise NotFound("no such export")
         scope = current_scope(Permission.EXPORT)
-        with transaction(services().pool) as conn:
+        with _tx() as conn:
             if kind == "plan":
                 frame = plans.plan_table(conn, scope, object_id)
             else:
