@@ -16,7 +16,9 @@ COMMAND_MODULES = [
     "cli.audit",
     "cli.imports",
     "cli.tokens",
+    "cli.kpi",
     "cli.tasks",  # last: joins an existing "import" group
+    "cli.coverage",  # joins the "import" group too
 ]
 
 

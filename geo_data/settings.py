@@ -97,6 +97,16 @@ class PlanningSettings(BaseSettings):
     code_attempts_per_10min: int = 10      # scan/rating attempts per code before 429
 
 
+class CoverageSettings(BaseSettings):
+    """Coverage review (issue 6): team reach and the buffer of imported drone tracks."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDCOMMAND_COVERAGE_", extra="ignore")
+
+    reach_minutes: float = 15.0            # a cell is within a team's reach at most this many minutes from its base
+    drone_buffer_m: float = 150.0          # half-width of the strip a drone track sees
+    max_map_cells: int = 5000              # cells sent to the coverage map at most
+
+
 class Settings(BaseSettings):
     """All settings, one object per concern."""
 
@@ -107,6 +117,7 @@ class Settings(BaseSettings):
     map: MapSettings = Field(default_factory=MapSettings)
     dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
     plan: PlanningSettings = Field(default_factory=PlanningSettings)
+    coverage: CoverageSettings = Field(default_factory=CoverageSettings)
 
 
 def load_settings() -> Settings:

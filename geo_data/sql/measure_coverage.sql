@@ -18,7 +18,7 @@ WITH e AS (
       AND (%(cell_r9)s::bigint IS NULL OR e.h3_r9 = %(cell_r9)s::bigint)
       AND (%(industry)s::text IS NULL OR e.industry_code = %(industry)s::text)
       AND (%(risk)s::text IS NULL OR e.risk = %(risk)s::text)
-), touched AS (
+), touched AS MATERIALIZED (
     SELECT v.enterprise_id FROM visits v
     WHERE v.status = 'done' AND v.county_code = %(county_code)s
       AND (%(township_code)s::text IS NULL OR v.township_code = %(township_code)s::text)
@@ -32,14 +32,15 @@ WITH e AS (
     SELECT i.enterprise_id FROM incidents i
     WHERE i.county_code = %(county_code)s AND i.enterprise_id IS NOT NULL
       AND i.first_seen >= %(ts_from)s AND i.first_seen < %(ts_to)s
-), monitored AS (
+), monitored AS MATERIALIZED (
     SELECT DISTINCT m.cell FROM monitoring_coverage m
     WHERE m.county_code = %(county_code)s
       AND m.valid_from <= %(date_to)s::date AND (m.valid_to IS NULL OR m.valid_to >= %(date_from)s::date)
 ), flagged AS (
-    SELECT e.grp, e.risk,
-           (e.id IN (SELECT enterprise_id FROM touched) OR e.h3_r9 IN (SELECT cell FROM monitored)) AS covered
+    SELECT e.grp, e.risk, (t.enterprise_id IS NOT NULL OR m.cell IS NOT NULL) AS covered
     FROM e
+    LEFT JOIN touched t ON t.enterprise_id = e.id
+    LEFT JOIN monitored m ON m.cell = e.h3_r9
 )
 SELECT f.grp,
        count(*) FILTER (WHERE f.risk = 'high') AS ent_high,

@@ -2,7 +2,7 @@
 -- Closure counts incidents closed in the period; response counts incidents created in the period.
 -- Industry / risk filters follow the incident's linked enterprise (incidents without one drop out).
 -- Department filter: the incident type's departments contain it.
-WITH i AS (
+WITH i AS MATERIALIZED (
     SELECT i.id, i.status, i.created_at, i.closed_at, i.sla_due_at,
            coalesce(i.on_site_at, (SELECT min(de.at) FROM dispatch_events de
                                    WHERE de.incident_id = i.id AND de.event = 'on_site')) AS on_site,

@@ -1,7 +1,7 @@
 -- Visit measures (repeat, joint, spared, planned, random-draw, code-shown, satisfaction): numerators and
 -- denominators per group. Definitions: enforcement/measures.py, docs/measures.md.
 -- group_by: none | township | r7 | r8 | r9 | month (visit_date's calendar month).
-WITH v AS (
+WITH v AS MATERIALIZED (
     SELECT v.id, v.enterprise_id, v.visit_date, v.departments, v.task_count, v.planned, v.from_draw, v.reason,
            v.code_scanned, v.rating,
            CASE %(group_by)s::text
@@ -26,14 +26,22 @@ WITH v AS (
                 AND (%(industry)s::text IS NULL OR e.industry_code = %(industry)s::text)
                 AND (%(risk)s::text IS NULL OR e.risk = %(risk)s::text)))
 )
+-- Earlier done visits that can make a visit of the period a repeat: same county, up to 30 days before.
+, w AS (
+    SELECT w.id, w.enterprise_id, w.visit_date, w.departments
+    FROM visits w
+    WHERE w.status = 'done' AND w.county_code = %(county_code)s
+      AND w.visit_date BETWEEN %(date_from)s::date - %(repeat_days)s::int AND %(date_to)s::date
+), rep AS (
+    SELECT DISTINCT v.id
+    FROM v JOIN w ON w.enterprise_id = v.enterprise_id
+    WHERE w.visit_date BETWEEN v.visit_date - %(repeat_days)s::int AND v.visit_date
+      AND (w.visit_date < v.visit_date OR w.id < v.id)
+      AND NOT (v.departments <@ w.departments)
+)
 SELECT v.grp,
        count(*) AS visits,
-       count(*) FILTER (WHERE EXISTS (
-           SELECT 1 FROM visits w
-           WHERE w.enterprise_id = v.enterprise_id AND w.status = 'done'
-             AND w.visit_date BETWEEN v.visit_date - %(repeat_days)s::int AND v.visit_date
-             AND (w.visit_date < v.visit_date OR w.id < v.id)
-             AND NOT (v.departments <@ w.departments))) AS repeats,
+       count(rep.id) AS repeats,
        count(*) FILTER (WHERE cardinality(v.departments) >= 2) AS joint,
        coalesce(sum(greatest(v.task_count, cardinality(v.departments))), 0) AS tasks,
        count(*) FILTER (WHERE v.planned) AS planned,
@@ -42,6 +50,6 @@ SELECT v.grp,
        count(*) FILTER (WHERE v.code_scanned) AS code_scanned,
        count(v.rating) AS rated,
        coalesce(sum(v.rating), 0) AS rating_sum
-FROM v
+FROM v LEFT JOIN rep ON rep.id = v.id
 GROUP BY v.grp
 ORDER BY v.grp
