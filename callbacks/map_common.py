@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import logging
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
@@ -61,6 +62,20 @@ def bbox_from_bounds(bounds: Any, *, datum_name: str = "wgs84") -> tuple[float, 
     if datum_name != "wgs84":
         (w, e), (s, n) = to_wgs84([w, e], [s, n], datum_name)
     return float(w), float(s), float(e), float(n)
+
+
+def view_bounds(bounds: Any, center: Any, zoom: Any, width_px: int = 1400, height_px: int = 900) -> Any:
+    """The map's bounds, or (before the first move, when Leaflet has not reported them) an estimate from its
+    centre and zoom for a ``width_px`` x ``height_px`` map."""
+    if bounds:
+        return bounds
+    if not center or zoom is None:
+        raise InvalidInput("the map has no view yet")
+    lat, lng = float(center[0]), float(center[1])
+    deg_per_px = 360.0 / (256 * 2 ** float(zoom))
+    half_w = deg_per_px * width_px / 2
+    half_h = deg_per_px * height_px / 2 * math.cos(math.radians(lat))
+    return [[lat - half_h, lng - half_w], [lat + half_h, lng + half_w]]
 
 
 def time_window(choice: str | None, start: str | None = None, end: str | None = None,

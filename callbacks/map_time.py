@@ -98,3 +98,6 @@ clientside_callback(
         return d.toLocaleString(lang === "en" ? "en-GB" : "zh-CN", {timeZone: "Asia/Shanghai"});
     }""",
     Output("pb-label", "children"), Input("pb-slider", "value"), Input("pb-meta", "data"), State("lang", "data"))
+clientside_callback(
+    """function (choice) { return choice === "custom" ? "gc-dates" : "gc-dates hidden"; }""",
+    Output("time-custom", "className"), Input("time-range", "value"))

@@ -9,7 +9,7 @@ import psycopg
 from dash import Input, Output, State, callback, html
 
 from callbacks.context import current_scope, services
-from callbacks.map_common import bbox_from_bounds, datum, guarded, time_window
+from callbacks.map_common import bbox_from_bounds, datum, guarded, time_window, view_bounds
 from geo_data import map_queries
 from geo_data.db import transaction
 from geo_data.errors import InvalidInput
@@ -66,17 +66,16 @@ def legend_children(payload: dict[str, Any], measure: str, lang: str) -> list[An
 @callback(
     Output("cells", "data"), Output("cells", "hideout"), Output("enterprises", "data"),
     Output("map-note", "children"), Output("legend", "children"),
-    Input("map", "bounds"), Input("map", "zoom"), Input("measure", "value"),
+    Input("map", "bounds"), Input("map", "zoom"), Input("map", "center"), Input("measure", "value"),
     Input("time-range", "value"), Input("time-custom", "start_date"), Input("time-custom", "end_date"),
     State("lang", "data"),
 )
 @guarded(5, error_index=3)
-def update_viewport(bounds: Any, zoom: Any, measure: str, range_choice: str, start: str | None,
+def update_viewport(bounds: Any, zoom: Any, center: Any, measure: str, range_choice: str, start: str | None,
                     end: str | None, lang: str) -> tuple[Any, ...]:
     scope = current_scope()
     svc = services()
-    if not bounds or zoom is None:
-        raise InvalidInput("the map has no view yet")
+    bounds = view_bounds(bounds, center, zoom)
     since, until, _live = time_window(range_choice, start, end)
     bbox = bbox_from_bounds(bounds, datum_name=datum())
     with transaction(svc.pool) as conn:

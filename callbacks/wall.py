@@ -9,7 +9,7 @@ import psycopg
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, html, no_update
 
 from callbacks.context import current_scope, services
-from callbacks.map_common import bbox_from_bounds, datum, guarded, to_display_bounds
+from callbacks.map_common import bbox_from_bounds, datum, guarded, to_display_bounds, view_bounds
 from callbacks.map_live import live_bases, register_merges
 from callbacks.map_view import boundary_layers, viewport_payload
 from geo_data import map_queries
@@ -86,11 +86,10 @@ def load_wall_boundaries(lang: str) -> tuple[Any, Any]:
 
 
 @callback(Output("wall-cells", "data"), Output("wall-cells", "hideout"),
-          Input("wall-map", "bounds"), Input("wall-map", "zoom"), State("lang", "data"))
+          Input("wall-map", "bounds"), Input("wall-map", "zoom"), Input("wall-map", "center"), State("lang", "data"))
 @guarded(2)
-def wall_cells(bounds: Any, zoom: Any, lang: str) -> tuple[Any, Any]:
-    if not bounds or zoom is None:
-        return no_update, no_update
+def wall_cells(bounds: Any, zoom: Any, center: Any, lang: str) -> tuple[Any, Any]:
+    bounds = view_bounds(bounds, center, zoom)
     scope = current_scope()
     svc = services()
     now = datetime.now(SHANGHAI)

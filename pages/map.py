@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -53,7 +54,7 @@ def map_component(map_id: str, lang: str, bounds: list[list[float]] | None, *, p
         overlays += [
             overlay("enterprises", dl.GeoJSON(id=f"{prefix}enterprises", cluster=True, zoomToBoundsOnClick=True,
                                               pointToLayer=ns("enterprisePoint"), clusterToLayer=ns("enterpriseCluster"),
-                                              superClusterOptions={"radius": 60, "maxZoom": 17}, hideout=hide)),
+                                              superClusterOptions={"radius": 50, "maxZoom": 15}, hideout=hide)),
             overlay("visits", dl.LayerGroup([dl.GeoJSON(id=f"{prefix}routes", style=ns("routeStyle")),
                                              dl.GeoJSON(id=f"{prefix}visits", pointToLayer=ns("visitPoint"))])),
             dl.Overlay(dl.GeoJSON(id=f"{prefix}playback", pointToLayer=ns("playbackPoint"),
@@ -65,13 +66,28 @@ def map_component(map_id: str, lang: str, bounds: list[list[float]] | None, *, p
         overlay("alerts", dl.GeoJSON(id=f"{prefix}alerts", pointToLayer=ns("alertPoint"), hideout=hide)),
         overlay("teams", dl.GeoJSON(id=f"{prefix}teams", pointToLayer=ns("teamPoint"), hideout=hide)),
     ]
-    kwargs: dict[str, Any] = {"bounds": bounds} if bounds else {"center": [29.1, 119.6], "zoom": 10}
+    kwargs: dict[str, Any] = initial_view(bounds)
     return dl.Map(
         id=map_id, trackViewport=True, preferCanvas=False, zoomSnap=1, className="gc-map",
         children=[*tiles, dl.LayersControl(overlays, position="topright", collapsed=False),
                   dl.LayerGroup(id=f"{prefix}popup-layer"), dl.ScaleControl(position="bottomleft", imperial=False)],
         **kwargs,
     )
+
+
+def initial_view(bounds: list[list[float]] | None, width_px: int = 1200, height_px: int = 800) -> dict[str, Any]:
+    """Centre and the largest whole zoom at which ``bounds`` fits a ``width_px`` x ``height_px`` map."""
+    if not bounds:
+        return {"center": [29.1, 119.6], "zoom": 10}
+    (s, w), (n, e) = bounds
+    lat = (s + n) / 2
+    zoom = 18
+    while zoom > 3:
+        deg_per_px = 360.0 / (256 * 2**zoom)
+        if (e - w) / deg_per_px <= width_px and (n - s) / (deg_per_px * math.cos(math.radians(lat))) <= height_px:
+            break
+        zoom -= 1
+    return {"center": [lat, (w + e) / 2], "zoom": zoom}
 
 
 def live_stores(prefix: str = "") -> list[Any]:
@@ -110,9 +126,9 @@ def layout(lang: str | None = None, **_query: Any) -> html.Div:
             dcc.RadioItems(id="time-range", value="7d", inline=True, className="gc-time",
                            options=[{"label": t(f"time.{k}", lang), "value": k}
                                     for k in ("24h", "7d", "30d", "custom")]),
-            dcc.DatePickerRange(id="time-custom", start_date=today - timedelta(days=30), end_date=today,
-                                display_format="YYYY-MM-DD", className="gc-dates"),
-            html.Label([t("day", lang), dcc.DatePickerSingle(id="visit-day", date=today, display_format="YYYY-MM-DD")],
+            dcc.DatePickerRange(id="time-custom", start_date=(today - timedelta(days=30)).isoformat(), end_date=today.isoformat(),
+                                display_format="YYYY-MM-DD", className="gc-dates hidden"),
+            html.Label([t("day", lang), dcc.DatePickerSingle(id="visit-day", date=today.isoformat(), display_format="YYYY-MM-DD")],
                        className="gc-day"),
             html.A(t("lang.switch", lang), href=f"/?lang={'zh' if lang == 'en' else 'en'}", id="lang-switch",
                    className="gc-lang"),

@@ -156,3 +156,58 @@ def refresh_counts(conn: psycopg.Connection[Any]) -> None:
 def _handles(conn: psycopg.Connection[Any]) -> dict[str, Any]:
     evil = conn.execute("SELECT id FROM enterprises WHERE county_code = %s AND name = %s", (COUNTY, EVIL)).fetchone()
     return {"county": COUNTY, "town_w": TOWN_W, "town_e": TOWN_E, "evil_id": evil["id"] if evil else None}
+
+
+# -- a live server on the scenario (started once per test run) -------------------------------------------------
+
+_server: dict[str, Any] = {}
+PASSWORD = "correct-horse-battery"
+
+
+def live_server(settings: Any, db_url: str) -> str:
+    """The real app on a threaded werkzeug server with the scenario loaded; its base URL."""
+    if "url" in _server:
+        return str(_server["url"])
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from app import create_app
+    from geo_data.db import connect
+
+    with connect(db_url) as c:
+        load(c)
+        c.commit()
+    app = create_app(settings, url=db_url)
+    srv = make_server("127.0.0.1", 0, app.server, threaded=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    _server.update(url=f"http://127.0.0.1:{srv.server_port}", srv=srv, app=app)
+    return str(_server["url"])
+
+
+def user(db_url: str, role: str, township: str | None = None) -> str:
+    """A new user of the scenario county with PASSWORD."""
+    import secrets
+
+    from geo_data.db import connect
+    from geo_data.users import create_user
+
+    name = f"map_{role[:6]}_{secrets.token_hex(3)}"
+    with connect(db_url) as c:
+        create_user(c, username=name, password=PASSWORD, role=role, county_code=COUNTY, township_code=township)
+        c.commit()
+    return name
+
+
+def browser_login(browser: Any, base: str, username: str, path: str = "/") -> Any:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.delete_all_cookies()
+    browser.get(f"{base}/login?next={path}")
+    browser.find_element(By.NAME, "username").send_keys(username)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.ID, "login-submit").click()
+    WebDriverWait(browser, 15).until(ec.url_contains(path.split("?")[0]))
+    return browser
