@@ -9,6 +9,10 @@ Per visit:
       17:00–19:30);
     * required departments = every department whose items it carries (a team must be qualified for all).
 
+Joint crews: a joint visit may need departments no single team is qualified for (department squads carry one
+department each); each day such visits get a crew — a township team joined by squads of the missing
+departments (:func:`form_crews`), routed as one vehicle from the lead's base.
+
 Days (rolling horizon): working days (Mon–Fri) are taken in order. On each day the candidates are the visits
 not yet routed whose day window contains that day, earliest deadline first, capped at about 1.5× the day's
 team capacity; a visit on its last possible day gets triple priority. Each day is one PyVRP solve over all
@@ -66,10 +70,18 @@ class PlanVisit:
 
 @dataclass(frozen=True)
 class PlanTeam:
+    """A team (or, per day, a joint crew: ``members`` lists the teams in it, the first one leads)."""
+
     id: str
     lng: float
     lat: float
     qualifications: frozenset[str]
+    squad: bool = False
+    members: tuple[str, ...] = ()
+
+    @property
+    def team_ids(self) -> tuple[str, ...]:
+        return self.members or (self.id,)
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,8 @@ class DayRoutes:
     visits: list[RouteVisit]
     vehicles: list[RouteVehicle]
     result: RoutingResult
+    crews: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """vehicle id -> team ids (a joint crew has several; the first leads)."""
 
     def problems(self) -> list[str]:
         return check_feasibility(self.result, self.matrix, self.visits, self.vehicles)
@@ -91,13 +105,14 @@ class PeriodRoutes:
     days: list[DayRoutes] = field(default_factory=list)
     unassigned: dict[str, str] = field(default_factory=dict)
 
-    def routed(self) -> dict[str, tuple[date, str, int, float]]:
-        """visit id -> (day, team id, position 1.., on-site start minute)."""
-        out: dict[str, tuple[date, str, int, float]] = {}
+    def routed(self) -> dict[str, tuple[date, tuple[str, ...], int, float]]:
+        """visit id -> (day, team ids (lead first), position 1.., on-site start minute)."""
+        out: dict[str, tuple[date, tuple[str, ...], int, float]] = {}
         for d in self.days:
             for route in d.result.routes:
+                teams = d.crews.get(route.vehicle_id, (route.vehicle_id,))
                 for seq, stop in enumerate(route.stops, start=1):
-                    out[stop.visit_id] = (d.day, route.vehicle_id, seq, stop.start_min)
+                    out[stop.visit_id] = (d.day, teams, seq, stop.start_min)
         return out
 
 
@@ -140,6 +155,53 @@ def service_minutes(item_minutes: Iterable[int], setup_min: int = 10) -> int:
     return int(sum(item_minutes)) + setup_min
 
 
+def form_crews(visits: Sequence[PlanVisit], teams: Sequence[PlanTeam]) -> list[PlanTeam]:
+    """The day's vehicles: single teams plus joint crews (联合检查组) for visits no single team may do alone.
+
+    Greedy: take the most frequent department set that no team covers; the free non-squad (township) team
+    covering most of it, nearest to those visits, leads; one free squad joins for each department still
+    missing. The crew starts at the lead's base and counts as one vehicle; its members leave the pool for the
+    day. Stops when every set is covered or no squad of a missing department is free.
+    """
+    free = list(teams)
+    crews: list[PlanTeam] = []
+    while True:
+        vehicles = free + crews
+        uncovered: dict[frozenset[str], list[PlanVisit]] = {}
+        for v in visits:
+            if not any(v.departments <= t.qualifications for t in vehicles):
+                uncovered.setdefault(v.departments, []).append(v)
+        formed = False
+        for need, group in sorted(uncovered.items(), key=lambda kv: (-len(kv[1]), sorted(kv[0]))):
+            lng = sum(v.lng for v in group) / len(group)
+            lat = sum(v.lat for v in group) / len(group)
+            leads = [t for t in free if not t.squad]
+            if not leads:
+                break
+            lead = min(leads, key=lambda t: (-len(t.qualifications & need), (t.lng - lng) ** 2 + (t.lat - lat) ** 2,
+                                             t.id))
+            joined: list[PlanTeam] = []
+            for dept in sorted(need - lead.qualifications):
+                if any(dept in j.qualifications for j in joined):
+                    continue
+                squads = [t for t in free if t.squad and dept in t.qualifications and t not in joined]
+                if not squads:
+                    joined = []
+                    break
+                joined.append(min(squads, key=lambda t: ((t.lng - lng) ** 2 + (t.lat - lat) ** 2, t.id)))
+            if not joined:
+                continue
+            members = (lead, *joined)
+            crews.append(PlanTeam(id="+".join(m.id for m in members), lng=lead.lng, lat=lead.lat,
+                                  qualifications=frozenset().union(*(m.qualifications for m in members)),
+                                  members=tuple(m.id for m in members)))
+            free = [t for t in free if t not in members]
+            formed = True
+            break
+        if not formed:
+            return free + crews
+
+
 def travel_matrix(points: Sequence[tuple[float, float]], estimator: TravelEstimator) -> np.ndarray:
     """Minutes between every pair of (lng, lat) points (rows: from, columns: to)."""
     n = len(points)
@@ -179,10 +241,11 @@ def plan_period(
         if not todays or not vehicles_base:
             continue
         later = {v.id: any(day < d <= v.latest for d in day_set) for v in todays}
-        points = [(t.lng, t.lat) for t in vehicles_base] + [(v.lng, v.lat) for v in todays]
+        day_teams = form_crews(todays, vehicles_base)
+        points = [(t.lng, t.lat) for t in day_teams] + [(v.lng, v.lat) for v in todays]
         matrix = travel_matrix(points, estimator)
         route_visits = [
-            RouteVisit(id=v.id, node=len(vehicles_base) + i, service_min=v.service_min, windows=v.windows,
+            RouteVisit(id=v.id, node=len(day_teams) + i, service_min=v.service_min, windows=v.windows,
                        required_departments=v.departments, priority=1 if later[v.id] else 3, lat=v.lat, lng=v.lng)
             for i, v in enumerate(todays)
         ]
@@ -190,11 +253,12 @@ def plan_period(
             RouteVehicle(id=t.id, depot=k, shift_start_min=config.shift_start_min,
                          shift_end_min=config.shift_end_min, max_work_min=config.max_work_min,
                          qualifications=t.qualifications)
-            for k, t in enumerate(vehicles_base)
+            for k, t in enumerate(day_teams)
         ]
         result = solve_routes(matrix, route_visits, vehicles, time_limit_s=config.time_limit_per_day_s,
                               seed=config.seed + n, balance=config.balance)
-        out.days.append(DayRoutes(day, matrix, route_visits, vehicles, result))
+        out.days.append(DayRoutes(day, matrix, route_visits, vehicles, result,
+                                  {t.id: t.team_ids for t in day_teams}))
         for route in result.routes:
             for visit_id in route.visit_ids:
                 pending.pop(visit_id, None)

@@ -304,7 +304,8 @@ def route_inputs(conn: psycopg.Connection[Any], scope: Scope, plan_id: int,
             service_min=service_minutes([int(r["item_minutes"])], config.setup_min),
             windows=visit_windows(busy, config.shift_start_min, config.shift_end_min),
             departments=frozenset(r["departments"]), earliest=r["earliest"], latest=r["latest"]))
-    teams = [PlanTeam(str(r["id"]), float(r["lng"]), float(r["lat"]), frozenset(r["qualifications"]))
+    teams = [PlanTeam(str(r["id"]), float(r["lng"]), float(r["lat"]), frozenset(r["qualifications"]),
+                      squad=r["kind"] == "squad")
              for r in fetch_all(conn, "plan_teams", {"county_code": scope.county_code})]
     return visits, teams
 
@@ -316,15 +317,21 @@ def save_routes(conn: psycopg.Connection[Any], scope: Scope, plan_id: int, route
     execute(conn, "visit_codes_clear_plan", {"plan_id": plan_id, "county_code": scope.county_code})
     execute(conn, "plan_routes_clear", {"plan_id": plan_id, "county_code": scope.county_code})
     placed = routes.routed()
-    rows = [{"id": int(vid), "plan_id": plan_id, "team_id": int(team), "visit_date": day, "route_seq": seq,
-             "start_min": start, "unassigned_reason": ""} for vid, (day, team, seq, start) in placed.items()]
+    rows = [{"id": int(vid), "plan_id": plan_id, "team_id": int(teams[0]), "visit_date": day, "route_seq": seq,
+             "crew_team_ids": [int(t) for t in teams[1:]], "start_min": start, "unassigned_reason": ""}
+            for vid, (day, teams, seq, start) in placed.items()]
     rows += [{"id": int(vid), "plan_id": plan_id, "team_id": None, "visit_date": None, "route_seq": None,
-              "start_min": None, "unassigned_reason": reason} for vid, reason in routes.unassigned.items()]
+              "crew_team_ids": [], "start_min": None, "unassigned_reason": reason}
+             for vid, reason in routes.unassigned.items()]
     with conn.cursor() as cur:
         cur.executemany(sql_text("plan_visit_set_route").encode(), rows)
-        days = [{"plan_id": plan_id, "team_id": int(r.vehicle_id), "visit_date": d.day, "depart_min": r.depart_min,
-                 "return_min": r.return_min, "travel_min": r.travel_min, "work_min": r.work_min,
-                 "stops": len(r.stops)} for d in routes.days for r in d.result.routes]
+        days = []
+        for d in routes.days:
+            for r in d.result.routes:
+                teams = d.crews.get(r.vehicle_id, (r.vehicle_id,))
+                days.append({"plan_id": plan_id, "team_id": int(teams[0]), "crew_team_ids": [int(t) for t in teams[1:]],
+                             "visit_date": d.day, "depart_min": r.depart_min, "return_min": r.return_min,
+                             "travel_min": r.travel_min, "work_min": r.work_min, "stops": len(r.stops)})
         cur.executemany(sql_text("plan_team_day_insert").encode(), days)
     visit_codes.issue_codes(conn, scope, plan_id)
 

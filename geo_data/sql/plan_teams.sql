@@ -1,5 +1,5 @@
 -- Active teams of the county that can carry out inspections, with their base.
-SELECT id, name, ST_X(base) AS lng, ST_Y(base) AS lat, qualifications, township_code
+SELECT id, name, kind, ST_X(base) AS lng, ST_Y(base) AS lat, qualifications, township_code
 FROM teams
 WHERE county_code = %(county_code)s AND active AND cardinality(qualifications) > 0
 ORDER BY id;

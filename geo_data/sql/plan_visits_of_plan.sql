@@ -4,7 +4,7 @@ SELECT pv.id, pv.enterprise_id, e.name AS enterprise_name, e.uscc, e.address, e.
        ST_X(e.geom) AS lng, ST_Y(e.geom) AS lat,
        pv.lead_department, pv.departments, pv.items, pv.reasons, pv.earliest, pv.latest, pv.status,
        pv.apart_reason, pv.quota_flag, pv.quota_alternative, pv.quota_exceeded_allowed,
-       pv.team_id, tm.name AS team_name, pv.visit_date, pv.route_seq, pv.start_min, pv.unassigned_reason,
+       pv.team_id, tm.name AS team_name, pv.crew_team_ids, pv.visit_date, pv.route_seq, pv.start_min, pv.unassigned_reason,
        pv.code,
        (SELECT array_agg(pt.task_id ORDER BY pt.task_id) FROM plan_visit_tasks pt
          WHERE pt.plan_visit_id = pv.id) AS task_ids
