@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from geo_data.cluster import LocalCluster
 from geo_data.errors import DatabaseUnavailable
@@ -76,7 +76,7 @@ def transaction(pool: ConnectionPool) -> Iterator[psycopg.Connection[dict[str, A
                 yield conn  # type: ignore[misc]
     except (psycopg.OperationalError, psycopg.errors.AdminShutdown) as exc:
         raise DatabaseUnavailable(str(exc)) from exc
-    except psycopg.pool.PoolTimeout as exc:  # type: ignore[attr-defined]
+    except PoolTimeout as exc:
         raise DatabaseUnavailable(str(exc)) from exc
 
 
