@@ -45,8 +45,8 @@ def _square(x: float, y: float, size: float) -> str:
     return (f"MULTIPOLYGON((({x} {y}, {x + size} {y}, {x + size} {y + size}, {x} {y + size}, {x} {y})))")
 
 
-def build(conn: psycopg.Connection[Any]) -> None:
-    """Create the county (idempotent: a second call does nothing)."""
+def build(conn: psycopg.Connection[Any], *, cells: bool = True) -> None:
+    """Create the county (idempotent: a second call does nothing); ``cells``: also its H3 grid cells."""
     if conn.execute("SELECT 1 FROM counties WHERE code = %s", (COUNTY,)).fetchone():
         return
     conn.execute("INSERT INTO counties (code, name, geom) VALUES (%s, '测试县', ST_GeomFromText(%s, 4326))",
@@ -62,7 +62,8 @@ def build(conn: psycopg.Connection[Any]) -> None:
         conn.execute("INSERT INTO alert_types (code, name, name_en, remote_closable, window_minutes, ring,"
                      " departments) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                      (code, name, code, remote, window, ring, deps))
-    _cells(conn)
+    if cells:
+        _cells(conn)
 
 
 def _cells(conn: psycopg.Connection[Any]) -> None:
@@ -102,7 +103,10 @@ def add_team(conn: psycopg.Connection[Any], *, name: str, township: str | None, 
 
 
 def add_enterprise(conn: psycopg.Connection[Any], *, name: str, lng: float, lat: float) -> tuple[int, str]:
-    uscc = make_uscc("91339901" + secrets.token_hex(5).upper().replace("I", "1").replace("O", "0")[:9])
+    from geo_data.uscc import _org_code_check_character
+
+    body8 = "".join(secrets.choice("0123456789ABCDEFGH") for _ in range(8))
+    uscc = make_uscc("91339901" + body8 + _org_code_check_character(body8))
     cells = {r: h3_int.latlng_to_cell(lat, lng, r) for r in (7, 8, 9)}
     row = conn.execute(
         "INSERT INTO enterprises (county_code, township_code, uscc, name, risk, credit, geom, h3_r7, h3_r8, h3_r9)"

@@ -269,3 +269,55 @@ def test_fuzzing_the_openapi_document_finds_no_server_error(api: str, fuzz_token
 
     run()
     assert not failures
+
+
+def test_database_outage_gives_503_and_resends_are_stored_exactly_once() -> None:
+    """On a throwaway cluster of its own (never the shared one): stop it mid-stream, then restart."""
+    import os
+    import shutil
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from geo_data.cluster import LocalCluster
+    from geo_data.db import migration_files
+
+    tmp = Path(tempfile.mkdtemp(prefix="gc-outage-"))
+    os.chmod(tmp, 0o755)  # the server runs as an unprivileged user when the tests run as root
+    cluster = LocalCluster(tmp / "cluster")
+    cluster.start()
+    try:
+        url = cluster.url()
+        with connect(url, autocommit=True) as c:  # only the schema this test needs (faster than all migrations)
+            for path in migration_files():
+                if path.stem[:3] in ("000", "001", "200"):
+                    c.execute(path.read_text(encoding="utf-8").encode())
+        with connect(url) as c:
+            build(c, cells=False)
+            c.commit()
+        tok = token(url, source="outage-src")
+        items = [alert(f"o-{i}", lng=120.001 + i * 0.0003, lat=30.05) for i in range(300)]
+        with api_server(url, api_settings(url, tmp / "data"), pool_timeout=1) as api:
+            r = _post(api, tok, {"items": items[:100]}, path="/api/v1/alerts/batch")
+            assert r.status_code == 200 and r.json()["stored"] == 100
+            cluster.stop()
+            r = _post(api, tok, {"items": items[100:200]}, path="/api/v1/alerts/batch")
+            assert r.status_code == 503, r.text
+            assert r.headers["Retry-After"] and "retry" in r.json()["error"]
+            r = _post(api, tok, alert("o-single"))
+            assert r.status_code == 503
+            cluster.start()
+            for _ in range(40):
+                r = _post(api, tok, {"items": items}, path="/api/v1/alerts/batch")
+                if r.status_code != 503:
+                    break
+                time.sleep(0.25)
+            assert r.status_code == 200, r.text
+            assert (r.json()["stored"], r.json()["duplicates"]) == (200, 100)
+        with connect(url) as c:
+            n = c.execute("SELECT count(*) AS n, count(DISTINCT source_id) AS d FROM alerts").fetchone()
+            counted = c.execute("SELECT sum(alert_count) AS n FROM incidents").fetchone()["n"]
+        assert (n["n"], n["d"], counted) == (300, 300, 300)
+    finally:
+        cluster.stop()
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,154 @@
+"""Incident de-duplication on crafted cases, enterprise linking, SLA, grid-cell counters and remote closure
+(real PostGIS, through ``geo_data.alerts.ingest`` and ``geo_data.incidents``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from itertools import count
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import h3.api.basic_int as h3_int
+import pytest
+
+from geo_data.alerts import AlertInput, ingest
+from geo_data.errors import Conflict, InvalidInput
+from geo_data.incidents import get_incident, remote_close, timeline
+from geo_data.scope import Role, Scope
+from tests.db.dispatch_scenario import COUNTY, add_enterprise, build
+
+SH = ZoneInfo("Asia/Shanghai")
+_ids = count(1)
+OPERATOR = Scope(actor="op1", role=Role.COUNTY_OPERATOR, county_code=COUNTY)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def county(db_url: str) -> None:
+    from geo_data.db import connect
+
+    with connect(db_url) as c:
+        build(c)
+        c.commit()
+
+
+def _at(day: int, minute: int = 0) -> datetime:
+    return datetime(2026, 10, day, 9, 0, tzinfo=SH) + timedelta(minutes=minute)
+
+
+def _centre(cell: int) -> tuple[float, float]:
+    lat, lng = h3_int.cell_to_latlng(cell)
+    return lng, lat
+
+
+def _send(conn: Any, *points: tuple[float, float, str, datetime, str], source: str = "t-src",
+          uscc: str | None = None) -> list[Any]:
+    alerts = [AlertInput(source_id=f"inc-{next(_ids)}", source_kind="sensor", type_code=t, observed_at=at,
+                         lng=lng, lat=lat, severity=sev, enterprise_uscc=uscc) for lng, lat, t, at, sev in points]
+    with conn.transaction():
+        return ingest(conn, source=source, county_code=COUNTY, alerts=alerts)
+
+
+def _base(lng: float, lat: float) -> int:
+    return int(h3_int.latlng_to_cell(lat, lng, 9))
+
+
+def test_neighbouring_cell_within_window_joins_one_incident(conn: Any) -> None:
+    base = _base(120.011, 30.011)
+    near = sorted(h3_int.grid_ring(base, 1))[0]
+    r = _send(conn, (*_centre(base), "gt_vending", _at(1), "low"),
+              (*_centre(near), "gt_vending", _at(1, 20), "high"))
+    assert [x.status for x in r] == ["new", "new"]
+    assert r[0].incident_id == r[1].incident_id
+    r3 = _send(conn, (*_centre(base), "gt_vending", _at(1, 30), "medium"), source="other-src")
+    assert r3[0].incident_id == r[0].incident_id
+    inc = get_incident(conn, OPERATOR, r[0].incident_id)
+    assert inc["alert_count"] == 3 and inc["severity"] == "high"
+    assert sorted(inc["sources"]) == ["other-src", "t-src"]
+    assert inc["first_seen"] == _at(1) and inc["last_seen"] == _at(1, 30)
+    assert inc["township_code"] == "339901001"
+    assert [e["event"] for e in timeline(conn, OPERATOR, r[0].incident_id)] == ["created", "alert_joined"]
+
+
+def test_other_type_other_time_or_too_far_open_separate_incidents(conn: Any) -> None:
+    base = _base(120.031, 30.011)
+    two_away = sorted(h3_int.grid_ring(base, 2))[0]
+    r = _send(conn, (*_centre(base), "gt_vending", _at(2), "low"),
+              (*_centre(base), "gt_discharge", _at(2, 1), "low"),         # other type
+              (*_centre(base), "gt_vending", _at(2, 200), "low"),         # 200 min later, window 60
+              (*_centre(two_away), "gt_vending", _at(2, 5), "low"))       # ring 2 > vending ring 1
+    assert len({x.incident_id for x in r}) == 4
+
+
+def test_ring_two_type_joins_two_cells_away(conn: Any) -> None:
+    base = _base(120.031, 30.031)
+    two_away = sorted(h3_int.grid_ring(base, 2))[0]
+    three_away = sorted(h3_int.grid_ring(base, 3))[0]
+    r = _send(conn, (*_centre(base), "gt_discharge", _at(3), "low"),
+              (*_centre(two_away), "gt_discharge", _at(3, 10), "low"),
+              (*_centre(three_away), "gt_discharge", _at(3, 15), "low"))
+    assert r[0].incident_id == r[1].incident_id
+    # three away from the incident's anchor cell: not the same thing
+    assert r[2].incident_id != r[0].incident_id
+
+
+def test_ring_zero_type_needs_the_same_cell(conn: Any) -> None:
+    base = _base(120.021, 30.071)
+    near = sorted(h3_int.grid_ring(base, 1))[0]
+    r = _send(conn, (*_centre(base), "gt_noise", _at(4), "low"), (*_centre(near), "gt_noise", _at(4, 1), "low"),
+              (*_centre(base), "gt_noise", _at(4, 2), "low"))
+    assert r[0].incident_id == r[2].incident_id != r[1].incident_id
+
+
+def test_enterprise_within_50_m_is_linked_and_uscc_wins(conn: Any) -> None:
+    near_id, _ = add_enterprise(conn, name="近处企业", lng=120.0812, lat=30.0812)
+    far_id, far_uscc = add_enterprise(conn, name="远处企业", lng=120.0850, lat=30.0850)
+    r = _send(conn, (120.0814, 30.0813, "gt_discharge", _at(5), "low"))   # ~20 m from near
+    assert get_incident(conn, OPERATOR, r[0].incident_id)["enterprise_id"] == near_id
+    r = _send(conn, (120.0830, 30.0830, "gt_vending", _at(5), "low"))     # ~200 m from both
+    assert get_incident(conn, OPERATOR, r[0].incident_id)["enterprise_id"] is None
+    r = _send(conn, (120.0814, 30.0813, "gt_noise", _at(5), "low"), uscc=far_uscc)
+    assert get_incident(conn, OPERATOR, r[0].incident_id)["enterprise_id"] == far_id
+
+
+def test_sla_follows_severity_and_tightens_when_it_rises(conn: Any) -> None:
+    base = _base(120.061, 30.011)
+    r = _send(conn, (*_centre(base), "gt_vending", _at(6), "low"))
+    inc = conn.execute("SELECT sla_due_at - created_at AS sla FROM incidents WHERE id = %s",
+                       (r[0].incident_id,)).fetchone()
+    assert inc["sla"] == timedelta(minutes=480)
+    _send(conn, (*_centre(base), "gt_vending", _at(6, 5), "urgent"))
+    inc = conn.execute("SELECT severity, sla_due_at - created_at AS sla FROM incidents WHERE id = %s",
+                       (r[0].incident_id,)).fetchone()
+    assert inc["severity"] == "urgent" and inc["sla"] == timedelta(minutes=60)
+
+
+def test_cell_counters_and_remote_close(conn: Any) -> None:
+    base = _base(120.071, 30.061)
+    parents = [h3_int.cell_to_parent(base, 8), base]
+
+    def counts() -> list[tuple[int, int]]:
+        return [tuple(conn.execute("SELECT alerts, alerts_open FROM h3_cells WHERE cell = %s", (c,)).fetchone()
+                      .values()) for c in parents]
+
+    before = counts()
+    r = _send(conn, (*_centre(base), "gt_vending", _at(7), "low"), (*_centre(base), "gt_vending", _at(7, 1), "low"))
+    after = counts()
+    assert [(a - b, o - p) for (a, o), (b, p) in zip(after, before, strict=True)] == [(2, 2), (2, 2)]
+    with pytest.raises(InvalidInput):
+        remote_close(conn, OPERATOR, r[0].incident_id, reason=" ", evidence="https://x/1.jpg")
+    closed = remote_close(conn, OPERATOR, r[0].incident_id, reason="摊主已自行撤离", evidence="https://cam/1.jpg")
+    assert closed["status"] == "remote_closed" and closed["closed_by"] == "op1"
+    assert [(a, o) for a, o in counts()] == [(a, o - 2) for a, o in after]
+    audit = conn.execute("SELECT actor, detail FROM audit_log WHERE action = 'incident.remote_close'"
+                         " AND object_id = %s", (str(r[0].incident_id),)).fetchone()
+    assert audit["actor"] == "op1" and audit["detail"]["reason"] == "摊主已自行撤离"
+    # a closed incident takes no new alerts
+    r2 = _send(conn, (*_centre(base), "gt_vending", _at(7, 2), "low"))
+    assert r2[0].incident_id != r[0].incident_id
+
+
+def test_on_site_types_cannot_be_closed_remotely(conn: Any) -> None:
+    r = _send(conn, (120.091, 30.091, "gt_discharge", _at(8), "low"))
+    with pytest.raises(Conflict):
+        remote_close(conn, OPERATOR, r[0].incident_id, reason="ok", evidence="https://x/1.jpg")
+    assert get_incident(conn, OPERATOR, r[0].incident_id)["status"] == "open"
