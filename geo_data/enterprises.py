@@ -7,7 +7,7 @@ transaction, so a failure loads nothing.
 
 from __future__ import annotations
 
-import io
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,8 +26,9 @@ from geo_data.scope import Scope
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("uscc", "name", "address", "industry_code", "risk", "credit", "lng", "lat")
 
-# From this many rows (and at least as many as the table already holds) the secondary indexes are dropped
-# before the COPY and rebuilt after it: one sorted build is much cheaper than a million single inserts.
+# From this many rows (and at least as many as the table already holds) the secondary indexes, the foreign
+# keys and the unique key are dropped before the COPY and rebuilt after it: one sorted index build and one
+# validating join are much cheaper than a million single index inserts and trigger calls.
 BULK_REBUILD_MIN_ROWS = 50_000
 _COPY_CHUNK_ROWS = 100_000
 _COPY_COLUMNS = ("county_code", "township_code", "uscc", "name", "address", "industry_code", "risk", "credit",
@@ -64,11 +65,47 @@ def point_townships(conn: psycopg.Connection[Any], *, county_code: str, lng: np.
     return out
 
 
+_HEX_PAIRS = np.array([f"{i:02X}".encode() for i in range(256)], dtype="S2")
+_POINT_EWKB_HEAD = np.frombuffer(b"\x01\x01\x00\x00\x20\xe6\x10\x00\x00", dtype=np.uint8)  # LE, Point|SRID, 4326
+
+
 def point_ewkb_hex(lng: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Hex EWKB (SRID 4326) of each WGS-84 point, as PostGIS reads it in COPY text."""
-    points = shapely.set_srid(shapely.points(np.asarray(lng, dtype=np.float64), np.asarray(lat, dtype=np.float64)),
-                              4326)
-    return np.asarray(shapely.to_wkb(points, hex=True, include_srid=True), dtype=object)
+    """Hex EWKB (little-endian Point with SRID 4326) of each WGS-84 point, as PostGIS reads it in COPY text.
+
+    Built with numpy byte views rather than one geometry object per point (about 10x faster for 1M points).
+    """
+    n = len(lng)
+    raw = np.empty((n, 25), dtype=np.uint8)
+    raw[:, :9] = _POINT_EWKB_HEAD
+    raw[:, 9:17] = np.ascontiguousarray(lng, dtype="<f8").view(np.uint8).reshape(n, 8)
+    raw[:, 17:25] = np.ascontiguousarray(lat, dtype="<f8").view(np.uint8).reshape(n, 8)
+    hexed = np.ascontiguousarray(_HEX_PAIRS[raw]).view("S50").ravel()
+    return hexed.astype(object) if n == 0 else np.char.decode(hexed, "ascii").astype(object)
+
+
+def copy_text_lines(columns: Sequence[np.ndarray | pd.Series]) -> str:
+    """Rows of COPY text format (tab-separated, ``\\N`` for NULL, text escaped) from whole columns.
+
+    Integer columns are formatted at once; text columns are escaped only when they hold a backslash, tab,
+    newline or carriage return. One ``join`` over the zipped columns builds the block.
+    """
+    cols: list[list[str]] = []
+    for col in columns:
+        arr = col.to_numpy() if isinstance(col, pd.Series) else np.asarray(col)
+        if arr.dtype.kind in "iu":
+            cols.append(list(map(str, arr.tolist())))
+            continue
+        s = pd.Series(arr, dtype=object)
+        null = s.isna().to_numpy()
+        text = s.where(~null, "").astype(str)
+        if text.str.contains(r"[\\\t\n\r]", regex=True).any():
+            text = (text.str.replace("\\", "\\\\", regex=False).str.replace("\t", "\\t", regex=False)
+                    .str.replace("\n", "\\n", regex=False).str.replace("\r", "\\r", regex=False))
+        values = text.to_numpy(dtype=object)
+        if null.any():
+            values[null] = "\\N"
+        cols.append(values.tolist())
+    return "".join(line + "\n" for line in map("\t".join, zip(*cols, strict=True)))
 
 
 def _secondary_indexes(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
@@ -81,15 +118,17 @@ def _count(conn: psycopg.Connection[Any], county_code: str) -> int:
 
 
 def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: pd.DataFrame,
-                     progress: bool = False) -> int:
+                     progress: bool = False, timings: dict[str, float] | None = None) -> int:
     """Load checked enterprises into the county with COPY; returns the rows loaded.
 
     ``frame`` columns: uscc, name, address, industry_code (a code of ``industries`` or empty), risk
     (high|elevated|general|low), credit (A-D), lng, lat (WGS-84 degrees), and optionally township_code
     (else each point is placed in its township by point-in-polygon). H3 cells at res 7, 8, 9 are computed
     from the points; cells missing from ``h3_cells`` are added; the counts of the touched cells are
-    refreshed. One transaction: on any error nothing is loaded.
+    refreshed. One transaction: on any error nothing is loaded. ``timings`` (if given) receives seconds per
+    phase (h3, townships, copy, indexes, cells).
     """
+    lap = _Laps(timings)
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise InvalidInput(f"enterprise rows lack the columns: {', '.join(missing)}")
@@ -99,6 +138,7 @@ def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: 
     lng = frame["lng"].to_numpy(dtype=np.float64)
     lat = frame["lat"].to_numpy(dtype=np.float64)
     cells = cells_all_res(lat, lng)
+    lap("h3")
     if "township_code" in frame.columns and frame["township_code"].notna().all():
         townships = frame["township_code"].to_numpy(dtype=object)
     else:
@@ -106,6 +146,7 @@ def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: 
         if "township_code" in frame.columns:
             given = frame["township_code"].to_numpy(dtype=object)
             townships = np.where(pd.notna(given), given, townships)
+    lap("townships")
     out = pd.DataFrame({
         "county_code": county_code,
         "township_code": townships,
@@ -122,31 +163,52 @@ def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: 
         existing = _count(conn, county_code)
         rebuild = n >= BULK_REBUILD_MIN_ROWS and n >= existing
         indexes = _secondary_indexes(conn) if rebuild else []
+        constraints = fetch_all(conn, "enterprise_bulk_constraints") if rebuild else []
         conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for ix in indexes:
             conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(ix["name"])))
-        copy_sql = sql.SQL("COPY enterprises ({}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (address))").format(
+        for con in constraints:
+            conn.execute(sql.SQL("ALTER TABLE enterprises DROP CONSTRAINT {}").format(sql.Identifier(con["name"])))
+        copy_sql = sql.SQL("COPY enterprises ({}) FROM STDIN").format(
             sql.SQL(", ").join(sql.Identifier(c) for c in _COPY_COLUMNS))
         bar = tqdm(total=n, unit="row", desc="COPY enterprises", disable=not progress, leave=False)
         with conn.cursor() as cur, cur.copy(copy_sql) as copy:
             for start in range(0, n, _COPY_CHUNK_ROWS):
                 chunk = out.iloc[start:start + _COPY_CHUNK_ROWS]
-                buf = io.StringIO()
-                chunk.to_csv(buf, header=False, index=False)
-                copy.write(buf.getvalue())
+                copy.write(copy_text_lines([chunk[c] for c in _COPY_COLUMNS]))
                 bar.update(len(chunk))
         bar.close()
+        lap("copy")
         for ix in indexes:
             conn.execute(ix["definition"].encode())
+        for con in constraints:  # definitions come from the catalog, not from input
+            conn.execute(sql.SQL("ALTER TABLE enterprises ADD CONSTRAINT {} ").format(sql.Identifier(con["name"]))
+                         + sql.SQL(con["definition"]))
         if rebuild:
             conn.execute("ANALYZE enterprises")
+        lap("indexes")
         add_cells(conn, county_code=county_code, cells=np.unique(np.concatenate([cells[r] for r in CELL_RESOLUTIONS])))
         if rebuild and existing == 0:
             refresh_cell_counts(conn, county_code=county_code)
         else:
             refresh_cell_counts(conn, county_code=county_code,
                                 cells={r: np.unique(cells[r]).tolist() for r in CELL_RESOLUTIONS})
+        lap("cells")
     return n
+
+
+class _Laps:
+    """Seconds since the previous lap, recorded under a phase name (no-op without a dict)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.clock = time.perf_counter()
+
+    def __call__(self, phase: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[phase] = self.timings.get(phase, 0.0) + now - self.clock
+        self.clock = now
 
 
 def existing_usccs(conn: psycopg.Connection[Any], *, county_code: str) -> set[str]:

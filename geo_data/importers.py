@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -262,9 +263,9 @@ def uscc_valid_mask(codes: pd.Series) -> np.ndarray:
     ok = lens == 18
     if not ok.any():
         return ok
-    chars = np.array(values[ok].tolist(), dtype="<U18").view(np.uint32).reshape(-1, 18).astype(np.int64)
+    chars = np.array(values[ok].tolist(), dtype="<U18").view(np.uint32).reshape(-1, 18)
     ascii_ok = (chars < 128).all(axis=1)
-    c = np.where(chars < 128, chars, 0)
+    c = np.where(chars < 128, chars, 0).astype(np.uint8)
     vals = _CHAR_VALUE[c]
     good = ascii_ok & (vals >= 0).all(axis=1)
     good &= _AUTHORITY[c[:, 0]]
@@ -280,9 +281,34 @@ def uscc_valid_mask(codes: pd.Series) -> np.ndarray:
 
 
 def _lookup(values: pd.Series, table: Mapping[str, str]) -> pd.Series:
-    """Map values through ``table`` by their lower-cased, blank-free text; NaN where unknown."""
-    key = values.str.lower().str.replace(r"\s+", "", regex=True)
-    return key.map(table)
+    """Map values through ``table`` by their lower-cased, blank-free text; NaN where unknown.
+
+    Grades, industries and townships repeat a few values over many rows: each distinct value is normalised
+    and looked up once (``factorize``), then spread back to the rows.
+    """
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    keys = pd.Series(uniques, dtype=object).astype(str).str.lower().str.replace(r"\s+", "", regex=True)
+    mapped = keys.map(table).to_numpy(dtype=object)
+    out = np.full(len(codes), np.nan, dtype=object)
+    has = codes >= 0
+    out[has] = mapped[codes[has]]
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def normalise_usccs(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """(codes with blanks removed and letters upper-cased, validity mask), vectorised.
+
+    A valid code is already upper-case without blanks, so only codes invalid as given are normalised and
+    checked again: the common case costs one pass.
+    """
+    valid = uscc_valid_mask(raw)
+    codes = raw.to_numpy(dtype=object).copy()
+    redo = np.flatnonzero(~valid)
+    if redo.size:
+        fixed = pd.Series(codes[redo], dtype=object).astype(str).str.replace(r"\s+", "", regex=True).str.upper()
+        codes[redo] = fixed.to_numpy(dtype=object)
+        valid[redo] = uscc_valid_mask(fixed)
+    return pd.Series(codes, index=raw.index, dtype=object), valid
 
 
 def _reference_table(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
@@ -295,7 +321,7 @@ def _reference_table(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
 
 
 def _numbers(values: pd.Series) -> np.ndarray:
-    return pd.to_numeric(values.str.replace("，", ".", regex=False), errors="coerce").to_numpy(dtype=np.float64)
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
 
 
 @dataclass
@@ -381,10 +407,9 @@ def check_enterprises(conn: psycopg.Connection[Any], *, county_code: str, source
     cols = resolve_columns(list(frame.columns), ENTERPRISE_FIELDS, required=ENTERPRISE_REQUIRED, mapping=mapping)
     problems = Problems(n)
 
-    uscc = frame[cols["uscc"]].str.replace(r"\s+", "", regex=True).str.upper()
+    uscc, valid = normalise_usccs(frame[cols["uscc"]])
     empty = (uscc == "").to_numpy()
     problems.add(empty, "uscc", "missing")
-    valid = uscc_valid_mask(uscc)
     problems.add(~empty & ~valid, "uscc", lambda i: str(uscc_problem(uscc.iat[i])))
     dup = uscc.duplicated(keep="first").to_numpy() & ~empty
     if dup.any():
@@ -490,19 +515,25 @@ def _finish_problems(checked: CheckedRows, *, skip_bad: bool, rejects_path: Path
 def import_enterprises(conn: psycopg.Connection[Any], *, path: Path | str, county_code: str,
                        datum: Datum | str = Datum.WGS84, skip_bad: bool = False, rejects_path: Path | None = None,
                        mapping: Mapping[str, str] | None = None, progress: bool | None = None,
-                       actor: str = "cli") -> ImportReport:
+                       actor: str = "cli", timings: dict[str, float] | None = None) -> ImportReport:
     """Read, check and load an enterprise file into the county, in the caller's transaction.
 
     Raises InvalidInput (with every bad row) unless ``skip_bad``; then the bad rows go to the rejects CSV.
-    Writes an ``import.enterprises`` audit row.
+    Writes an ``import.enterprises`` audit row. ``timings`` (if given) receives seconds per phase.
     """
+    clock = time.perf_counter()
     source = read_source(path)
+    if timings is not None:
+        timings["read"] = time.perf_counter() - clock
+        clock = time.perf_counter()
     checked = check_enterprises(conn, county_code=county_code, source=source, datum=datum, mapping=mapping)
+    if timings is not None:
+        timings["check"] = time.perf_counter() - clock
     target = _finish_problems(checked, skip_bad=skip_bad, rejects_path=rejects_path, what="enterprise")
     good = checked.clean[checked.good].reset_index(drop=True)
     show = len(source) >= PROGRESS_MIN_ROWS if progress is None else progress
     try:
-        loaded = copy_enterprises(conn, county_code=county_code, frame=good, progress=show)
+        loaded = copy_enterprises(conn, county_code=county_code, frame=good, progress=show, timings=timings)
     except psycopg.errors.UniqueViolation as exc:
         raise InvalidInput("a USCC of the file was registered meanwhile by another import; nothing was loaded")\
             from exc

@@ -37,9 +37,9 @@ from geo_data.importers import (
     Problems,
     _finish_problems,
     _reference_table,
+    normalise_usccs,
     read_source,
     resolve_columns,
-    uscc_valid_mask,
 )
 from geo_data.uscc import uscc_problem
 
@@ -86,10 +86,10 @@ def check_visits(conn: psycopg.Connection[Any], *, county_code: str, source: Any
     def col(name: str) -> pd.Series:
         return frame[cols[name]] if name in cols else pd.Series([""] * n, dtype=object)
 
-    uscc = col("uscc").str.replace(r"\s+", "", regex=True).str.upper()
+    uscc, valid = normalise_usccs(col("uscc"))
     empty = (uscc == "").to_numpy()
     problems.add(empty, "uscc", "missing")
-    problems.add(~empty & ~uscc_valid_mask(uscc), "uscc", lambda i: str(uscc_problem(uscc.iat[i])))
+    problems.add(~empty & ~valid, "uscc", lambda i: str(uscc_problem(uscc.iat[i])))
     ents = pd.DataFrame(fetch_all(conn, "visit_import_enterprises", {"county_code": county_code}),
                         columns=["uscc", "id", "h3_r7", "h3_r8", "h3_r9"]).set_index("uscc")
     ent_id = uscc.map(ents["id"]) if len(ents) else pd.Series([np.nan] * n)
