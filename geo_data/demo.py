@@ -21,6 +21,7 @@ import json
 import math
 import secrets
 import time
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,13 +31,14 @@ import numpy as np
 import pandas as pd
 import psycopg
 import shapely
+from psycopg import sql
 from shapely.geometry.base import BaseGeometry
 
 from geo_data import reference
 from geo_data.cells import ensure_cells, refresh_cell_counts
 from geo_data.coords import h3_cells
 from geo_data.db import execute, fetch_all, fetch_one, sql_text
-from geo_data.enterprises import copy_enterprises, point_townships
+from geo_data.enterprises import BULK_REBUILD_MIN_ROWS, copy_enterprises, point_townships
 from geo_data.errors import Conflict, InvalidInput
 from geo_data.scope import Role
 from geo_data.townships import (
@@ -251,6 +253,8 @@ def generate_enterprises(
     company_share = np.array([i.company_share for i in industries])[ind_idx]
     is_company = rng.random(n) < company_share
     usccs = _uscc_codes(rng, n, county_code, is_company)
+    if not all(is_valid_uscc(u) for u in usccs[:100]):   # cheap guard on the vectorised check characters
+        raise RuntimeError("demo: generated USCCs fail validation")
 
     names = _names(rng, industries, ind_idx, is_company, county)
     addresses = _addresses(rng, townships, township_code)
@@ -404,12 +408,14 @@ def generate_visits(
     v_second = np.concatenate([dep_b, np.full(int(follow.sum()), -1)])
     v_repeat = np.concatenate([np.zeros(len(ep_ent), bool), np.ones(int(follow.sum()), bool)])
     sort = np.lexsort((v_lead, v_day, v_ent))
-    v_ent, v_day, v_lead, v_second, v_repeat = (a[sort] for a in (v_ent, v_day, v_lead, v_second, v_repeat))
+    v_ent, v_day, v_lead, v_second, v_repeat = (v_ent[sort], v_day[sort], v_lead[sort], v_second[sort],
+                                                v_repeat[sort])
     m = len(v_ent)
 
     dep_arr = np.array(dep_codes, dtype=object)
     lead = dep_arr[v_lead]
-    second = np.where(v_second >= 0, dep_arr[np.maximum(v_second, 0)], None)
+    second = dep_arr[np.maximum(v_second, 0)]
+    second[v_second < 0] = None
     departments = np.where(v_second >= 0, "{" + pd.Series(lead) + "," + pd.Series(second).fillna("") + "}",
                            "{" + pd.Series(lead) + "}")
     items = _items(rng, dep_codes, v_lead, v_second)
@@ -507,10 +513,11 @@ def _items(rng: np.random.Generator, dep_codes: list[str], lead: np.ndarray, sec
 def _assign_teams(rng: np.random.Generator, teams: pd.DataFrame, township: np.ndarray, lead: np.ndarray,
                   second: np.ndarray) -> np.ndarray:
     m = len(lead)
-    town_team = {r.township_code: (r.id, set(r.qualifications)) for r in teams.itertuples() if r.township_code}
+    town_team = {r.township_code: (int(r.id), set(r.qualifications)) for r in teams.itertuples()
+                 if isinstance(r.township_code, str)}
     squads: dict[str, list[int]] = {}
     for r in teams.itertuples():
-        if not r.township_code:
+        if not isinstance(r.township_code, str):   # county squads (None reads back as NaN)
             squads.setdefault(r.department_code, []).append(int(r.id))
     out = np.zeros(m, dtype=np.int64)
     prefer_town = rng.random(m) < 0.6
@@ -526,7 +533,7 @@ def _assign_teams(rng: np.random.Generator, teams: pd.DataFrame, township: np.nd
             out[idx_arr] = team[0]  # type: ignore[index]
             continue
         if not squad_ids:
-            out[idx_arr] = team[0] if team else 0  # type: ignore[index]
+            out[idx_arr] = team[0] if team else 0
             continue
         squad_choice = np.array(squad_ids)[squad_pick[idx_arr] % len(squad_ids)]
         out[idx_arr] = np.where(prefer_town[idx_arr] & qualified, team[0] if team else 0, squad_choice)
@@ -661,16 +668,26 @@ def _read_enterprises(conn: psycopg.Connection[Any], county_code: str) -> pd.Dat
 def _copy_visits(conn: psycopg.Connection[Any], visits: pd.DataFrame) -> None:
     if visits.empty:
         return
-    from psycopg import sql
-
     stmt = sql.SQL("COPY visits ({}) FROM STDIN WITH (FORMAT csv)").format(
         sql.SQL(", ").join(sql.Identifier(c) for c in _VISIT_COLUMNS))
     data = visits.loc[:, list(_VISIT_COLUMNS)]
+    existing = fetch_one(conn, "demo_visit_count")
+    # A bulk load into a table no larger than it drops the indexes that back no constraint and builds them
+    # again afterwards: one sorted build each is far cheaper than a million single index inserts.
+    indexes = fetch_all(conn, "demo_visit_secondary_indexes") \
+        if len(data) >= BULK_REBUILD_MIN_ROWS and existing is not None and len(data) >= existing["n"] else []
+    conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+    for ix in indexes:
+        conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(ix["name"])))
     with conn.cursor() as cur, cur.copy(stmt) as copy:
         for start in range(0, len(data), 100_000):
             buf = io.StringIO()
             data.iloc[start:start + 100_000].to_csv(buf, header=False, index=False)
             copy.write(buf.getvalue())
+    for ix in indexes:
+        conn.execute(ix["definition"].encode())
+    if indexes:
+        conn.execute("ANALYZE visits")
 
 
 # -- users ------------------------------------------------------------------------------------------------------
@@ -693,15 +710,18 @@ def demo_users(county_code: str = "330702") -> list[dict[str, Any]]:
 
 
 def create_demo_users(conn: psycopg.Connection[Any], *, county_code: str = "330702",
-                      password: str | None = None) -> dict[str, str]:
+                      password: str | None = None, dispatchers: Collection[str] | None = None) -> dict[str, str]:
     """Create the demo users that do not exist yet; returns {username: password} of those created.
 
     Each gets ``password`` if given (e.g. GRIDCOMMAND_DEMO_PASSWORD) or a random one; only hashes are stored.
+    ``dispatchers`` limits the township dispatchers to those township codes (default: every township).
     """
     created: dict[str, str] = {}
     existing = {r["username"] for r in fetch_all(conn, "demo_usernames")}
     for u in demo_users(county_code):
         if u["username"] in existing:
+            continue
+        if dispatchers is not None and u["township_code"] and u["township_code"] not in dispatchers:
             continue
         pw = password or secrets.token_urlsafe(9)
         create_user(conn, username=u["username"], password=pw, role=u["role"], county_code=county_code,

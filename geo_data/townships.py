@@ -329,7 +329,7 @@ def _as_multipolygon(geom: BaseGeometry) -> MultiPolygon:
 # -- storage --------------------------------------------------------------------------------------------------
 
 def _ewkb(geom: BaseGeometry) -> bytes:
-    return shapely.to_wkb(shapely.set_srid(geom, 4326), include_srid=True)  # type: ignore[no-any-return]
+    return bytes(shapely.to_wkb(shapely.set_srid(geom, 4326), include_srid=True))
 
 
 def load_county(conn: psycopg.Connection[Any], *, code: str) -> None:
