@@ -97,6 +97,16 @@ class PlanningSettings(BaseSettings):
     code_attempts_per_10min: int = 10      # scan/rating attempts per code before 429
 
 
+class DemoSettings(BaseSettings):
+    """The demo county loaded by ``gridcommand demo`` / ``make run``."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDCOMMAND_DEMO_", extra="ignore")
+
+    password: str | None = None            # fixed password of the demo users (else random, printed once)
+    enterprises: int = 20_000
+    seed: int = 42
+
+
 class CoverageSettings(BaseSettings):
     """Coverage review (issue 6): team reach and the buffer of imported drone tracks."""
 
@@ -117,6 +127,7 @@ class Settings(BaseSettings):
     map: MapSettings = Field(default_factory=MapSettings)
     dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
     plan: PlanningSettings = Field(default_factory=PlanningSettings)
+    demo: DemoSettings = Field(default_factory=DemoSettings)
     coverage: CoverageSettings = Field(default_factory=CoverageSettings)
 
 
