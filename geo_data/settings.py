@@ -17,7 +17,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 class DatabaseSettings(BaseSettings):
     """Where the data lives: an external server (``DATABASE_URL``) or the embedded local cluster."""
 
-    model_config = SettingsConfigDict(env_prefix="GRIDCOMMAND_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="GRIDCOMMAND_", extra="ignore", populate_by_name=True)
 
     url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "GRIDCOMMAND_DATABASE_URL"))
     data_dir: Path = PROJECT_ROOT / ".data"
