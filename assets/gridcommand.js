@@ -110,7 +110,7 @@
 
     function cellStyle(feature, ctx) {
         var h = hide(ctx), colors = h.colors || ["#ffffb2"], p = feature.properties;
-        var empty = p.value === null || p.value === undefined;
+        var empty = p.value === null || p.value === undefined || (p.value === 0 && !h.rate);
         return {color: "#7a7a7a", weight: 0.4, fillColor: empty ? "#ffffff" : colors[p.cls || 0],
                 fillOpacity: empty ? 0.05 : (h.opacity || 0.6)};
     }
@@ -218,7 +218,9 @@
             if (!f) { return [nu, nu]; }
             live.urgent = null;
             var c = f.geometry.coordinates;
-            var h = Object.assign({}, hideout || {}, {highlight: f.properties.kind === "incident" ? f.id : null});
+            var p = f.properties;
+            var target = p.kind === "incident" ? f.id : (p.incident_id ? "incident:" + p.incident_id : null);
+            var h = Object.assign({}, hideout || {}, {highlight: target});
             return [{center: [c[1], c[0]], zoom: 15, transition: "flyTo"}, h];
         },
         // "data is N s old": seconds since the last message or heartbeat.

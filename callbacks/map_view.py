@@ -33,6 +33,7 @@ def viewport_payload(conn: psycopg.Connection[Any], *, scope: Scope, map_setting
     if measure not in MEASURES:
         raise InvalidInput(f"measure: unknown measure {measure!r}")
     rate = MEASURES[measure][1] == "rate"
+    bbox = map_queries.check_bbox(bbox)
     out: dict[str, Any] = {"cells": geojson.feature_collection([]), "enterprises": geojson.feature_collection([]),
                            "scale": None, "res": None, "shown": 0, "total": 0, "rate": rate}
     if zoom >= map_settings.points_min_zoom:
