@@ -210,3 +210,25 @@ def test_every_enterprise_lies_inside_its_stored_cells(conn: psycopg.Connection,
     wrong = conn.execute("SELECT count(*) AS n FROM enterprises e JOIN townships t ON ST_Contains(t.geom, e.geom)"
                          " WHERE e.county_code = %s AND e.township_code <> t.code", (county,)).fetchone()["n"]
     assert wrong == 0
+
+
+def test_alert_counts_follow_incident_status(conn: psycopg.Connection, county: str) -> None:
+    lng, lat = random_points(conn, 1, 21)
+    cells = {r: int(h3_int.latlng_to_cell(float(lat[0]), float(lng[0]), r)) for r in (7, 8, 9)}
+    with conn.transaction():
+        for n, status in enumerate(("open", "dispatched", "closed")):
+            inc = conn.execute(
+                "INSERT INTO incidents (county_code, type_code, severity, status, first_seen, last_seen, geom,"
+                " h3_r7, h3_r8, h3_r9, sla_due_at) VALUES (%s, 'street_vending', 'low', %s, now(), now(),"
+                " ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, %s, now()) RETURNING id",
+                (county, status, lng[0], lat[0], cells[7], cells[8], cells[9])).fetchone()["id"]
+            conn.execute(
+                "INSERT INTO alerts (county_code, source, source_id, source_kind, type_code, observed_at, severity,"
+                " incident_id, geom, h3_r7, h3_r8, h3_r9) VALUES (%s, 'cells-test', %s, 'drone', 'street_vending',"
+                " now(), 'low', %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, %s)",
+                (county, f"a{n}-{secrets.token_hex(4)}", inc, lng[0], lat[0], cells[7], cells[8], cells[9]))
+        refresh_cell_counts(conn, county_code=county, cells={r: [c] for r, c in cells.items()})
+        got = conn.execute("SELECT res, alerts, alerts_open FROM h3_cells WHERE cell = ANY (%s) ORDER BY res",
+                           (list(cells.values()),)).fetchall()
+        assert [(g["res"], g["alerts"], g["alerts_open"]) for g in got] == [(7, 3, 2), (8, 3, 2), (9, 3, 2)]
+        raise psycopg.Rollback()

@@ -336,3 +336,28 @@ def test_cli_runs_as_a_real_command(county: str, db_url: str, tmp_path: Path, co
     assert missing.returncode == 2
     assert "missing columns: name" in missing.stderr and "--map" in missing.stderr
     assert json.loads(json.dumps(missing.stdout)) == ""
+
+
+def test_enterprise_look_ups_by_uscc_and_text_respect_scope(conn: psycopg.Connection, county: str,
+                                                           tmp_path: Path, rng: np.random.Generator) -> None:
+    from geo_data.enterprises import enterprise_by_uscc, search_enterprises
+    from geo_data.scope import Role, Scope
+
+    frame, _, _ = rows_frame(conn, rng, 4, seed=900)
+    frame["企业名称"] = ["婺州100%纯净水厂", "纯净_水站", "老王纯净水", "别的店"]
+    with conn.transaction():
+        import_enterprises(conn, path=write(frame, tmp_path / "s.csv", "csv"), county_code=county)
+    code = frame.iloc[0, 0]
+    one = enterprise_by_uscc(conn, county_code=county, uscc=f" {code.lower()} ")
+    assert one is not None and one["name"] == "婺州100%纯净水厂" and one["industry_name"] == "餐饮"
+    assert enterprise_by_uscc(conn, county_code="330702", uscc=code) is None
+    whole = Scope(actor="t", role=Role.COUNTY_OPERATOR, county_code=county)
+    names = [r["name"] for r in search_enterprises(conn, whole, text="纯净", limit=10)]
+    assert names == ["纯净_水站", "老王纯净水", "婺州100%纯净水厂"]  # prefix first, then shortest
+    assert [r["name"] for r in search_enterprises(conn, whole, text="100%", limit=10)] == ["婺州100%纯净水厂"]
+    assert [r["name"] for r in search_enterprises(conn, whole, text="纯净_", limit=10)] == ["纯净_水站"]
+    assert [r["uscc"] for r in search_enterprises(conn, whole, text=code[:16], limit=10)][:1] == [code]
+    town = one["township_code"]
+    mine = Scope(actor="t", role=Role.TOWNSHIP_DISPATCHER, county_code=county, township_code=town)
+    assert all(r["township_code"] == town for r in search_enterprises(conn, mine, text="纯净", limit=10))
+    assert search_enterprises(conn, whole, text="  ", limit=10) == []
