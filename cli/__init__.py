@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "cli.audit",
     "cli.imports",
     "cli.tokens",
+    "cli.simulate",
     "cli.demo",
     "cli.kpi",
     "cli.tasks",  # last: joins an existing "import" group

@@ -212,3 +212,29 @@ def test_who_may_dispatch(api: str, src: str, db_url: str, conn: Any) -> None:
                       headers=_h(reader), timeout=10)
     assert r.status_code == 403
     assert requests.get(f"{api}/api/v1/incidents", timeout=10).status_code == 401
+
+
+def test_simulator_sends_alerts_moves_teams_and_dispatches(api: str, db_url: str, conn: Any,
+                                                           tmp_path: Any) -> None:
+    from cli.simulate import run
+
+    with connect(db_url) as c:
+        for i in range(5):
+            add_enterprise(c, name=f"模拟企业{i}{secrets.token_hex(2)}", lng=120.01 + 0.015 * i, lat=30.04 + 0.01 * i)
+        add_team(c, name=f"模拟队{secrets.token_hex(2)}", township="339901003", lng=120.03, lat=30.07,
+                 qualifications=["gt_city", "gt_env"])
+        c.commit()
+    sent = run(api=api, db_url=db_url, county=COUNTY, rate=15, duration=3.5, data_dir=tmp_path, seed=3)
+    assert sent >= 30
+    stored = conn.execute("SELECT count(*) AS n, count(DISTINCT source_kind) AS kinds FROM alerts"
+                          " WHERE source = 'simulator'").fetchone()
+    assert stored["n"] >= 20 and stored["kinds"] >= 2
+    moved = conn.execute("SELECT count(*) AS n FROM team_positions WHERE county_code = %s", (COUNTY,)).fetchone()
+    assert moved["n"] >= 1
+    acted = conn.execute("SELECT count(*) AS n FROM dispatch_events WHERE actor LIKE 'token:%%'"
+                         " AND event IN ('assigned', 'remote_closed')").fetchone()
+    assert acted["n"] >= 1
+    # a second run reuses the stored token instead of creating another
+    before = conn.execute("SELECT count(*) AS n FROM api_tokens WHERE source = 'simulator'").fetchone()["n"]
+    run(api=api, db_url=db_url, county=COUNTY, rate=1, duration=0.5, data_dir=tmp_path, seed=4)
+    assert conn.execute("SELECT count(*) AS n FROM api_tokens WHERE source = 'simulator'").fetchone()["n"] == before

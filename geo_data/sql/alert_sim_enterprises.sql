@@ -1,0 +1,6 @@
+-- A random sample of a county's enterprises (for the alert simulator to place realistic alerts near).
+SELECT id, industry_code, ST_X(geom) AS lng, ST_Y(geom) AS lat
+FROM enterprises
+WHERE county_code = %(county_code)s
+ORDER BY random()
+LIMIT %(n)s
