@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -12,7 +12,8 @@ from callbacks.context import current_scope, services
 from callbacks.map_common import bbox_from_bounds, datum, guarded, to_display_bounds, view_bounds
 from callbacks.map_live import live_bases, register_merges
 from callbacks.map_view import boundary_layers, viewport_payload
-from geo_data import map_queries
+from enforcement.measures import MeasureFilter
+from geo_data import map_queries, measures
 from geo_data.db import transaction
 from geo_data.scope import Scope
 from layers.i18n import SHANGHAI, format_datetime, format_number, format_percent, t
@@ -22,22 +23,21 @@ from layers.registry import WALL_KPIS as KPIS
 WALL_MEASURE = "open_alerts"
 
 
-def _share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-def kpi_values(conn: psycopg.Connection[Any], *, scope: Scope, day: Any, lang: str) -> dict[str, str]:
-    """The tiles' texts. Rates cover the last 30 days (definitions in geo_data/sql/wall_kpis.sql)."""
-    k = map_queries.wall_kpis(conn, scope=scope, day=day)
-    median = k["response_median_min"]
+def kpi_values(conn: psycopg.Connection[Any], *, scope: Scope, day: date, lang: str,
+               days: int = 30) -> dict[str, str]:
+    """The tiles' texts: today's counters, and the rates of the last ``days`` days from the shared measure
+    definitions (``geo_data.measures.panel``)."""
+    counters = map_queries.wall_kpis(conn, scope=scope, day=day)
+    m = measures.panel(conn, scope, MeasureFilter(date_from=day - timedelta(days=days - 1), date_to=day))
+    median = m["response_median_min"].value
     return {
-        "alerts_today": format_number(k["alerts_today"], lang),
-        "incidents_open": format_number(k["incidents_open"], lang),
+        "alerts_today": format_number(counters["alerts_today"], lang),
+        "incidents_open": format_number(counters["incidents_open"], lang),
         "response_median": "—" if median is None else f"{format_number(median, lang)} {t('kpi.minutes', lang)}",
-        "joint_rate": format_percent(_share(k["joint_visits"], k["visits"]), lang),
-        "repeat_rate": format_percent(_share(k["repeat_visits"], k["visits"]), lang),
-        "code_rate": format_percent(_share(k["code_visits"], k["visits"]), lang),
-        "remote_rate": format_percent(_share(k["incidents_remote_closed"], k["incidents_closed"]), lang),
+        "joint_rate": format_percent(m["joint_rate"].value, lang),
+        "repeat_rate": format_percent(m["repeat_rate"].value, lang),
+        "code_rate": format_percent(m["code_shown_rate"].value, lang),
+        "remote_rate": format_percent(m["remote_closure_rate"].value, lang),
     }
 
 

@@ -216,10 +216,9 @@ def search(conn: psycopg.Connection[Any], *, scope: Scope, q: str, limit: int = 
 
 # -- wall ------------------------------------------------------------------------------------------------------
 
-def wall_kpis(conn: psycopg.Connection[Any], *, scope: Scope, day: date, days: int = 30) -> Row:
-    """Raw counts for the wall's KPI tiles: today's alerts, open incidents, median response (minutes), and
-    visit/incident counts for the rates over the last ``days`` days up to ``day``."""
-    row = fetch_one(conn, "wall_kpis", {**scope.params, "day": day, "date_from": day - timedelta(days=days - 1)})
+def wall_kpis(conn: psycopg.Connection[Any], *, scope: Scope, day: date) -> Row:
+    """Alerts observed on ``day`` (Asia/Shanghai) and incidents still open or dispatched."""
+    row = fetch_one(conn, "wall_kpis", {**scope.params, "day": day})
     assert row is not None
     return row
 

@@ -56,13 +56,15 @@ class Subscriber:
         self.queue: queue.Queue[Change] = queue.Queue(maxsize=maxsize)
 
     def covers(self, change: Change) -> bool:
-        if change.kind == "resync":
+        if change.kind == "resync" and change.county_code is None:
             return True
         if change.county_code != self.county_code:
             return False
         if self.township_code is None:
             return True
         # County-level squads (township NULL) are visible to township dispatchers; nothing else outside.
+        if change.kind == "resync":
+            return change.township_code in (None, self.township_code)
         return change.township_code == self.township_code or (change.kind == "team" and change.township_code is None)
 
     def offer(self, change: Change) -> None:
@@ -145,17 +147,31 @@ class PushHub:
                 backoff = min(backoff * 2, self.max_backoff_s)
 
     def _handle(self, reader: psycopg.Connection[Any], payload: str) -> None:
+        """One notice: a row (``id`` int) or a batch (plural ``kind``, ``id`` a list, or None = too many)."""
         try:
             msg = json.loads(payload)
-            kind, row_id = str(msg["kind"]), int(msg["id"])
-        except (ValueError, KeyError, TypeError):
+            kind = str(msg["kind"]).rstrip("s")          # "alerts" (batch) -> "alert"
+            ids = msg.get("id")
+            county, township = msg.get("county_code", msg.get("county")), msg.get("township_code")
+        except (ValueError, KeyError, TypeError, AttributeError):
             log.warning("ignoring malformed notification %r", payload[:200])
             return
         if kind not in LIVE_KINDS:
             return
-        row = live_row(reader, kind=kind, id=row_id)
+        if ids is None:  # more rows changed than a notice can list: those who may see them reload
+            self.publish(Change("resync", "resync", None, county, township))
+            return
+        for row_id in ids if isinstance(ids, list) else [ids]:
+            try:
+                self._publish_row(reader, kind, int(row_id), county, township, str(msg.get("op", "")))
+            except (TypeError, ValueError):
+                log.warning("ignoring notification with a bad id %r", row_id)
+
+    def _publish_row(self, reader: psycopg.Connection[Any], kind: str, row_id: int, county: str | None,
+                     township: str | None, op: str) -> None:
+        row = None if op == "remove" else live_row(reader, kind=kind, id=row_id)
         if row is None or row.get("active") is False:
-            self.publish(Change(kind, "remove", row_id, msg.get("county_code"), msg.get("township_code")))
+            self.publish(Change(kind, "remove", row_id, county, township))
             return
         self.publish(Change(kind, "upsert", row_id, row["county_code"], row["township_code"],
                             self.render(kind, row)))

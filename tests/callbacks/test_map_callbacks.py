@@ -161,3 +161,24 @@ def test_push_hub_delivers_each_change_only_to_scopes_that_cover_it(db_url: str,
         assert alert.op == "upsert" and alert.feature and alert.feature["id"] == f"alert:{alert.id}"
     finally:
         hub.stop()
+
+
+def test_push_hub_understands_the_application_batch_notices(db_url: str, conn: Any, scn: Any) -> None:
+    from geo_data.notify import notify
+
+    hub = PushHub(db_url, lambda kind, row: live_feature(kind, row)).start()
+    try:
+        assert hub.connected.wait(5)
+        west = hub.subscribe(ms.COUNTY, ms.TOWN_W)
+        ids = [r["id"] for r in conn.execute("SELECT id FROM alerts WHERE township_code = %s ORDER BY id LIMIT 2",
+                                             (ms.TOWN_W,))]
+        notify(conn, kind="alerts", op="update", id=ids, county_code=ms.COUNTY)
+        got = sorted(west.queue.get(timeout=3).id for _ in ids)
+        assert got == ids
+        notify(conn, kind="alerts", op="update", id=list(range(1, 600)), county_code=ms.COUNTY)
+        assert west.queue.get(timeout=3).op == "resync"
+        notify(conn, kind="team", op="remove", id=1, county_code=ms.COUNTY, township_code=ms.TOWN_W)
+        removed = west.queue.get(timeout=3)
+        assert (removed.kind, removed.op, removed.id) == ("team", "remove", 1)
+    finally:
+        hub.stop()
