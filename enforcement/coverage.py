@@ -102,3 +102,54 @@ def colour(value: float | None, thresholds: list[float], *, lower_is_better: boo
     scale = SCALE_BAD if lower_is_better else SCALE
     idx = sum(1 for t in thresholds if value > t)
     return scale[min(idx, len(scale) - 1)]
+
+
+# -- exports (pure: rows in, bytes out) ---------------------------------------------------------------------
+
+def _cell_text(value: Any) -> Any:
+    """Neutralise spreadsheet formulas in text (CSV/Excel injection): a leading = + - @ gets a quote."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def export_table(rows: list[CellRow], measure_key: str) -> tuple[list[str], list[list[Any]]]:
+    """Header and body of the table being viewed (one row per area)."""
+    dicts = [r.export_dict(measure_key) for r in rows]
+    header = list(dicts[0]) if dicts else ["id", "name"]
+    return header, [[_cell_text(d.get(h)) for h in header] for d in dicts]
+
+
+def to_csv(rows: list[CellRow], measure_key: str) -> bytes:
+    """UTF-8 CSV with a BOM (so spreadsheet programs read the Chinese names correctly)."""
+    import csv
+    import io
+
+    header, body = export_table(rows, measure_key)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(header)
+    w.writerows(body)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def to_xlsx(rows: list[CellRow], measure_key: str, *, title: str, filter_lines: list[str]) -> bytes:
+    """An Excel workbook: sheet 1 the table, sheet 2 the filter it was made with."""
+    import io
+
+    from openpyxl import Workbook
+
+    header, body = export_table(rows, measure_key)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "areas"
+    ws.append(header)
+    for r in body:
+        ws.append(r)
+    meta = wb.create_sheet("filter")
+    meta.append([_cell_text(title)])
+    for line in filter_lines:
+        meta.append([_cell_text(line)])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -379,3 +379,35 @@ def inspection_class(visits: float, enterprises_by_risk: Mapping[str, float], da
     if r < UNDER_INSPECTED_RATIO and float(enterprises_by_risk.get("high", 0) or 0) > 0:
         return r, "under"
     return r, "ok"
+
+
+def filter_to_dict(filt: MeasureFilter) -> dict[str, Any]:
+    """The filter as JSON-able data (the page's store); ``filter_from_dict`` reads it back, validated."""
+    return {"date_from": filt.date_from.isoformat(), "date_to": filt.date_to.isoformat(),
+            "township_code": filt.township_code, "cell": filt.cell, "department": filt.department,
+            "industry": filt.industry, "risk": filt.risk}
+
+
+def filter_from_dict(data: Mapping[str, Any]) -> MeasureFilter:
+    """A ``MeasureFilter`` from page/URL data; empty strings mean "no filter". Raises InvalidInput."""
+    if not isinstance(data, Mapping):
+        raise InvalidInput("filter: expected an object")
+
+    def opt(name: str) -> str | None:
+        v = data.get(name)
+        return None if v in (None, "") else str(v)
+
+    cell = data.get("cell")
+    try:
+        cell_int = None if cell in (None, "") else (int(cell) if isinstance(cell, int) else int(str(cell), 16))
+    except ValueError as exc:
+        raise InvalidInput(f"cell: {cell!r} is not an H3 cell") from exc
+    return MeasureFilter(parse_date(str(data.get("date_from") or ""), "date_from"),
+                         parse_date(str(data.get("date_to") or ""), "date_to"),
+                         township_code=opt("township_code"), cell=cell_int, department=opt("department"),
+                         industry=opt("industry"), risk=opt("risk"))
+
+
+def replace_period(filt: MeasureFilter, date_from: date, date_to: date) -> MeasureFilter:
+    """The same filter over another period."""
+    return replace(filt, date_from=date_from, date_to=date_to)

@@ -202,3 +202,36 @@ def rows_geojson(conn: psycopg.Connection[Any], scope: Scope, rows: Sequence[Cel
         features.append({"type": "Feature", "id": row.key, "geometry": geom,
                          "properties": row.export_dict(measure_key)})
     return {"type": "FeatureCollection", "features": features}
+
+
+VIEWS = ("all", "blind", "over", "under")
+LEVELS = ("township", "r7", "r8", "r9")
+
+
+def view_rows(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFilter, *, level: str, view: str,
+              settings: Any) -> list[CellRow]:
+    """The areas the coverage page shows (and exports) for a filter: ``view`` all | blind (blind spots) |
+    over | under (inspection class), at most ``settings.coverage.max_map_cells`` rows (blind spots and
+    high-risk areas first). ``settings`` is the app's ``Settings``."""
+    if view not in VIEWS:
+        raise InvalidInput(f"view: {view!r} is not one of {', '.join(VIEWS)}")
+    rows = area_rows(conn, scope, filt, level=level, reach_minutes=settings.coverage.reach_minutes,
+                     dispatch_settings=settings.dispatch)
+    if view == "blind":
+        rows = [r for r in rows if r.blind]
+    elif view in ("over", "under"):
+        rows = [r for r in rows if r.inspection == view]
+    limit = settings.coverage.max_map_cells
+    if len(rows) > limit:
+        rows = sorted(rows, key=lambda r: (not r.blind, -r.enterprises.get("high", 0), r.key))[:limit]
+    return rows
+
+
+def filter_options(conn: psycopg.Connection[Any], scope: Scope) -> dict[str, list[dict[str, str]]]:
+    """Choices of the coverage filters: townships of the scope, departments, industries (value/label)."""
+    return {
+        "townships": [{"value": r["code"], "label": r["name"]}
+                      for r in fetch_all(conn, "coverage_township_names", scope.params)],
+        "departments": [{"value": r["code"], "label": r["name"]} for r in fetch_all(conn, "coverage_departments")],
+        "industries": [{"value": r["code"], "label": r["name"]} for r in fetch_all(conn, "coverage_industries")],
+    }

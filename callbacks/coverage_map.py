@@ -1,0 +1,50 @@
+"""Coverage page: the choropleth of the chosen measure per township / H3 cell, its legend, and the table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Input, Output, callback, html
+
+from callbacks.coverage_common import geojson_for, rows_for
+from enforcement.measures import BY_KEY, MEASURE_KEYS
+from layers.legend import scale_entries
+from layers.styles import count_scale, rate_scale
+
+
+@callback(Output("cov-areas", "data"), Output("cov-areas", "hideout"), Output("cov-legend", "children"),
+          Output("cov-table", "columns"), Output("cov-table", "data"), Output("cov-count", "children"),
+          Output("cov-map", "bounds"),
+          Input("cov-filter", "data"), Input("cov-level", "value"), Input("cov-measure", "value"),
+          Input("cov-view", "value"))
+def show_map(data: dict[str, Any] | None, level: str, measure: str, view: str) -> tuple[Any, ...]:
+    measure = measure if measure in MEASURE_KEYS else "coverage_high"
+    scope, _filt, rows = rows_for(data, level, view)
+    fc = geojson_for(scope, rows, level, measure)
+    d = BY_KEY[measure]
+    rate = d.unit == "ratio"
+    values = [f["properties"]["value"] for f in fc["features"] if f["properties"]["value"] is not None]
+    scale = rate_scale() if rate else count_scale(max(values, default=1))
+    for f in fc["features"]:
+        v = f["properties"]["value"]
+        f["properties"]["cls"] = scale.colors.index(scale.color_of(v)) if v is not None else 0
+    legend = [html.Div(d.name_zh, className="legend-title")] + [
+        html.Div([html.Span(className="swatch", style={"background": c}), label])
+        for c, label in scale_entries(scale, rate=rate, lang="zh")]
+    table = [r.export_dict(measure) for r in rows]
+    columns = [{"name": k, "id": k} for k in (table[0] if table else {"id": 0, "name": 0})]
+    bounds = _bounds(fc)
+    hideout = {**scale.hideout(), "title": d.name_zh, "rate": rate}
+    return fc, hideout, legend, columns, table, f"{len(rows)} 个区域 · areas", bounds
+
+
+def _bounds(fc: dict[str, Any]) -> list[list[float]] | None:
+    """Leaflet bounds [[south, west], [north, east]] of the features (None when empty)."""
+    lngs, lats = [], []
+    for f in fc["features"]:
+        ring = f["geometry"]["coordinates"]
+        while ring and isinstance(ring[0][0], list):
+            ring = [p for part in ring for p in part]
+        lngs += [p[0] for p in ring]
+        lats += [p[1] for p in ring]
+    return [[min(lats), min(lngs)], [max(lats), max(lngs)]] if lngs else None

@@ -1,0 +1,40 @@
+"""Coverage page: KPI cards (value, numerator/denominator) and monthly trend lines for the filter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+from dash import Input, Output, callback, html
+
+from callbacks.context import services
+from callbacks.coverage_common import scoped_filter
+from enforcement.measures import BY_KEY, months_back, replace_period
+from geo_data.db import transaction
+from geo_data.measures import by_group, panel
+
+TREND_KEYS = ("repeat_rate", "joint_rate", "planned_share", "random_draw_share", "code_shown_rate",
+              "remote_closure_rate", "sla_compliance")
+
+
+def _card(m: Any) -> html.Div:
+    num = "" if m.numerator is None else f"{m.numerator:,.0f} / {m.denominator:,.0f}"
+    if m.numerator is None and m.denominator is not None:
+        num = f"n = {m.denominator:,.0f}"
+    return html.Div([html.Div(m.name_zh, className="kpi-name"), html.Div(m.display(), className="kpi-value"),
+                     html.Div(num, className="kpi-frac"), html.Div(m.name_en, className="kpi-en")],
+                    className="kpi-card", id=f"kpi-{m.key}", title=m.definition_zh)
+
+
+@callback(Output("cov-cards", "children"), Output("cov-trend", "figure"), Input("cov-filter", "data"))
+def show_panel(data: dict[str, Any] | None) -> tuple[list[html.Div], go.Figure]:
+    scope, filt = scoped_filter(data)
+    with transaction(services().pool) as conn:
+        measures = panel(conn, scope, filt)
+        trend = by_group(conn, scope, replace_period(filt, *months_back(filt.date_to, 12)), "month")
+    months = sorted(trend)
+    fig = go.Figure([go.Scatter(x=months, y=[trend[m][k].value for m in months], mode="lines+markers",
+                                name=BY_KEY[k].name_zh) for k in TREND_KEYS])
+    fig.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 30}, yaxis={"tickformat": ".0%"},
+                      title="月度趋势 · Monthly trends", legend={"orientation": "h"})
+    return [_card(m) for m in measures.values()], fig

@@ -1,0 +1,2 @@
+-- Departments for filter lists.
+SELECT code, name, name_en FROM departments ORDER BY name

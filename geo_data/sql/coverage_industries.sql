@@ -1,0 +1,2 @@
+-- Industries for filter lists.
+SELECT code, name, name_en FROM industries ORDER BY name
