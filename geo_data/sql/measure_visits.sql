@@ -1,9 +1,10 @@
 -- Visit measures (repeat, joint, spared, planned, random-draw, code-shown, satisfaction): numerators and
--- denominators per group. Definitions: enforcement/measures.py, docs/measures.md.
+-- denominators per group. Definitions: enforcement/measures.py, docs/measures.md. The repeat rule is kept per
+-- visit in visits.is_repeat (migration 401, visits_repeat_refresh); an earlier visit may lie before the period.
 -- group_by: none | township | r7 | r8 | r9 | month (visit_date's calendar month).
-WITH v AS MATERIALIZED (
-    SELECT v.id, v.enterprise_id, v.visit_date, v.departments, v.task_count, v.planned, v.from_draw, v.reason,
-           v.code_scanned, v.rating,
+WITH v AS (
+    SELECT v.departments, v.task_count, v.planned, v.from_draw, v.reason,
+           v.code_scanned, v.rating, v.is_repeat,
            CASE %(group_by)s::text
                WHEN 'township' THEN v.township_code
                WHEN 'r7' THEN v.h3_r7::text
@@ -26,22 +27,9 @@ WITH v AS MATERIALIZED (
                 AND (%(industry)s::text IS NULL OR e.industry_code = %(industry)s::text)
                 AND (%(risk)s::text IS NULL OR e.risk = %(risk)s::text)))
 )
--- Earlier done visits that can make a visit of the period a repeat: same county, up to 30 days before.
-, w AS (
-    SELECT w.id, w.enterprise_id, w.visit_date, w.departments
-    FROM visits w
-    WHERE w.status = 'done' AND w.county_code = %(county_code)s
-      AND w.visit_date BETWEEN %(date_from)s::date - %(repeat_days)s::int AND %(date_to)s::date
-), rep AS (
-    SELECT DISTINCT v.id
-    FROM v JOIN w ON w.enterprise_id = v.enterprise_id
-    WHERE w.visit_date BETWEEN v.visit_date - %(repeat_days)s::int AND v.visit_date
-      AND (w.visit_date < v.visit_date OR w.id < v.id)
-      AND NOT (v.departments <@ w.departments)
-)
 SELECT v.grp,
        count(*) AS visits,
-       count(rep.id) AS repeats,
+       count(*) FILTER (WHERE v.is_repeat) AS repeats,
        count(*) FILTER (WHERE cardinality(v.departments) >= 2) AS joint,
        coalesce(sum(greatest(v.task_count, cardinality(v.departments))), 0) AS tasks,
        count(*) FILTER (WHERE v.planned) AS planned,
@@ -50,6 +38,6 @@ SELECT v.grp,
        count(*) FILTER (WHERE v.code_scanned) AS code_scanned,
        count(v.rating) AS rated,
        coalesce(sum(v.rating), 0) AS rating_sum
-FROM v LEFT JOIN rep ON rep.id = v.id
+FROM v
 GROUP BY v.grp
 ORDER BY v.grp

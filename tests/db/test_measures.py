@@ -198,3 +198,28 @@ def test_coverage_by_risk_grade_visit_alert_and_monitored_cell(conn) -> None:
     assert (p["coverage_low"].numerator, p["coverage_low"].denominator) == (0, 1)
     assert (p["coverage_all"].numerator, p["coverage_all"].denominator) == (3, 5)
     assert p["coverage_elevated"].value is None
+
+
+def test_repeat_flags_and_enterprise_counts_follow_updates_and_deletes(conn) -> None:
+    s = Scenario(conn)
+    a = s.enterprise(risk="general")
+    first = s.visit(a, date(2026, 3, 1), [M])
+    second = s.visit(a, date(2026, 3, 20), [F])
+    march = MeasureFilter(date(2026, 3, 1), date(2026, 3, 31))
+    assert _panel(conn, s, march)["repeat_rate"].numerator == 1
+    conn.execute("UPDATE visits SET status = 'cancelled' WHERE id = %s", (first,))   # never happened after all
+    assert _panel(conn, s, march)["repeat_rate"].numerator == 0
+    conn.execute("UPDATE visits SET status = 'done' WHERE id = %s", (first,))
+    conn.execute("UPDATE visits SET visit_date = '2026-02-10' WHERE id = %s", (first,))  # 38 days earlier
+    p = _panel(conn, s, march)
+    assert (p["repeat_rate"].numerator, p["repeat_rate"].denominator) == (0, 1)
+    s.visit(a, date(2026, 3, 15), [E])       # a backdated record makes the 03-20 visit a repeat again
+    assert _panel(conn, s, march)["repeat_rate"].numerator == 1
+    conn.execute("DELETE FROM visits WHERE enterprise_id = %s AND visit_date = '2026-03-15'", (a,))
+    assert _panel(conn, s, march)["repeat_rate"].numerator == 0
+    assert second
+    assert _panel(conn, s, march)["coverage_general"].denominator == 1
+    conn.execute("UPDATE enterprises SET risk = 'high' WHERE id = %s", (a,))
+    p = _panel(conn, s, march)
+    assert p["coverage_general"].denominator == 0 and p["coverage_high"].denominator == 1
+    assert p["coverage_high"].numerator == 1
