@@ -355,7 +355,8 @@ def _person_name(rng: np.random.Generator) -> str:
 def generate_visits(
     ent: pd.DataFrame, teams: pd.DataFrame, *, seed: int, today: date, history_months: int,
 ) -> pd.DataFrame:
-    """On-site visit history (ending ``today``) for enterprises ``ent``; pure for a seed.
+    """On-site visit history (the ``history_months`` before ``today``, up to yesterday) for enterprises
+    ``ent``; pure for a seed.
 
     ``ent`` columns: id, township_code, industry_code, risk, credit, lng, lat, h3_r7, h3_r8, h3_r9.
     ``teams`` columns: id, township_code (None for squads), department_code, qualifications.
@@ -363,8 +364,9 @@ def generate_visits(
     """
     rng = np.random.default_rng([seed, 2])
     n = len(ent)
-    start = _months_before(today, history_months) + timedelta(days=1)
-    days = (today - start).days + 1
+    # up to yesterday: a visit "done" later today than now would look wrong on a live panel
+    start = _months_before(today, history_months)
+    days = (today - start).days
     industries = reference.industries()
     ind_pos = {i.code: k for k, i in enumerate(industries)}
     ind_idx = ent["industry_code"].map(ind_pos).to_numpy()
@@ -416,19 +418,20 @@ def generate_visits(
     lead = dep_arr[v_lead]
     second = dep_arr[np.maximum(v_second, 0)]
     second[v_second < 0] = None
-    departments = np.where(v_second >= 0, "{" + pd.Series(lead) + "," + pd.Series(second).fillna("") + "}",
-                           "{" + pd.Series(lead) + "}")
+    pairs = np.array([["{" + a + "}"] + ["{" + a + "," + b + "}" for b in dep_codes] for a in dep_codes],
+                     dtype=object)
+    departments = pairs[v_lead, v_second + 1]
     items = _items(rng, dep_codes, v_lead, v_second)
 
     # teams: the township team when qualified (always for joint visits and comprehensive), else a squad
     tw = ent["township_code"].to_numpy(dtype=object)[v_ent]
-    team_id = _assign_teams(rng, teams, tw, lead, second)
+    team_id = _assign_teams(rng, teams, tw, v_lead, v_second, dep_codes)
 
-    visit_dates = pd.to_datetime(pd.Series(np.datetime64(start) + v_day.astype("timedelta64[D]")))
+    day = np.datetime64(start, "D") + v_day.astype("timedelta64[D]")
     minutes = np.where(rng.random(m) < 0.5, rng.integers(9 * 60, 11 * 60, m), rng.integers(14 * 60, 16 * 60 + 30, m))
-    started = visit_dates + pd.to_timedelta(minutes, unit="m")
+    started = day.astype("datetime64[m]") + minutes.astype("timedelta64[m]")
     scanned = rng.random(m) < CODE_SCANNED_PROBABILITY
-    scan_time = started + pd.to_timedelta(rng.integers(0, 6, m), unit="m")
+    scan_time = started + rng.integers(0, 6, m).astype("timedelta64[m]")
     lng = ent["lng"].to_numpy()[v_ent]
     lat = ent["lat"].to_numpy()[v_ent]
     scan_lng = lng + rng.normal(0, 0.00012, m)
@@ -436,22 +439,34 @@ def generate_visits(
     reason_p = np.array([0.55, 0.25, 0.10, 0.07, 0.03])
     reason_idx = (rng.random(m)[:, None] > np.cumsum(reason_p)[:-1]).sum(axis=1)
     reason = np.array(["annual", "random", "special", "complaint", "alert"], dtype=object)[reason_idx]
-    rated = scanned & (rng.random(m) < 0.8) & (v_day < days - 2)
+    rated = scanned & (rng.random(m) < 0.8) & (v_day < days - 3)   # rated within 3 days, never in the future
     rating = rng.choice([5, 4, 3, 2, 1], size=m, p=[0.62, 0.28, 0.07, 0.02, 0.01])
-    rated_at = started + pd.to_timedelta(rng.integers(60, 3 * 24 * 60, m), unit="m")
+    rated_at = started + rng.integers(60, 3 * 24 * 60, m).astype("timedelta64[m]")
     result = rng.choice(np.array(_RESULTS, dtype=object), size=m, p=_RESULT_P)
 
-    def ts(series: pd.Series) -> pd.Series:
-        return series.dt.strftime("%Y-%m-%d %H:%M:%S+08")
+    def ts(values: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+        """Local (Asia/Shanghai) minutes as timestamptz text; None where ``keep`` is False."""
+        out = np.char.add(np.datetime_as_string(values, unit="m"), ":00+08").astype(object)
+        if keep is not None:
+            out[~keep] = None
+        return out
 
-    county = ent.attrs.get("county_code", "")
-    serial = pd.Series(np.arange(1, m + 1)).astype(str).str.zfill(7)
+    county = str(ent.attrs.get("county_code", ""))
+    day_text = np.datetime_as_string(day, unit="D")
+    serial = np.char.zfill(np.arange(1, m + 1).astype(str), 7)
+    code = np.char.add(np.char.add(f"XZ{county}", np.char.replace(day_text, "-", "")), serial)
+    scan_geom = point_ewkb_hex(scan_lng, scan_lat)
+    scan_geom[~scanned] = None
+    if "geom" in ent.columns:   # the enterprise's own point, as read back from the database
+        geom = ent["geom"].to_numpy(dtype=object)[v_ent]
+    else:
+        geom = point_ewkb_hex(lng, lat)
     return pd.DataFrame({
         "county_code": county,
         "township_code": tw,
         "enterprise_id": ent["id"].to_numpy()[v_ent],
         "team_id": team_id,
-        "visit_date": visit_dates.dt.strftime("%Y-%m-%d"),
+        "visit_date": day_text.astype(object),
         "started_at": ts(started),
         "lead_department": lead,
         "departments": departments,
@@ -460,14 +475,14 @@ def generate_visits(
         "planned": np.isin(reason_idx, [0, 1, 2]),
         "from_draw": reason_idx == 1,
         "task_count": np.where(v_second >= 0, 2, 1),
-        "code": f"XZ{county}" + visit_dates.dt.strftime("%Y%m%d").to_numpy(dtype=object) + serial,
+        "code": code.astype(object),
         "code_scanned": scanned,
-        "scanned_at": ts(scan_time).where(scanned, None),
-        "scan_geom": pd.Series(_ewkb_hex(scan_lng, scan_lat)).where(scanned, None),
+        "scanned_at": ts(scan_time, scanned),
+        "scan_geom": scan_geom,
         "result": result,
         "rating": pd.Series(rating).where(rated, None).astype("Int64"),
-        "rated_at": ts(rated_at).where(rated, None),
-        "geom": _ewkb_hex(lng, lat),
+        "rated_at": ts(rated_at, rated),
+        "geom": geom,
         "h3_r7": ent["h3_r7"].to_numpy()[v_ent],
         "h3_r8": ent["h3_r8"].to_numpy()[v_ent],
         "h3_r9": ent["h3_r9"].to_numpy()[v_ent],
@@ -496,22 +511,25 @@ def _items(rng: np.random.Generator, dep_codes: list[str], lead: np.ndarray, sec
     by_dep: list[list[str]] = [[i.code for i in reference.inspection_items() if i.department_code == d]
                                for d in dep_codes]
     width = max(len(x) for x in by_dep)
-    table = np.array([x + [x[0]] * (width - len(x)) for x in by_dep], dtype=object)
+    table = np.array([x + [x[0]] * (width - len(x)) for x in by_dep], dtype=str)
     count = np.array([len(x) for x in by_dep])
     m = len(lead)
     i1 = rng.integers(0, 1 << 30, m) % count[lead]
     i2 = (i1 + 1 + rng.integers(0, 1 << 30, m) % np.maximum(count[lead] - 1, 1)) % count[lead]
     two = rng.random(m) < 0.4
-    first = pd.Series(table[lead, i1])
-    out = first.where(~two, first + "," + pd.Series(table[lead, i2]))
     sec = np.maximum(second, 0)
-    other = pd.Series(table[sec, rng.integers(0, 1 << 30, m) % count[sec]])
-    out = out.where(second < 0, out + "," + other)
-    return ("{" + out + "}").to_numpy(dtype=object)
+    other = table[sec, rng.integers(0, 1 << 30, m) % count[sec]]
+    out = np.char.add("{", table[lead, i1])
+    out = np.where(two, np.char.add(np.char.add(out, ","), table[lead, i2]), out)
+    out = np.where(second >= 0, np.char.add(np.char.add(out, ","), other), out)
+    return np.char.add(out, "}").astype(object)
 
 
 def _assign_teams(rng: np.random.Generator, teams: pd.DataFrame, township: np.ndarray, lead: np.ndarray,
-                  second: np.ndarray) -> np.ndarray:
+                  second: np.ndarray, dep_codes: list[str]) -> np.ndarray:
+    """Team id per visit: the township team when qualified for the lead (and second) department — always for
+    comprehensive and joint visits, else with probability 0.6 — otherwise a squad of the lead department.
+    ``lead``/``second`` are indices into ``dep_codes`` (second -1: none)."""
     m = len(lead)
     town_team = {r.township_code: (int(r.id), set(r.qualifications)) for r in teams.itertuples()
                  if isinstance(r.township_code, str)}
@@ -522,27 +540,39 @@ def _assign_teams(rng: np.random.Generator, teams: pd.DataFrame, township: np.nd
     out = np.zeros(m, dtype=np.int64)
     prefer_town = rng.random(m) < 0.6
     squad_pick = rng.integers(0, 1 << 30, m)
-    keys = pd.Series(township).astype(str) + "|" + pd.Series(lead) + "|" + pd.Series(second).fillna("")
-    for key, idx in pd.Series(np.arange(m)).groupby(keys.to_numpy()).groups.items():
-        tw, ld, sc = str(key).split("|")
-        idx_arr = np.asarray(idx)
-        team = town_team.get(tw)
+    tw_idx, tw_codes = pd.factorize(pd.Series(township, dtype=object), use_na_sentinel=False)
+    k = len(dep_codes) + 1
+    keys = (tw_idx.astype(np.int64) * k + lead) * k + (second + 1)
+    order = np.argsort(keys, kind="stable")
+    uniq, starts = np.unique(keys[order], return_index=True)
+    bounds = np.append(starts, m)
+    for g, key in enumerate(uniq.tolist()):
+        idx_arr = order[bounds[g]:bounds[g + 1]]
+        tw = tw_codes[key // (k * k)]
+        ld = dep_codes[(key // k) % k]
+        sc = dep_codes[key % k - 1] if key % k else ""
+        team = town_team.get(tw) if isinstance(tw, str) else None
         qualified = team is not None and ld in team[1] and (not sc or sc in team[1])
         squad_ids = squads.get(ld, [])
-        if qualified and (ld == "comprehensive" or sc or not squad_ids):
-            out[idx_arr] = team[0]  # type: ignore[index]
-            continue
-        if not squad_ids:
-            out[idx_arr] = team[0] if team else 0
+        if team is not None and (qualified and (ld == "comprehensive" or sc) or not squad_ids):
+            out[idx_arr] = team[0]
             continue
         squad_choice = np.array(squad_ids)[squad_pick[idx_arr] % len(squad_ids)]
         out[idx_arr] = np.where(prefer_town[idx_arr] & qualified, team[0] if team else 0, squad_choice)
     return out
 
 
-def _ewkb_hex(lng: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    points = shapely.set_srid(shapely.points(lng, lat), 4326)
-    return np.asarray(shapely.to_wkb(points, hex=True, include_srid=True), dtype=object)
+_EWKB_POINT_4326 = "0101000020E6100000"   # little-endian, Point with SRID flag, SRID 4326
+
+
+def point_ewkb_hex(lng: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Hex EWKB (SRID 4326) of WGS-84 points as an object array, vectorised: the fixed header followed by
+    the little-endian doubles x, y (what PostGIS reads in COPY text)."""
+    xy = np.ascontiguousarray(np.column_stack([lng, lat]), dtype="<f8")
+    if len(xy) == 0:
+        return np.empty(0, dtype=object)
+    body = np.frombuffer(xy.tobytes().hex().upper().encode("ascii"), dtype="S32").astype("U32")
+    return np.char.add(_EWKB_POINT_4326, body).astype(object)
 
 
 # -- loading ------------------------------------------------------------------------------------------------------
@@ -655,14 +685,16 @@ def _insert_inspectors(conn: psycopg.Connection[Any], rng: np.random.Generator, 
 
 
 def _read_enterprises(conn: psycopg.Connection[Any], county_code: str) -> pd.DataFrame:
-    """The county's enterprises (id, township, industry, grades, location, cells) by COPY."""
+    """The county's enterprises (id, township, industry, grades, lng/lat, cells, hex EWKB point) by COPY."""
     buf = io.BytesIO()
     with conn.cursor() as cur, cur.copy(sql_text("demo_enterprises_copy_out").encode(), (county_code,)) as copy:
         for chunk in copy:
             buf.write(chunk)
     buf.seek(0)
-    cols = ["id", "township_code", "industry_code", "risk", "credit", "lng", "lat", "h3_r7", "h3_r8", "h3_r9"]
-    return pd.read_csv(buf, header=None, names=cols, dtype={"township_code": object, "industry_code": object})
+    cols = ["id", "township_code", "industry_code", "risk", "credit", "lng", "lat", "h3_r7", "h3_r8", "h3_r9",
+            "geom"]
+    return pd.read_csv(buf, header=None, names=cols, dtype={"township_code": object, "industry_code": object,
+                                                            "geom": object})
 
 
 def _copy_visits(conn: psycopg.Connection[Any], visits: pd.DataFrame) -> None:

@@ -132,7 +132,8 @@ def test_repeat_inspection_rate_is_near_lishui_2022(dconn: psycopg.Connection[An
     assert 0.9 < one(dconn, "SELECT avg(code_scanned::int) FROM visits") < 0.98
     assert one(dconn, "SELECT count(*) FROM visits WHERE rating IS NOT NULL") > 0
     span = dconn.execute("SELECT min(visit_date) AS lo, max(visit_date) AS hi FROM visits").fetchone()
-    assert span is not None and span["hi"] <= TODAY and span["lo"] > TODAY - timedelta(days=367)
+    assert span is not None and span["hi"] < TODAY and span["lo"] >= TODAY - timedelta(days=366)
+    assert one(dconn, "SELECT count(*) FROM visits WHERE rated_at > %s::date", TODAY) == 0
 
 
 def test_visits_carry_their_enterprise_cells_and_counts_are_current(dconn: psycopg.Connection[Any]) -> None:
