@@ -6,10 +6,12 @@
 2. one query placing every point in the county / a township (outside the county -> rejected item);
 3. transaction-level advisory locks per (county, type), taken in key order, so concurrent writers of the same
    type never match against each other's half-made incidents (and never deadlock on the locks);
-4. ``INSERT ... ON CONFLICT (source, source_id) DO NOTHING RETURNING``: only new alerts go on;
-5. the open incidents near the new alerts (one query), the pure rule ``enforcement.incidents.match_alerts``,
-   then set-based writes: new incidents, updated incidents, alert -> incident links, timeline events and the
-   grid-cell counters; one NOTIFY per kind.
+4. one look-up of the source ids already stored (duplicates: nothing more to do for them);
+5. the open incidents near the new alerts (one query on (type, cell) pairs), the pure rule
+   ``enforcement.incidents.match_alerts``, then set-based writes: new incidents (ids reserved first),
+   updated incidents, the alerts themselves already linked (``INSERT ... ON CONFLICT (source, source_id) DO
+   NOTHING RETURNING`` — if a racing writer of another type stored one of them, the transaction is retried),
+   timeline events and the grid-cell counters; one NOTIFY per kind.
 
 Nothing is written when anything fails: the caller owns the transaction.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -142,52 +145,49 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
     keys = sorted({_lock_key(county_code, alerts[i].type_code) for i in ok})
     conn.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", (keys,))
 
-    rows = []
-    for j, i in enumerate(ok):
-        a = alerts[i]
-        rows.append({
-            "ord": i, "township_code": township[i], "source_id": a.source_id, "source_kind": a.source_kind,
-            "type_code": a.type_code, "observed_at": a.observed_at.isoformat(), "confidence": a.confidence,
-            "severity": a.severity, "evidence_url": a.evidence_url, "description": a.description,
-            "uscc": a.enterprise_uscc, "lng": float(lng[i]), "lat": float(lat[i]),
-            "h3_r7": int(cells[7][j]), "h3_r8": int(cells[8][j]), "h3_r9": int(cells[9][j]),
-        })
-    inserted = fetch_all(conn, "alert_insert_many", {"county_code": county_code, "source": source,
-                                                     "rows": json.dumps(rows)})
-    new_by_sid = {r["source_id"]: r for r in inserted}
-    row_by_index = {row["ord"]: row for row in rows}
+    # Under the (county, type) locks nobody else can add these source ids for these types: what is not
+    # stored yet is new (the INSERT below verifies it and asks for a retry if a racing writer won).
+    sids = sorted({alerts[i].source_id for i in ok})
+    existing = {r["source_id"]: r for r in fetch_all(conn, "alert_ids_by_source",
+                                                      {"source": source, "source_ids": sids})}
+    rows: dict[int, dict[str, Any]] = {}
     facts: list[AlertFact] = []
-    seen: set[str] = set()
-    for i in ok:
-        sid = alerts[i].source_id
-        if sid in new_by_sid and sid not in seen:
-            seen.add(sid)
-            results[i].status = "new"
-            results[i].alert_id = int(new_by_sid[sid]["id"])
-            a = alerts[i]
-            facts.append(AlertFact(key=results[i].alert_id, type_code=a.type_code,
-                                   h3_r9=row_by_index[i]["h3_r9"], observed_at=a.observed_at,
-                                   severity=a.severity, source=source))
-        else:
-            results[i].status = "duplicate"
-    dup_sids = [results[i].source_id for i in ok if results[i].status == "duplicate"]
-    if dup_sids:
-        existing = {r["source_id"]: r for r in fetch_all(conn, "alert_ids_by_source",
-                                                          {"source": source, "source_ids": dup_sids})}
-        for i in ok:
-            r = results[i]
-            if r.status == "duplicate" and r.source_id in existing:
-                r.alert_id = int(existing[r.source_id]["id"])
-                inc = existing[r.source_id]["incident_id"]
-                r.incident_id = int(inc) if inc is not None else None
+    first_of: dict[str, int] = {}
+    for j, i in enumerate(ok):
+        a, r = alerts[i], results[i]
+        if a.source_id in existing:
+            r.status = "duplicate"
+            r.alert_id = int(existing[a.source_id]["id"])
+            inc = existing[a.source_id]["incident_id"]
+            r.incident_id = int(inc) if inc is not None else None
+            continue
+        if a.source_id in first_of:
+            r.status = "duplicate"  # repeated inside this request: filled in after the insert
+            continue
+        first_of[a.source_id] = i
+        r.status = "new"
+        rows[i] = {"ord": i, "township_code": township[i], "source_id": a.source_id, "source_kind": a.source_kind,
+                   "type_code": a.type_code, "observed_at": a.observed_at.isoformat(), "confidence": a.confidence,
+                   "severity": a.severity, "evidence_url": a.evidence_url, "description": a.description,
+                   "uscc": a.enterprise_uscc, "lng": float(lng[i]), "lat": float(lat[i]),
+                   "h3_r7": int(cells[7][j]), "h3_r8": int(cells[8][j]), "h3_r9": int(cells[9][j])}
+        facts.append(AlertFact(key=i, type_code=a.type_code, h3_r9=rows[i]["h3_r9"], observed_at=a.observed_at,
+                               severity=a.severity, source=source))
     if facts:
-        _match(conn, county_code=county_code, source=source, facts=facts, types=types, link_m=link_m,
-               results=results)
+        _match_and_store(conn, county_code=county_code, source=source, facts=facts, rows=rows, types=types,
+                         link_m=link_m, results=results)
+    for i in ok:
+        r = results[i]
+        if r.status == "duplicate" and r.alert_id is None and r.source_id in first_of:
+            first = results[first_of[r.source_id]]
+            r.alert_id, r.incident_id = first.alert_id, first.incident_id
     return results
 
 
-def _match(conn: psycopg.Connection[Any], *, county_code: str, source: str, facts: list[AlertFact],
-           types: dict[str, AlertTypeInfo], link_m: float, results: list[ItemResult]) -> None:
+def _match_and_store(conn: psycopg.Connection[Any], *, county_code: str, source: str, facts: list[AlertFact],
+                     rows: dict[int, dict[str, Any]], types: dict[str, AlertTypeInfo], link_m: float,
+                     results: list[ItemResult]) -> None:
+    """Match new alerts into incidents (pure rule), then write incidents and alerts set-based."""
     rules = {code: TypeRule(code, t.ring, t.window_minutes) for code, t in types.items()}
     near: set[int] = set()
     for f in facts:
@@ -198,45 +198,64 @@ def _match(conn: psycopg.Connection[Any], *, county_code: str, source: str, fact
         IncidentState(id=r["id"], type_code=r["type_code"], h3_r9=r["h3_r9"], first_seen=r["first_seen"],
                       last_seen=r["last_seen"], severity=r["severity"], alert_count=r["alert_count"],
                       sources=list(r["sources"]))
-        for r in fetch_all(conn, "incident_open_near", {
-            "county_code": county_code, "types": sorted({f.type_code for f in facts}), "cells": sorted(near),
-            "since": since})
+        for r in fetch_all(conn, "incident_open_near", {"county_code": county_code, "cells": sorted(near),
+                                                        "types": sorted({f.type_code for f in facts}),
+                                                        "since": since})
     ]
-    before = {c.id: (c.alert_count, c.severity) for c in candidates}
+    before = {c.id: c.alert_count for c in candidates}
     result = match_alerts(facts, candidates, rules, _disk_by_distance)
 
-    new_ids = [r["id"] for r in fetch_all(conn, "incident_ids_next", {"n": len(result.opened)})] \
-        if result.opened else []
-    for inc, new_id in zip(result.opened, new_ids, strict=True):
-        inc.id = int(new_id)
+    usccs = sorted({rows[f.key]["uscc"] for f in facts if rows[f.key]["uscc"]})
+    ent_of = {r["uscc"]: r["id"] for r in fetch_all(conn, "alert_enterprises_by_uscc",
+                                                     {"county_code": county_code, "usccs": usccs})} if usccs else {}
     if result.opened:
-        fetch_all(conn, "incident_insert_many", {"link_m": link_m, "rows": json.dumps([
-            {"id": inc.id, "anchor_alert": inc.anchor_key, "type_code": inc.type_code, "severity": inc.severity,
-             "first_seen": inc.first_seen.isoformat(), "last_seen": inc.last_seen.isoformat(),
-             "alert_count": inc.alert_count, "sources": inc.sources} for inc in result.opened])})
+        new_ids = [r["id"] for r in fetch_all(conn, "incident_ids_next", {"n": len(result.opened)})]
+        for inc, new_id in zip(result.opened, new_ids, strict=True):
+            inc.id = int(new_id)
+        payload = []
+        for inc in result.opened:
+            anchor = rows[inc.anchor_key]  # type: ignore[index]
+            payload.append({"id": inc.id, "type_code": inc.type_code, "severity": inc.severity,
+                            "first_seen": inc.first_seen.isoformat(), "last_seen": inc.last_seen.isoformat(),
+                            "alert_count": inc.alert_count, "sources": inc.sources,
+                            "township_code": anchor["township_code"], "enterprise_id": ent_of.get(anchor["uscc"]),
+                            "lng": anchor["lng"], "lat": anchor["lat"], "h3_r7": anchor["h3_r7"],
+                            "h3_r8": anchor["h3_r8"], "h3_r9": anchor["h3_r9"]})
+        fetch_all(conn, "incident_insert_many", {"county_code": county_code, "link_m": link_m,
+                                                 "rows": json.dumps(payload)})
     if result.updated:
         fetch_all(conn, "incident_update_many", {"rows": json.dumps([
-            {"id": inc.id, "added": inc.alert_count - before[inc.id][0], "severity": inc.severity,
+            {"id": inc.id, "added": inc.alert_count - before[inc.id], "severity": inc.severity,
              "first_seen": inc.first_seen.isoformat(), "last_seen": inc.last_seen.isoformat(),
              "sources": inc.sources} for inc in result.updated])})
-    links = [{"alert_id": key, "incident_id": inc.id} for key, inc in result.incident_of.items()]
-    fetch_all(conn, "alert_set_incident", {"rows": json.dumps(links)})
-    events = [{"incident_id": inc.id, "event": "created", "detail": {"alerts": inc.joined}}
-              for inc in result.opened]
-    events += [{"incident_id": inc.id, "event": "alert_joined",
-                "note": f"+{len(inc.joined)}", "detail": {"alerts": inc.joined}} for inc in result.updated]
+    for key, inc in result.incident_of.items():
+        rows[key]["incident_id"] = inc.id
+    inserted = fetch_all(conn, "alert_insert_many", {"county_code": county_code, "source": source,
+                                                     "rows": json.dumps([rows[f.key] for f in facts])})
+    if len(inserted) != len(facts):
+        # A writer of another type stored one of these source ids meanwhile: start the transaction again.
+        raise psycopg.errors.SerializationFailure("concurrent insert of the same source ids; retry")
+    id_of = {r["source_id"]: int(r["id"]) for r in inserted}
+    for f in facts:
+        res = results[f.key]
+        res.alert_id = id_of[res.source_id]
+        res.incident_id = result.incident_of[f.key].id
+    events = [{"incident_id": inc.id, "event": "created",
+               "detail": {"alerts": [results[k].alert_id for k in inc.joined]}} for inc in result.opened]
+    events += [{"incident_id": inc.id, "event": "alert_joined", "note": f"+{len(inc.joined)}",
+                "detail": {"alerts": [results[k].alert_id for k in inc.joined]}} for inc in result.updated]
     fetch_all(conn, "dispatch_event_insert_many", {"county_code": county_code, "actor": f"source:{source}",
                                                    "rows": json.dumps(events)})
-    alert_ids = [f.key for f in facts]
-    fetch_all(conn, "alert_cells_increment", {"ids": alert_ids})
-    by_key = {r.alert_id: r for r in results if r.alert_id is not None and r.status == "new"}
-    for key, inc in result.incident_of.items():
-        by_key[key].incident_id = inc.id
+    alert_ids = sorted(id_of.values())
+    per_cell = Counter(rows[f.key][f"h3_r{res}"] for f in facts for res in (7, 8, 9))
+    cells_sorted = sorted(per_cell)
+    fetch_all(conn, "alert_cells_increment", {"cells": cells_sorted, "counts": [per_cell[c] for c in cells_sorted]})
     if len(alert_ids) == 1:
-        r0 = by_key[alert_ids[0]]
-        notify(conn, kind="alert", op="add", id=alert_ids[0], county_code=county_code)
-        notify(conn, kind="incident", op="add" if result.opened else "update", id=r0.incident_id,
-               county_code=county_code)
+        only = results[facts[0].key]
+        township = rows[facts[0].key]["township_code"]
+        notify(conn, kind="alert", op="add", id=alert_ids[0], county_code=county_code, township_code=township)
+        notify(conn, kind="incident", op="add" if result.opened else "update", id=only.incident_id,
+               county_code=county_code, township_code=township)
     else:
         notify(conn, kind="alerts", op="add", id=alert_ids, county_code=county_code)
         if result.opened:

@@ -105,3 +105,16 @@ def remote_close(conn: psycopg.Connection[Any], scope: Scope, incident_id: int, 
     audit.record_for(conn, scope, "incident.remote_close", object_type="incident", object_id=incident_id,
                      township_code=inc["township_code"], detail={"reason": reason, "evidence": evidence})
     return get_incident(conn, scope, incident_id)
+
+
+def area_view(conn: psycopg.Connection[Any], scope: Scope, township_code: str | None = None) -> dict[str, Any] | None:
+    """Centre and bounds (WGS-84) of the scope's township — or of ``township_code`` / the county for
+    county-wide scopes — for centring a map."""
+    township = scope.township_code or township_code
+    return fetch_one(conn, "township_centre", {"county_code": scope.county_code, "township_code": township})
+
+
+def townships_of(conn: psycopg.Connection[Any], scope: Scope) -> list[dict[str, Any]]:
+    """The townships a scope may filter by (all of the county for county-wide scopes, else its own)."""
+    rows = fetch_all(conn, "township_list", {"county_code": scope.county_code})
+    return [r for r in rows if scope.township_code is None or r["code"] == scope.township_code]

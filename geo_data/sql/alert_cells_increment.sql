@@ -1,10 +1,7 @@
--- Count newly stored alerts into their grid cells (res 7, 8, 9): total and open. Cells are locked in
--- cell order first so concurrent writers never deadlock on them.
+-- Count newly stored alerts into their grid cells (all resolutions; cells and counts as parallel arrays):
+-- total and open. Cells are locked in cell order first so concurrent writers never deadlock on them.
 WITH d AS (
-    SELECT v.cell, count(*)::int AS n
-    FROM alerts a, LATERAL (VALUES (a.h3_r7), (a.h3_r8), (a.h3_r9)) AS v(cell)
-    WHERE a.id = ANY(%(ids)s::bigint[])
-    GROUP BY v.cell
+    SELECT cell, n FROM unnest(%(cells)s::bigint[], %(counts)s::int[]) AS u(cell, n)
 ), locked AS (
     SELECT c.cell FROM h3_cells c JOIN d ON d.cell = c.cell ORDER BY c.cell FOR UPDATE OF c
 )

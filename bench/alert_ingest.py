@@ -1,0 +1,166 @@
+"""Benchmark: alerts/s through the real HTTP API with incident matching on, batched and single.
+
+    .venv/bin/python bench/alert_ingest.py [--enterprises 20000] [--batches 12] [--singles 2000]
+
+Creates a fresh database with the demo county (婺城区 330702), starts ``gridcommand serve`` (gunicorn, gthread)
+on it, creates a source token, then sends
+* batches of 5,000 alerts from 2 concurrent clients, and
+* single alerts from 8 concurrent clients,
+placed near random demo enterprises with reference alert types, observed over the last hours (so part of them
+join existing incidents). The last line is ``RESULT ingest_batch_per_s=<v> alerts/s``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _fresh_db import fresh_database  # noqa: E402
+
+from geo_data.db import connect  # noqa: E402
+from geo_data.demo import load_demo  # noqa: E402
+from geo_data.tokens import create_token  # noqa: E402
+
+SH = ZoneInfo("Asia/Shanghai")
+KINDS = ["drone", "ai_camera", "sensor", "complaint"]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _alerts(n: int, points: list[tuple[float, float]], types: list[str], rng: random.Random,
+            prefix: str) -> list[dict]:
+    now = datetime.now(SH)
+    out = []
+    for i in range(n):
+        lng, lat = rng.choice(points)
+        out.append({"source_id": f"{prefix}-{i}", "source_kind": rng.choice(KINDS), "type": rng.choice(types),
+                    "observed_at": (now - timedelta(minutes=rng.uniform(0, 240))).isoformat(timespec="seconds"),
+                    "location": {"lng": lng + rng.uniform(-3e-4, 3e-4), "lat": lat + rng.uniform(-3e-4, 3e-4)},
+                    "confidence": round(rng.uniform(0.5, 1), 2),
+                    "severity": rng.choice(["low", "medium", "high", "urgent"]),
+                    "evidence_url": f"https://e.example.cn/{prefix}/{i}.jpg"})
+    return out
+
+
+def _run_parallel(jobs: list, workers: int, fn) -> float:
+    it = iter(jobs)
+    lock = threading.Lock()
+    errors: list[str] = []
+
+    def worker() -> None:
+        with requests.Session() as s:
+            while True:
+                with lock:
+                    job = next(it, None)
+                if job is None:
+                    return
+                err = fn(s, job)
+                if err:
+                    errors.append(err)
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    if errors:
+        print(f"  {len(errors)} errors, first: {errors[0]}")
+    return elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--enterprises", type=int, default=20_000)
+    ap.add_argument("--batches", type=int, default=12)
+    ap.add_argument("--singles", type=int, default=2_000)
+    args = ap.parse_args()
+    rng = random.Random(11)
+    with fresh_database("gcbench_ingest") as url:
+        t0 = time.perf_counter()
+        with connect(url) as conn:
+            load_demo(conn, enterprises=args.enterprises, seed=7, history_months=1)
+            conn.commit()
+            token, _ = create_token(conn, source="bench", county_code="330702", created_by="bench")
+            points = [(r["lng"], r["lat"]) for r in conn.execute(
+                "SELECT ST_X(geom) AS lng, ST_Y(geom) AS lat FROM enterprises ORDER BY random() LIMIT 5000")]
+            types = [r["code"] for r in conn.execute("SELECT code FROM alert_types")]
+            conn.commit()
+        print(f"demo county with {args.enterprises} enterprises loaded in {time.perf_counter() - t0:.1f} s")
+        port = _free_port()
+        data_dir = Path(tempfile.mkdtemp(prefix="gcbench-"))
+        env = {**os.environ, "DATABASE_URL": url, "GRIDCOMMAND_DATA_DIR": str(data_dir),
+               "GRIDCOMMAND_DISPATCH_ESCALATE_EVERY_S": "0", "GRIDCOMMAND_POOL_MAX": "24",
+               "PYTHONPATH": str(ROOT)}
+        server = subprocess.Popen([str(ROOT / ".venv/bin/gridcommand"), "serve", "--port", str(port),
+                                   "--threads", "16"], env=env, stdout=subprocess.DEVNULL,
+                                  stderr=open(data_dir / "server.log", "w"))
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(240):
+                try:
+                    if requests.get(base + "/healthz", timeout=1).ok:
+                        break
+                except requests.RequestException:
+                    if server.poll() is not None:
+                        sys.exit("server exited: " + (data_dir / "server.log").read_text()[-2000:])
+                    time.sleep(0.5)
+            headers = {"Authorization": f"Bearer {token}"}
+            warm = _alerts(200, points, types, rng, "warm")
+            requests.post(base + "/api/v1/alerts/batch", json={"items": warm}, headers=headers, timeout=60)
+
+            batches = [_alerts(5000, points, types, rng, f"b{k}") for k in range(args.batches)]
+
+            def send_batch(s: requests.Session, items: list) -> str | None:
+                r = s.post(base + "/api/v1/alerts/batch", json={"items": items}, headers=headers, timeout=300)
+                return None if r.status_code == 200 else f"{r.status_code} {r.text[:200]}"
+
+            elapsed = _run_parallel(batches, 2, send_batch)
+            batch_rate = args.batches * 5000 / elapsed
+            print(f"batched: {args.batches} × 5,000 alerts in {elapsed:.2f} s = {batch_rate:,.0f} alerts/s"
+                  " (2 clients)")
+
+            singles = _alerts(args.singles, points, types, rng, "s")
+
+            def send_one(s: requests.Session, item: dict) -> str | None:
+                r = s.post(base + "/api/v1/alerts", json=item, headers=headers, timeout=60)
+                return None if r.status_code in (200, 201) else f"{r.status_code} {r.text[:200]}"
+
+            elapsed = _run_parallel(singles, 8, send_one)
+            single_rate = args.singles / elapsed
+            print(f"single: {args.singles} alerts in {elapsed:.2f} s = {single_rate:,.0f} alerts/s (8 clients)")
+            with connect(url) as conn:
+                row = conn.execute("SELECT count(*) AS a, count(DISTINCT incident_id) AS i FROM alerts"
+                                   " WHERE source = 'bench'").fetchone()
+            print(f"stored {row['a']} alerts in {row['i']} incidents")
+        finally:
+            server.terminate()
+            server.wait(30)
+    print(f"RESULT ingest_single_per_s={single_rate:.0f} alerts/s")
+    print(f"RESULT ingest_batch_per_s={batch_rate:.0f} alerts/s")
+
+
+if __name__ == "__main__":
+    main()
