@@ -22,12 +22,12 @@ from geo_data.scope import Permission
 from geo_data.settings import PROJECT_ROOT, Settings, load_settings
 
 # Screens: modules under pages/ with PATH, TITLE and layout(); and their callback modules.
-PAGE_MODULES = ["pages.map", "pages.wall", "pages.admin", "pages.coverage", "pages.dispatch"]
+PAGE_MODULES = ["pages.map", "pages.wall", "pages.admin", "pages.coverage", "pages.planner", "pages.dispatch"]
 CALLBACK_MODULES: list[str] = ["callbacks.map_view", "callbacks.map_live", "callbacks.map_details",
                                "callbacks.map_search", "callbacks.map_time", "callbacks.wall", "callbacks.admin",
                                "callbacks.coverage_filter", "callbacks.coverage_panel", "callbacks.coverage_map",
-                               "callbacks.coverage_export",
-                               "callbacks.dispatch"]
+                               "callbacks.coverage_export", "callbacks.planner_plan", "callbacks.planner_routes",
+                               "callbacks.planner_draws", "callbacks.dispatch"]
 # Flask blueprints for machines (each module has ``bp``); auth comes first, installed separately.
 API_MODULES: list[str] = ["api.events", "api.intake", "api.visits", "api.reports"]
 

@@ -290,6 +290,40 @@ def plan_table(conn: psycopg.Connection[Any], scope: Scope, plan_id: int) -> Any
     return frame.rename(columns=PLAN_COLUMNS)
 
 
+ROUTE_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+                 "#7f7f7f", "#bcbd22")
+
+
+def routed_days(conn: psycopg.Connection[Any], scope: Scope, plan_id: int) -> list[date]:
+    """The days that have routes."""
+    return sorted({r["visit_date"] for r in fetch_all(conn, "plan_team_days_of_plan",
+                                                     {"plan_id": plan_id, "county_code": scope.county_code})})
+
+
+def day_routes(conn: psycopg.Connection[Any], scope: Scope, plan_id: int, day: date) -> list[dict[str, Any]]:
+    """One day's team routes for the map: base → numbered stops → base, as Leaflet ``[lat, lng]`` pairs."""
+    days = [d for d in fetch_all(conn, "plan_team_days_of_plan", {"plan_id": plan_id, "county_code": scope.county_code})
+            if d["visit_date"] == day]
+    stops: dict[int, list[dict[str, Any]]] = {}
+    for v in plan_visits(conn, scope, plan_id):
+        if v["visit_date"] == day and v["team_id"] is not None:
+            stops.setdefault(int(v["team_id"]), []).append(v)
+    out = []
+    for k, d in enumerate(days):
+        own = sorted(stops.get(int(d["team_id"]), []), key=lambda v: v["route_seq"])
+        base = [float(d["base_lat"]), float(d["base_lng"])]
+        out.append({
+            "team": d["team_name"] + (f" +{len(d['crew_team_ids'])}" if d["crew_team_ids"] else ""),
+            "colour": ROUTE_COLOURS[k % len(ROUTE_COLOURS)],
+            "positions": [base, *[[float(v["lat"]), float(v["lng"])] for v in own], base],
+            "stops": [{"seq": v["route_seq"], "lat": float(v["lat"]), "lng": float(v["lng"]),
+                       "label": f"{v['route_seq']}. {v['enterprise_name']} "
+                                f"{int(v['start_min']) // 60:02d}:{int(v['start_min']) % 60:02d}"} for v in own],
+            "work_min": round(float(d["work_min"])), "travel_min": round(float(d["travel_min"])),
+        })
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ routing
 
 

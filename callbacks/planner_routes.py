@@ -1,0 +1,78 @@
+"""Planner: start the background routing job, poll its progress, draw a day's team routes on the map."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_leaflet as dl
+from dash import Input, Output, State, callback, ctx, html, no_update
+
+from callbacks.context import current_scope, services
+from callbacks.planner_common import parse_day, tx
+from enforcement.plan import DayRouteConfig
+from geo_data import plans
+from geo_data.errors import InvalidInput
+from geo_data.scope import Permission
+
+
+def _config() -> DayRouteConfig:
+    p = services().settings.plan
+    h0, m0 = (int(x) for x in p.shift_start.split(":"))
+    h1, m1 = (int(x) for x in p.shift_end.split(":"))
+    return DayRouteConfig(shift_start_min=h0 * 60 + m0, shift_end_min=h1 * 60 + m1, max_work_min=p.max_work_min,
+                          setup_min=p.setup_min, time_limit_per_day_s=p.route_seconds_per_day)
+
+
+@callback(Output("planner-job", "children"), Output("planner-progress", "value"), Output("planner-poll", "disabled"),
+          Input("planner-route", "n_clicks"), Input("planner-poll", "n_intervals"), Input("planner-plan", "value"),
+          prevent_initial_call=True)
+def job(_click: Any, _n: Any, plan_id: int | None) -> tuple[Any, Any, bool]:
+    scope = current_scope(Permission.PLAN)
+    if plan_id is None:
+        return "", 0, True
+    if ctx.triggered_id == "planner-route":
+        plans.start_route_job(services().pool, scope, plan_id, config=_config())
+    with tx() as conn:
+        row = plans.route_job(conn, scope, plan_id=plan_id)
+    if row is None:
+        return "尚未排线 · not routed yet", 0, True
+    running = row["status"] in ("queued", "running")
+    text = f"排线 {row['status']} · {round(100 * row['progress'])}% · {row['message']}"
+    return text, float(row["progress"]), not running
+
+
+@callback(Output("planner-day", "options"), Output("planner-day", "value"),
+          Input("planner-plan", "value"), Input("planner-job", "children"), State("planner-day", "value"))
+def days(plan_id: int | None, _job: Any, current: str | None) -> tuple[Any, Any]:
+    if plan_id is None:
+        return [], None
+    scope = current_scope(Permission.PLAN)
+    with tx() as conn:
+        found = [d.isoformat() for d in plans.routed_days(conn, scope, plan_id)]
+    value = current if current in found else (found[0] if found else None)
+    return [{"label": d, "value": d} for d in found], value if value != current else no_update
+
+
+@callback(Output("planner-routes", "children"), Output("planner-day-teams", "children"),
+          Input("planner-day", "value"), State("planner-plan", "value"))
+def draw_day(day: str | None, plan_id: int | None) -> tuple[list[Any], list[Any]]:
+    if day is None or plan_id is None:
+        return [], []
+    scope = current_scope(Permission.PLAN)
+    when = parse_day(day)
+    if when is None:
+        raise InvalidInput("day: not a date")
+    with tx() as conn:
+        routes = plans.day_routes(conn, scope, plan_id, when)
+    layers: list[Any] = []
+    for r in routes:
+        layers.append(dl.Polyline(positions=r["positions"], color=r["colour"], weight=3,
+                                  children=dl.Tooltip(r["team"])))
+        for s in r["stops"]:
+            layers.append(dl.CircleMarker(center=[s["lat"], s["lng"]], radius=9, color=r["colour"], fillOpacity=0.9,
+                                          children=[dl.Tooltip(str(s["seq"]), permanent=True, direction="center",
+                                                               className="stop-no"),
+                                                    dl.Popup(s["label"])]))
+    teams = [html.Li(f"{r['team']}: {len(r['stops'])} 站 stops, 工作 {r['work_min']} min, "
+                     f"路程 {r['travel_min']} min", style={"color": r["colour"]}) for r in routes]
+    return layers, teams
