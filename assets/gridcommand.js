@@ -22,6 +22,7 @@
         seq: 0,
         urgent: null,           // the latest new urgent incident/alert feature
         seen: 0,                // features applied (tests and benchmarks read it)
+        arrivedAt: {},          // feature id -> ms when its last change arrived (diagnostics)
         source: null,
         resync: 0
     };
@@ -38,6 +39,7 @@
 
     function apply(changes) {
         var touched = false;
+        if (Object.keys(live.arrivedAt).length > 5000) { live.arrivedAt = {}; }
         changes.forEach(function (c) {
             if (c.op === "resync") { live.resync += 1; touched = true; return; }
             var layer = live.layers[c.kind];
@@ -52,6 +54,7 @@
             }
             layer[fid] = f;
             live.pushedAt[c.kind][fid] = c.at;
+            live.arrivedAt[fid] = Date.now();
             live.seen += 1;
             touched = true;
         });
@@ -141,7 +144,7 @@
         var glyph = (h.glyphs || {})[p.source_kind] || "!";
         var color = (h.severityColors || {})[p.severity] || "#e31a1c";
         var label = (h.lang === "en" ? p.type_name_en : p.type_name) || "";
-        var icon = L.divIcon({className: "gc-alert sev-" + esc(p.severity),
+        var icon = L.divIcon({className: "gc-alert gc-sev-" + esc(p.severity),
                               html: "<span style=\"background:" + esc(color) + "\">" + esc(glyph) + "</span>",
                               iconSize: [22, 22], iconAnchor: [11, 11]});
         var m = L.marker(latlng, {icon: icon, zIndexOffset: 500});
@@ -153,7 +156,7 @@
         var h = hide(ctx), p = feature.properties;
         var color = (h.severityColors || {})[p.severity] || "#e31a1c";
         var hot = h.highlight && h.highlight === feature.id;
-        var icon = L.divIcon({className: "gc-incident sev-" + esc(p.severity) + (hot ? " gc-pulse" : ""),
+        var icon = L.divIcon({className: "gc-incident gc-sev-" + esc(p.severity) + (hot ? " gc-pulse" : ""),
                               html: "<span style=\"border-color:" + esc(color) + "\">" + esc(p.alert_count) + "</span>",
                               iconSize: [30, 30], iconAnchor: [15, 15]});
         var m = L.marker(latlng, {icon: icon, zIndexOffset: hot ? 2000 : 800});

@@ -92,6 +92,9 @@ def _clicked(feature: dict[str, Any]) -> tuple[str, Any] | None:
     if p.get("cluster"):
         return None
     kind = p.get("kind")
+    if kind is None and isinstance((feature or {}).get("id"), str) and ":" in feature["id"]:
+        kind, rid = feature["id"].split(":", 1)   # lean features carry kind and row id in the feature id
+        p = {**p, "kind": kind, "rid": rid}
     if kind in ("county", None):
         return None
     if kind == "cell":

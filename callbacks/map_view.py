@@ -28,18 +28,19 @@ def viewport_payload(conn: psycopg.Connection[Any], *, scope: Scope, map_setting
     """What the map draws for one view: cells (below ``points_min_zoom``) or enterprise points (from it on).
 
     Returns ``cells`` and ``enterprises`` FeatureCollections, the cell ``scale`` (ColorScale), ``res``, and
-    ``shown``/``total`` enterprise counts (``total > shown`` means capped).
+    ``shown``/``total``/``capped`` for the enterprises (capped: only high/elevated risk ones sent).
     """
     if measure not in MEASURES:
         raise InvalidInput(f"measure: unknown measure {measure!r}")
     rate = MEASURES[measure][1] == "rate"
     bbox = map_queries.check_bbox(bbox)
     out: dict[str, Any] = {"cells": geojson.feature_collection([]), "enterprises": geojson.feature_collection([]),
-                           "scale": None, "res": None, "shown": 0, "total": 0, "rate": rate}
+                           "scale": None, "res": None, "shown": 0, "total": 0, "capped": False,
+                           "rate": rate}
     if zoom >= map_settings.points_min_zoom:
         pts = map_queries.enterprises_in_view(conn, scope=scope, bbox=bbox, limit=map_settings.max_points)
         out["enterprises"] = geojson.feature_collection(geojson.enterprise_features(pts.rows, datum=datum_name))
-        out["shown"], out["total"] = len(pts.rows), pts.total
+        out["shown"], out["total"], out["capped"] = len(pts.rows), pts.total, pts.capped
         return out
     res = cell_resolution(zoom, bbox_km2(bbox))
     cells = map_queries.cells_in_view(conn, scope=scope, bbox=bbox, res=res)
@@ -85,7 +86,7 @@ def update_viewport(bounds: Any, zoom: Any, center: Any, measure: str, range_cho
                              lang=lang, datum_name=datum())
     hide = {**(p["scale"].hideout() if p["scale"] else {}), "rate": p["rate"],
             "title": t(MEASURES[measure or "enterprises"][0], lang)}
-    if p["scale"] is None and p["total"] > p["shown"]:
+    if p["capped"]:
         note: Any = html.Span(t("capped", lang, n=p["shown"], m=p["total"]), id="capped-note")
     elif p["scale"] is not None:
         note = t("zoom_for_points", lang, z=svc.settings.map.points_min_zoom)

@@ -24,7 +24,7 @@ WALL_MEASURE = "open_alerts"
 
 
 def kpi_values(conn: psycopg.Connection[Any], *, scope: Scope, day: date, lang: str,
-               days: int = 30) -> dict[str, str]:
+               days: int = 90) -> dict[str, str]:
     """The tiles' texts: today's counters, and the rates of the last ``days`` days from the shared measure
     definitions (``geo_data.measures.panel``)."""
     counters = map_queries.wall_kpis(conn, scope=scope, day=day)
@@ -50,18 +50,27 @@ def incident_items(rows: list[dict[str, Any]], lang: str) -> list[Any]:
 
 
 @callback(
-    *[Output(f"kpi-{k}", "children") for k in KPIS], Output("wall-incident-list", "children"),
-    Output("wall-clock", "children"),
-    Input("wall-refresh", "n_intervals"), Input("live-tick", "data"), State("lang", "data"),
+    *[Output(f"kpi-{k}", "children") for k in KPIS], Output("wall-clock", "children"),
+    Input("wall-refresh", "n_intervals"), State("wall-days", "data"), State("lang", "data"),
 )
-@guarded(len(KPIS) + 2)
-def refresh_wall(_n: Any, _tick: Any, lang: str) -> tuple[Any, ...]:
+@guarded(len(KPIS) + 1)
+def refresh_kpis(_n: Any, days: Any, lang: str) -> tuple[Any, ...]:
+    """KPI tiles: every 60 s (the rates scan a period of visits; pushes do not re-run them)."""
     scope = current_scope()
     now = datetime.now(SHANGHAI)
     with transaction(services().pool) as conn:
-        kpis = kpi_values(conn, scope=scope, day=now.date(), lang=lang)
-        rows = map_queries.wall_incidents(conn, scope=scope)
-    return (*[kpis[k] for k in KPIS], incident_items(rows, lang), format_datetime(now, lang))
+        kpis = kpi_values(conn, scope=scope, day=now.date(), lang=lang, days=int(days or 90))
+    return (*[kpis[k] for k in KPIS], format_datetime(now, lang))
+
+
+@callback(Output("wall-incident-list", "children"),
+          Input("wall-refresh", "n_intervals"), Input("live-tick", "data"), State("lang", "data"))
+@guarded(1)
+def refresh_incidents(_n: Any, _tick: Any, lang: str) -> Any:
+    """The live incident list: on every pushed change (one small indexed query)."""
+    scope = current_scope()
+    with transaction(services().pool) as conn:
+        return incident_items(map_queries.wall_incidents(conn, scope=scope), lang)
 
 
 @callback(

@@ -21,7 +21,6 @@ BBox = tuple[float, float, float, float]
 Row = dict[str, Any]
 
 MAX_CELLS = 5000           # at most this many cells per view (a county at res 7..9 in view stays far below)
-COUNT_CAP = 100_000        # enterprises in view are counted up to this
 ALERT_LIMIT = 2000
 LIVE_KINDS = ("alert", "incident", "team")
 
@@ -98,21 +97,29 @@ def cell_values(conn: psycopg.Connection[Any], *, scope: Scope, cells: list[Row]
 @dataclass(frozen=True)
 class PointsInView:
     rows: list[Row]
-    total: int           # how many there are in the view (counted up to COUNT_CAP)
-
-    @property
-    def capped(self) -> bool:
-        return self.total > len(self.rows)
+    total: int           # how many enterprises the view holds (exact when not capped, else an upper bound)
+    capped: bool         # more than the cap: ``rows`` holds high/elevated risk ones only, at most the cap
 
 
 def enterprises_in_view(conn: psycopg.Connection[Any], *, scope: Scope, bbox: BBox, limit: int) -> PointsInView:
-    """Enterprises in ``bbox``, riskiest first, at most ``limit``; ``total`` says how many there are."""
+    """Enterprises in ``bbox``, at most ``limit``.
+
+    The count comes first, from the pre-aggregated res-9 cells touching the view (cheap at any density). When it
+    exceeds ``limit`` only high and elevated risk enterprises are sent (still at most ``limit``), and the page
+    says "showing N of M, zoom in"; otherwise every enterprise in the view is sent and counted exactly.
+    """
     if limit < 1:
         raise InvalidInput(f"limit: must be >= 1, got {limit}")
-    rows = fetch_all(conn, "map_enterprises_in_view", {**scope.params, **_bbox_params(bbox), "limit": limit,
-                                                       "count_cap": COUNT_CAP})
-    total = int(rows[0]["total"]) if rows else 0
-    return PointsInView(rows=rows, total=total)
+    params = {**scope.params, **_bbox_params(bbox), "limit": limit + 1}
+    estimate = fetch_one(conn, "map_enterprises_estimate", params)
+    upper = int(estimate["n"]) if estimate else 0
+    if upper <= limit:
+        rows = fetch_all(conn, "map_enterprises_in_view", params)
+        if len(rows) <= limit:  # cell counts can lag behind writes: trust the rows when they fit
+            return PointsInView(rows=rows, total=len(rows), capped=False)
+        upper = max(upper, len(rows))
+    rows = fetch_all(conn, "map_enterprises_in_view_priority", {**params, "limit": limit})
+    return PointsInView(rows=rows, total=max(upper, len(rows)), capped=True)
 
 
 def alerts_between(conn: psycopg.Connection[Any], *, scope: Scope, since: datetime, until: datetime,

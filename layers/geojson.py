@@ -7,6 +7,7 @@ Coordinates are rounded to 6 decimals (~0.1 m) and, when the basemap is in GCJ-0
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -14,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from geo_data.coords import from_wgs84
+from geo_data.coords import cell_boundary_lnglat, from_wgs84
 from layers.styles import ColorScale
 
 Row = Mapping[str, Any]
@@ -56,15 +57,19 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def point_features(rows: Iterable[Row], *, kind: str, props: Sequence[str], datum: str = "wgs84") -> list[Feature]:
-    """Point features from rows with ``id``, ``lng``, ``lat`` (WGS-84) and the listed properties."""
+def point_features(rows: Iterable[Row], *, kind: str, props: Sequence[str], datum: str = "wgs84",
+                   lean: bool = False) -> list[Feature]:
+    """Point features from rows with ``id``, ``lng``, ``lat`` (WGS-84) and the listed properties.
+
+    ``lean`` leaves out ``kind``/``rid`` (both are in the feature id ``"<kind>:<rid>"``) for the big layers."""
     rows = list(rows)
     xs, ys = _shift_positions([r["lng"] for r in rows], [r["lat"] for r in rows], datum)
     out: list[Feature] = []
     for r, x, y in zip(rows, xs, ys, strict=True):
         properties = {p: _iso(r.get(p)) for p in props}
-        properties["kind"] = kind
-        properties["rid"] = r["id"]
+        if not lean:
+            properties["kind"] = kind
+            properties["rid"] = r["id"]
         out.append({"type": "Feature", "id": f"{kind}:{r['id']}", "properties": properties,
                     "geometry": {"type": "Point", "coordinates": [x, y]}})
     return out
@@ -89,19 +94,29 @@ def label_features(rows: Iterable[Row], *, datum: str = "wgs84") -> list[Feature
             for r, x, y in zip(rows, xs, ys, strict=True)]
 
 
+@functools.lru_cache(maxsize=300_000)
+def cell_polygon(cell: int, datum: str = "wgs84") -> dict[str, Any]:
+    """The H3 cell's outline as a GeoJSON Polygon (6 decimals) in ``datum``; cached, a cell never moves."""
+    ring = cell_boundary_lnglat(cell)
+    xs, ys = _shift_positions([p[0] for p in ring], [p[1] for p in ring], datum)
+    return {"type": "Polygon", "coordinates": [[[x, y] for x, y in zip(xs, ys, strict=True)]]}
+
+
 def cell_features(rows: Iterable[Row], *, values: Mapping[int, float | None], scale: ColorScale,
                   datum: str = "wgs84") -> list[Feature]:
     """H3 cell polygons with their measure value (``value``) and colour class index (``cls``)."""
     out: list[Feature] = []
+    breaks = scale.breaks
     for r in rows:
-        value = values.get(int(r["cell"]))
+        cell = int(r["cell"])
+        value = values.get(cell)
         cls = 0
-        for i, lower in enumerate(scale.breaks):
-            if value is not None and value >= lower:
-                cls = i
-        out.append({"type": "Feature", "id": f"cell:{r['cell']}",
-                    "geometry": _shift_geometry(json.loads(r["geojson"]), datum),
-                    "properties": {"kind": "cell", "cell": str(r["cell"]),
+        if value is not None:
+            for i, lower in enumerate(breaks):
+                if value >= lower:
+                    cls = i
+        out.append({"type": "Feature", "id": f"cell:{cell}", "geometry": cell_polygon(cell, datum),
+                    "properties": {"kind": "cell", "cell": str(cell),
                                    "value": None if value is None else round(float(value), 4), "cls": cls}})
     return out
 
@@ -117,7 +132,7 @@ ALERT_PROPS = ("source_kind", "type_name", "type_name_en", "severity", "observed
                "incident_status")
 INCIDENT_PROPS = ("type_name", "type_name_en", "severity", "status", "alert_count", "last_seen")
 TEAM_PROPS = ("name", "status", "kind", "members", "position_at")
-ENTERPRISE_PROPS = ("name", "risk", "credit")
+ENTERPRISE_PROPS = ("name", "risk")
 VISIT_PROPS = ("enterprise_name", "team_id", "status", "started_at", "code_scanned")
 
 
@@ -134,7 +149,7 @@ def team_features(rows: Iterable[Row], *, datum: str = "wgs84") -> list[Feature]
 
 
 def enterprise_features(rows: Iterable[Row], *, datum: str = "wgs84") -> list[Feature]:
-    return point_features(rows, kind="enterprise", props=ENTERPRISE_PROPS, datum=datum)
+    return point_features(rows, kind="enterprise", props=ENTERPRISE_PROPS, datum=datum, lean=True)
 
 
 def visit_features(rows: Iterable[Row], *, datum: str = "wgs84") -> list[Feature]:

@@ -18,14 +18,19 @@ PATH = "/wall"
 TITLE = "综合执法指挥大屏 · GridCommand"
 
 
-def layout(lang: str | None = None, rotate: str | None = None, **_query: Any) -> html.Div:
+def layout(lang: str | None = None, rotate: str | None = None, days: str | None = None, **_query: Any) -> html.Div:
     lang = request_lang(lang)
     county, bounds = area_bounds()
     try:
         rotate_s = max(10, int(rotate)) if rotate else 0
     except ValueError:
         rotate_s = 0
+    try:
+        days_n = min(max(int(days), 1), 366) if days else 90
+    except ValueError:
+        days_n = 90
     return html.Div(className=f"gc-wall lang-{lang}", children=[
+        dcc.Store(id="wall-days", data=days_n),
         dcc.Store(id="lang", data=lang),
         html.Header(className="wall-header", children=[
             html.H1([county + " · " if county else "", t("wall.title", lang)]),
@@ -40,6 +45,7 @@ def layout(lang: str | None = None, rotate: str | None = None, **_query: Any) ->
                 html.Div(id="stale", className="gc-stale hidden"),
             ]),
             html.Section(className="wall-side", children=[
+                html.Div(t("wall.rates_window", lang, n=days_n), className="wall-window"),
                 html.Div(id="wall-kpis", className="wall-kpis",
                          children=[html.Div([html.Div(t(f"kpi.{k}", lang), className="kpi-label"),
                                              html.Div("—", className="kpi-value", id=f"kpi-{k}")],
@@ -50,7 +56,7 @@ def layout(lang: str | None = None, rotate: str | None = None, **_query: Any) ->
         ]),
         dcc.Store(id="stale-texts", data={"template": t("wall.stale", lang, n="{n}"), "after": 25}),
         dcc.Interval(id="stale-clock", interval=1000),
-        dcc.Interval(id="wall-refresh", interval=15_000),
+        dcc.Interval(id="wall-refresh", interval=60_000),
         dcc.Interval(id="wall-rotate", interval=max(rotate_s, 10) * 1000, disabled=not rotate_s),
         dcc.Store(id="wall-rotation", data={"i": -1}),
         *live_stores("wall-"),

@@ -1,5 +1,6 @@
--- H3 cells of one resolution in the view (bbox, WGS-84) with their pre-aggregated counts, scoped.
-SELECT c.cell, c.township_code, ST_AsGeoJSON(c.geom, 6) AS geojson,
+-- H3 cells of one resolution in the view (bbox, WGS-84) with their pre-aggregated counts, scoped. The outline
+-- is not sent: it is the cell's H3 boundary, computed (and cached) by layers.geojson.
+SELECT c.cell, c.township_code,
        c.ent_total, c.ent_high, c.visits, c.alerts, c.alerts_open
 FROM h3_cells c
 WHERE c.county_code = %(county_code)s

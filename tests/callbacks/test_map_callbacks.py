@@ -61,10 +61,11 @@ def test_low_zoom_gives_cells_high_zoom_gives_points_inside_the_view(conn: Any, 
 
 def test_points_are_capped_and_the_cap_is_reported(conn: Any, scn: Any) -> None:
     p = _view(conn, COUNTY, WHOLE, 15, settings=MapSettings(max_points=50))
-    assert len(p["enterprises"]["features"]) == 50 and p["total"] == ms.N_ENTERPRISES
-    risks = [f["properties"]["risk"] for f in p["enterprises"]["features"]]
-    assert risks[0] == "high", "the riskiest are kept when capped"
+    assert p["capped"] and len(p["enterprises"]["features"]) == 50 and p["total"] >= 300
+    assert {f["properties"]["risk"] for f in p["enterprises"]["features"]} <= {"high", "elevated"}
     assert payload_bytes(p["enterprises"]) < 50 * 250
+    uncapped = _view(conn, COUNTY, WHOLE, 15)
+    assert not uncapped["capped"] and uncapped["total"] == ms.N_ENTERPRISES == uncapped["shown"]
 
 
 def test_township_dispatcher_sees_only_own_township(conn: Any, scn: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
 import pytest
@@ -66,17 +65,22 @@ def test_gcj02_display_shifts_points_and_polygons_and_shifts_back() -> None:
     assert 0.002 < abs(x - 119.65) + abs(y - 29.08) < 0.02        # a few hundred metres
     back = gcj02_to_wgs84(x, y)
     assert back == pytest.approx((119.65, 29.08), abs=2e-6)
-    ring = {"type": "Polygon", "coordinates": [[[119.6, 29.0], [119.7, 29.0], [119.7, 29.1], [119.6, 29.0]]]}
-    cell = [{"cell": 1, "geojson": json.dumps(ring)}]
-    (c,) = geojson.cell_features(cell, values={1: 3.0}, scale=count_scale(3), datum="gcj02")
-    assert c["geometry"]["coordinates"][0][0] != [119.6, 29.0]
+    import h3.api.basic_int as h3
+
+    cell = h3.latlng_to_cell(29.08, 119.65, 8)
+    (c,) = geojson.cell_features([{"cell": cell}], values={cell: 3.0}, scale=count_scale(3), datum="gcj02")
+    (w,) = geojson.cell_features([{"cell": cell}], values={cell: 3.0}, scale=count_scale(3))
+    assert len(w["geometry"]["coordinates"][0]) == 7  # a closed hexagon
+    assert c["geometry"]["coordinates"][0][0] != w["geometry"]["coordinates"][0][0]
     assert c["properties"]["value"] == 3.0 and c["properties"]["cls"] == len(count_scale(3).breaks) - 1
 
 
 def test_cell_without_value_is_marked_empty() -> None:
-    ring = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}
-    (c,) = geojson.cell_features([{"cell": 5, "geojson": json.dumps(ring)}], values={}, scale=rate_scale())
-    assert c["properties"]["value"] is None and c["id"] == "cell:5"
+    import h3.api.basic_int as h3
+
+    cell = h3.latlng_to_cell(29.0, 119.0, 9)
+    (c,) = geojson.cell_features([{"cell": cell}], values={}, scale=rate_scale())
+    assert c["properties"]["value"] is None and c["id"] == f"cell:{cell}"
 
 
 def test_routes_join_each_teams_visits_in_order() -> None:
@@ -100,7 +104,7 @@ def test_basemaps() -> None:
 
 def test_i18n_defaults_to_chinese_and_formats_for_each_language() -> None:
     assert t("layer.alerts") == "告警" and t("layer.alerts", "en") == "Alerts"
-    assert t("capped", "en", n=10, m=99) == "showing 10 of 99, zoom in"
+    assert t("capped", "en", n=10, m=99) == "showing 10 of 99 (high risk first), zoom in"
     assert t("no.such.key") == "no.such.key"
     moment = datetime(2026, 11, 21, 6, 5, tzinfo=timezone.utc)   # 14:05 in Shanghai
     assert format_datetime(moment, "zh") == "2026年11月21日 14:05"

@@ -1,0 +1,9 @@
+-- High and elevated risk enterprises in the view, scoped, at most %(limit)s (uses the partial GiST index).
+SELECT e.id, e.name, e.risk, e.credit, round(ST_X(e.geom)::numeric, 6)::float8 AS lng,
+       round(ST_Y(e.geom)::numeric, 6)::float8 AS lat
+FROM enterprises e
+WHERE e.county_code = %(county_code)s
+  AND (%(township_code)s::text IS NULL OR e.township_code = %(township_code)s)
+  AND e.geom && ST_MakeEnvelope(%(min_lng)s, %(min_lat)s, %(max_lng)s, %(max_lat)s, 4326)
+  AND e.risk IN ('high', 'elevated')
+LIMIT %(limit)s;
