@@ -741,6 +741,9 @@ def demo_users(county_code: str = "330702") -> list[dict[str, Any]]:
     return users
 
 
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no look-alikes, no symbols
+
+
 def create_demo_users(conn: psycopg.Connection[Any], *, county_code: str = "330702",
                       password: str | None = None, dispatchers: Collection[str] | None = None) -> dict[str, str]:
     """Create the demo users that do not exist yet; returns {username: password} of those created.
@@ -755,7 +758,7 @@ def create_demo_users(conn: psycopg.Connection[Any], *, county_code: str = "3307
             continue
         if dispatchers is not None and u["township_code"] and u["township_code"] not in dispatchers:
             continue
-        pw = password or secrets.token_urlsafe(9)
+        pw = password or "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(12))
         create_user(conn, username=u["username"], password=pw, role=u["role"], county_code=county_code,
                     township_code=u["township_code"], display_name=u["display_name"], created_by="cli")
         created[u["username"]] = pw
