@@ -200,14 +200,14 @@ class Problems:
 
     def add(self, mask: np.ndarray | pd.Series, fld: str, reason: str | Callable[[int], str]) -> None:
         """Mark rows where ``mask`` holds; ``reason`` is a text or a function of the row index."""
-        m = np.asarray(mask, dtype=bool) & ~self._field_bad(fld)
+        m = np.asarray(mask, dtype=bool) & ~self.reported(fld)
         if not m.any():
             return
         idx = np.flatnonzero(m)
         self._entries.append((idx, fld, reason if callable(reason) else _constant(reason)))
         self.bad[idx] = True
 
-    def _field_bad(self, fld: str) -> np.ndarray:
+    def reported(self, fld: str) -> np.ndarray:
         """Rows already reported for this field (one reason per row and field is enough)."""
         out = np.zeros(self.n, dtype=bool)
         for idx, f, _ in self._entries:
@@ -240,10 +240,10 @@ def _not_a_number(raw: pd.Series) -> Callable[[int], str]:
     return reason
 
 
-_CHAR_VALUE = np.full(128, -1, dtype=np.int64)
+_CHAR_VALUE = np.full(128, -1, dtype=np.int32)
 for _i, _ch in enumerate(ALPHABET):
     _CHAR_VALUE[ord(_ch)] = _i
-_BASE36 = np.full(128, -1, dtype=np.int64)
+_BASE36 = np.full(128, -1, dtype=np.int32)
 for _ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ":
     _BASE36[ord(_ch)] = int(_ch, 36)
 _AUTHORITY = np.zeros(128, dtype=bool)
@@ -253,21 +253,29 @@ _ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 _ORG_CHECK = np.array([ord(c) for c in "0123456789X0"], dtype=np.int64)  # index 11 - total % 11 (1..11)
 
 
+def _uscc_chars(values: np.ndarray) -> np.ndarray:
+    """(n, 18) uint8 character codes of 18-character strings; non-ASCII characters become 0 (never valid)."""
+    blob = "".join(values.tolist())
+    raw = blob.encode("ascii", errors="replace")  # one byte per character iff every character is ASCII
+    if len(raw) == 18 * len(values) and b"?" not in raw:
+        return np.frombuffer(raw, dtype=np.uint8).reshape(-1, 18)
+    chars = np.array(values.tolist(), dtype="<U18").view(np.uint32).reshape(-1, 18)
+    return np.where(chars < 128, chars, 0).astype(np.uint8)
+
+
 def uscc_valid_mask(codes: pd.Series) -> np.ndarray:
     """Whether each already-normalised code is a valid 统一社会信用代码 (GB 32100-2015), vectorised.
 
     Agrees with ``geo_data.uscc.is_valid_uscc`` (tests check it); use ``uscc_problem`` to word a bad one.
     """
     values = codes.to_numpy(dtype=object)
-    lens = codes.str.len().to_numpy()
+    lens = np.fromiter((len(v) if isinstance(v, str) else -1 for v in values), dtype=np.int64, count=len(values))
     ok = lens == 18
     if not ok.any():
         return ok
-    chars = np.array(values[ok].tolist(), dtype="<U18").view(np.uint32).reshape(-1, 18)
-    ascii_ok = (chars < 128).all(axis=1)
-    c = np.where(chars < 128, chars, 0).astype(np.uint8)
+    c = _uscc_chars(values[ok])
     vals = _CHAR_VALUE[c]
-    good = ascii_ok & (vals >= 0).all(axis=1)
+    good = (vals >= 0).all(axis=1)
     good &= _AUTHORITY[c[:, 0]]
     good &= (c[:, 1] >= ord("1")) & (c[:, 1] <= ord("9"))
     good &= ((c[:, 2:8] >= ord("0")) & (c[:, 2:8] <= ord("9"))).all(axis=1)
@@ -321,7 +329,11 @@ def _reference_table(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
 
 
 def _numbers(values: pd.Series) -> np.ndarray:
-    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+    """Floats of a text column, NaN where not a number; a clean column converts in one C-level pass."""
+    try:
+        return np.array(values.to_numpy(dtype=object), dtype=np.float64)
+    except (ValueError, TypeError):
+        return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
 
 
 @dataclass
@@ -381,7 +393,7 @@ def point_coordinates(source: SourceTable, cols: Mapping[str, str], problems: Pr
         for fld, raw, num in (("lng", raw_lng, lng), ("lat", raw_lat, lat)):
             empty = (raw == "").to_numpy()
             problems.add(empty, fld, "missing")
-            problems.add(~empty & np.isnan(num), fld, _not_a_number(raw))
+            problems.add(~empty & ~np.isfinite(num), fld, _not_a_number(raw))
         lng_field, lat_field = "lng", "lat"
     else:
         raise InvalidInput("missing columns: lng (经度) and lat (纬度), and the file has no point geometry."
@@ -458,6 +470,8 @@ def check_enterprises(conn: psycopg.Connection[Any], *, county_code: str, source
     if have.any():
         inside[have] = shapely.intersects_xy(county_geom, lng[have], lat[have])
     where = "geometry" if source.geometry is not None and "lng" not in cols else "lng/lat"
+    coords_reported = problems.reported("lng") | problems.reported("lat") | problems.reported("geometry")
+    problems.add(~have & ~coords_reported, where, "no usable coordinates")
     datum_note = "" if datum in (Datum.WGS84, Datum.CGCS2000) else f" (read as {datum.value})"
     problems.add(have & ~inside, where,
                  lambda i: f"({lng[i]:.6f}, {lat[i]:.6f}) lies outside county {county_code} {county_name}{datum_note}")
