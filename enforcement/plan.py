@@ -30,7 +30,14 @@ from typing import Protocol
 
 import numpy as np
 
-from enforcement.routing import REASON_NO_TEAMS, RouteVehicle, RouteVisit, RoutingResult, check_feasibility, solve_routes
+from enforcement.routing import (
+    REASON_NO_TEAMS,
+    RouteVehicle,
+    RouteVisit,
+    RoutingResult,
+    check_feasibility,
+    solve_routes,
+)
 
 REASON_NO_WORKING_DAY = "窗口内无工作日 no working day in the visit's window"
 REASON_CAPACITY = "窗口内运力不足 not reached: more visits than team capacity in its window"
@@ -217,11 +224,12 @@ def plan_period(
     teams: Sequence[PlanTeam],
     days: Sequence[date],
     estimator: TravelEstimator,
-    config: DayRouteConfig = DayRouteConfig(),
+    config: DayRouteConfig | None = None,
     progress: Progress | None = None,
 ) -> PeriodRoutes:
     """Route the period day by day (see module doc); every visit ends up routed or in ``unassigned``."""
     report = progress or (lambda f, m: None)
+    config = config or DayRouteConfig()
     out = PeriodRoutes()
     pending = {v.id: v for v in visits}
     last_reason: dict[str, str] = {}

@@ -18,14 +18,23 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from enforcement.merging import ProposedVisit, Task, merge_tasks, partition_enterprise
-from enforcement.plan import DayRouteConfig, PeriodRoutes, PlanTeam, PlanVisit, plan_period, service_minutes
-from enforcement.plan import visit_windows, working_days
+from enforcement.plan import (
+    DayRouteConfig,
+    PeriodRoutes,
+    PlanTeam,
+    PlanVisit,
+    plan_period,
+    service_minutes,
+    visit_windows,
+    working_days,
+)
 from enforcement.quotas import EnterpriseStanding, QuotaFlag, QuotaVisit, check_quotas
 from geo_data import audit
 from geo_data.db import execute, fetch_all, fetch_one, sql_text, transaction
 from geo_data.errors import Conflict, InvalidInput, NotFound
 from geo_data.scope import Permission, Scope
 
+DEFAULT_ROUTE_CONFIG = DayRouteConfig()
 SPLIT_REASON = "计划员拆分 split by the planner"
 MAX_PERIOD_DAYS = 92
 
@@ -371,7 +380,7 @@ def save_routes(conn: psycopg.Connection[Any], scope: Scope, plan_id: int, route
 
 
 def route_plan(conn: psycopg.Connection[Any], scope: Scope, plan_id: int, *,
-               config: DayRouteConfig = DayRouteConfig(), estimator: Any = None,
+               config: DayRouteConfig = DEFAULT_ROUTE_CONFIG, estimator: Any = None,
                progress: Any = None) -> PeriodRoutes:
     """Route an approved plan's visits into team day-routes, save them, issue codes. Audited ``plan.route``."""
     scope.require(Permission.PLAN)
@@ -406,7 +415,7 @@ def route_job(conn: psycopg.Connection[Any], scope: Scope, *, plan_id: int | Non
 
 
 def start_route_job(pool: ConnectionPool, scope: Scope, plan_id: int, *,
-                    config: DayRouteConfig = DayRouteConfig()) -> int:
+                    config: DayRouteConfig = DEFAULT_ROUTE_CONFIG) -> int:
     """Queue a routing job and run it in a background thread; progress is kept in ``route_jobs``."""
     scope.require(Permission.PLAN)
     # errors are raised outside ``transaction`` so they reach the caller as they are
@@ -427,7 +436,7 @@ def start_route_job(pool: ConnectionPool, scope: Scope, plan_id: int, *,
 
 
 def run_route_job(pool: ConnectionPool, scope: Scope, plan_id: int, job_id: int,
-                  config: DayRouteConfig = DayRouteConfig()) -> None:
+                  config: DayRouteConfig = DEFAULT_ROUTE_CONFIG) -> None:
     """The job body: progress rows in their own short transactions, the result in one transaction."""
 
     def progress(fraction: float, message: str) -> None:

@@ -36,8 +36,8 @@ def _next_month(today: date) -> tuple[date, date]:
     return start, end
 
 
-def _table(table_id: str, columns: list[tuple[str, str]], **kw: Any) -> dash_table.DataTable:
-    return dash_table.DataTable(
+def _table(table_id: str, columns: list[tuple[str, str]], **kw: Any) -> Any:
+    return dash_table.DataTable(  # type: ignore[attr-defined]
         id=table_id, columns=[{"name": n, "id": c, "presentation": "markdown"} if c == "export"
                               else {"name": n, "id": c} for c, n in columns],
         data=[], page_size=12, style_cell={"textAlign": "left", "fontSize": 13, "whiteSpace": "normal",
@@ -56,7 +56,7 @@ def layout(**_query: Any) -> html.Div:
         html.Section([
             html.H2("任务与计划 · Tasks and plans"),
             html.Div(className="row", children=[
-                dcc.DatePickerRange(id="planner-period", start_date=start, end_date=end, display_format="YYYY-MM-DD"),
+                dcc.DatePickerRange(id="planner-period", start_date=start.isoformat(), end_date=end.isoformat(), display_format="YYYY-MM-DD"),
                 html.Button("生成计划 Build plan", id="planner-build"),
                 dcc.Dropdown(id="planner-plan", placeholder="选择计划 choose a plan", style={"width": 420}),
             ]),
@@ -75,7 +75,7 @@ def layout(**_query: Any) -> html.Div:
             html.Div(className="row", children=[
                 html.Button("批准计划 Approve", id="planner-approve"),
                 html.Button("排线 Route (background)", id="planner-route"),
-                html.Progress(id="planner-progress", max=1, value=0, style={"width": 240}),
+                html.Progress(id="planner-progress", max="1", value="0", style={"width": 240}),
                 html.Span(id="planner-job", className="job"),
                 html.A("导出 CSV", id="planner-export-csv", href="#", target="_blank"),
                 html.A("导出 Excel", id="planner-export-xlsx", href="#", target="_blank"),

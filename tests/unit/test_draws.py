@@ -65,7 +65,7 @@ def test_inspectors_two_per_visit_qualified_different_teams_and_recused() -> Non
         by_target.setdefault(s.enterprise_id, []).append(s.inspector_id)
     allowed = {1, 2, 3, 4, 5, 6, 9}
     team = {i.id: i.team_id for i in pool}
-    for ent, ids in by_target.items():
+    for ids in by_target.values():
         assert None not in ids and len(set(ids)) == 2 and set(ids) <= allowed
         assert team[ids[0]] != team[ids[1]]
     assert not set(by_target[first]) & {1, 2, 3}
