@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from enforcement.dispatch import Candidate, Recommendation, RankWeights, rank_teams
+from enforcement.dispatch import Candidate, RankWeights, Recommendation, rank_teams
 from geo_data import audit, incidents, teams
 from geo_data.db import fetch_all, fetch_one
 from geo_data.errors import Conflict, InvalidInput, NotFound

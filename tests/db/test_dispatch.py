@@ -18,8 +18,16 @@ import requests
 from geo_data.db import connect
 from geo_data.dispatch import escalate_overdue
 from geo_data.users import create_user
-from tests.db.dispatch_scenario import (COUNTY, add_enterprise, add_team, alert, api_server, api_settings, build,
-                                        token)
+from tests.db.dispatch_scenario import (
+    COUNTY,
+    add_enterprise,
+    add_team,
+    alert,
+    api_server,
+    api_settings,
+    build,
+    token,
+)
 
 PASSWORD = "correct-horse-battery"
 SH = ZoneInfo("Asia/Shanghai")

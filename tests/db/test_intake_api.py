@@ -15,7 +15,7 @@ import requests
 from geo_data import coords
 from geo_data.db import connect
 from geo_data.tokens import revoke_token
-from tests.db.dispatch_scenario import (COUNTY, alert, api_server, api_settings, build, token)
+from tests.db.dispatch_scenario import COUNTY, alert, api_server, api_settings, build, token
 
 
 @pytest.fixture(scope="module")

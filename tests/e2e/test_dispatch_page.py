@@ -73,7 +73,8 @@ def test_dispatcher_assigns_the_recommended_team_in_one_click(browser_login: Any
 def test_dispatcher_closes_a_vending_incident_remotely(browser_login: Any, live_url: str, make_user: Any,
                                                        town: dict[str, Any], db_url: str) -> None:
     incident = _incident(live_url, town, -0.02)
-    browser = browser_login(make_user("township_dispatcher", township=town["code"]), "/dispatch?lang=en")
+    browser = browser_login(make_user("township_dispatcher", township=town["code"]), "/dispatch")
+    browser.get(f"{live_url}/dispatch?lang=en")
     wait = _open(browser, incident)
     browser.find_element(By.ID, "dsp-reason").send_keys("Vendor left, checked on camera")
     browser.find_element(By.ID, "dsp-evidence").send_keys("https://cam.example.cn/clip/1.mp4")
