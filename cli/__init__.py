@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "cli.simulate",
     "cli.demo",
     "cli.kpi",
+    "cli.draw",
     "cli.tasks",  # last: joins an existing "import" group
     "cli.coverage",  # joins the "import" group too
 ]
