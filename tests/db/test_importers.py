@@ -361,3 +361,18 @@ def test_enterprise_look_ups_by_uscc_and_text_respect_scope(conn: psycopg.Connec
     mine = Scope(actor="t", role=Role.TOWNSHIP_DISPATCHER, county_code=county, township_code=town)
     assert all(r["township_code"] == town for r in search_enterprises(conn, mine, text="纯净", limit=10))
     assert search_enterprises(conn, whole, text="  ", limit=10) == []
+
+
+def test_non_finite_and_lower_case_values(conn: psycopg.Connection, county: str, tmp_path: Path,
+                                         rng: np.random.Generator) -> None:
+    from geo_data.importers import check_enterprises, read_source
+
+    frame, _, _ = rows_frame(conn, rng, 3, seed=950)
+    frame = frame.astype(object)
+    frame.iloc[0, 4] = "inf"
+    frame.iloc[1, 0] = " " + frame.iloc[1, 0].lower() + " "   # pasted in lower case with blanks: accepted
+    frame.iloc[2, 3] = "nan"
+    checked = check_enterprises(conn, county_code=county, source=read_source(write(frame, tmp_path / "f.csv", "csv")))
+    assert [str(p) for p in checked.problems] == ["row 1: lat: not a number: 'inf'",
+                                                  "row 3: lng: not a number: 'nan'"]
+    assert checked.clean["uscc"].iloc[1] == frame.iloc[1, 0].strip().upper()
