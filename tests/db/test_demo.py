@@ -127,6 +127,14 @@ def test_grades_and_industries_follow_the_configured_mix(dconn: psycopg.Connecti
 def test_repeat_inspection_rate_is_near_lishui_2022(dconn: psycopg.Connection[Any]) -> None:
     rate = one(dconn, REPEAT_RATE_SQL)
     assert 0.28 <= rate <= 0.36, rate
+    # docs/measures.md's stricter reading (earlier visit, v brought a department w did not cover) agrees
+    strict = one(dconn, REPEAT_RATE_SQL.replace(
+        "AND w.lead_department <> v.lead_department",
+        "AND (w.visit_date < v.visit_date OR w.id < v.id) AND NOT (v.departments <@ w.departments)"))
+    assert strict == pytest.approx(rate, abs=1e-9)
+    if one(dconn, "SELECT count(*) FROM information_schema.columns"
+                  " WHERE table_name = 'visits' AND column_name = 'is_repeat'"):
+        assert one(dconn, "SELECT avg(is_repeat::int)::float FROM visits") == pytest.approx(rate, abs=1e-9)
     # some joint visits, codes mostly shown, ratings present, all within the 12 months ending TODAY
     assert 0.05 < one(dconn, "SELECT avg((cardinality(departments) >= 2)::int) FROM visits") < 0.2
     assert 0.9 < one(dconn, "SELECT avg(code_scanned::int) FROM visits") < 0.98
