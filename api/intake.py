@@ -183,8 +183,8 @@ def _start_escalation(pool: ConnectionPool, every_s: int) -> None:
             try:
                 with pool.connection() as conn, conn.transaction():
                     escalate_overdue(conn, datetime.now(UTC))
-            except Exception:  # noqa: BLE001 - a background loop must survive a DB restart
-                log.warning("SLA escalation run failed", exc_info=True)
+            except Exception as exc:  # noqa: BLE001 - a background loop must survive a DB restart
+                log.warning("SLA escalation run failed: %s", str(exc).splitlines()[0] if str(exc) else exc)
 
     threading.Thread(target=loop, name="gc-sla-escalation", daemon=True).start()
 
