@@ -252,3 +252,24 @@ def test_draw_is_reproducible_honours_recusal_and_publishes(conn: Any, sc: ps.Sc
     with pytest.raises(InvalidInput):
         draws.create_draw(conn, SCOPE, department=ps.MARKET, items=["PF01"], period_start=date(2029, 3, 1),
                           period_end=date(2029, 3, 31))
+
+
+def test_cli_draw_create_and_export(conn: Any, sc: ps.Scenario, db_url: str, tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from cli import main
+
+    env = {"DATABASE_URL": db_url}
+    runner = CliRunner()
+    args = ["draw", "create", "--department", ps.MARKET, "--items", "PM01,PM02", "--from", "2029-06-01",
+            "--to", "2029-06-30", "--rate", "0.3", "--seed", "7", "--county", ps.COUNTY]
+    res = runner.invoke(main, args, env=env)
+    assert res.exit_code == 0, res.output
+    draw_id = int(res.output.split()[1].rstrip(":"))
+    out = tmp_path / "list.xlsx"
+    res = runner.invoke(main, ["draw", "export", str(draw_id), "-o", str(out), "--county", ps.COUNTY], env=env)
+    assert res.exit_code == 0 and out.stat().st_size > 0
+    assert len(pd.read_excel(out)) == int(conn.execute("SELECT target_count FROM draws WHERE id = %s",
+                                                       (draw_id,)).fetchone()["target_count"])
+    bad = runner.invoke(main, [*args[:5], "PF01", *args[6:]], env=env)
+    assert bad.exit_code == 2 and "items: must be items of department" in bad.output
