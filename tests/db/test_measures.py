@@ -85,6 +85,8 @@ def test_filters_department_township_risk_industry_cell(conn, three_enterprises)
     assert high["repeat_rate"].denominator == 3 and high["coverage_high"].denominator == 1
     chem = panel(conn, scope, MeasureFilter(MAR_APR.date_from, MAR_APR.date_to, industry="tm_chem"))
     assert chem["joint_rate"].denominator == 3
+    assert (chem["coverage_high"].numerator, chem["coverage_high"].denominator) == (1, 1)  # register path
+    assert chem["coverage_general"].denominator == 0
     cell9 = conn.execute("SELECT h3_r9 FROM enterprises WHERE id = %s", (ids["e2"],)).fetchone()["h3_r9"]
     one_cell = panel(conn, scope, MeasureFilter(MAR_APR.date_from, MAR_APR.date_to, cell=cell9))
     assert one_cell["repeat_rate"].denominator == 2 and one_cell["repeat_rate"].numerator == 1
