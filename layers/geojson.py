@@ -122,8 +122,11 @@ def cell_features(rows: Iterable[Row], *, values: Mapping[int, float | None], sc
 
 
 def payload_bytes(data: Any) -> int:
-    """Size of ``data`` as the browser receives it (compact JSON, UTF-8)."""
-    return len(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode())
+    """Size of ``data`` as the browser receives it: serialised the way Dash serialises callback outputs
+    (plotly's JSON encoder, orjson when installed)."""
+    from plotly.io.json import to_json_plotly
+
+    return len(to_json_plotly(data).encode())
 
 
 # -- one builder per point layer (the properties each layer's JS needs, nothing more) -----------------------

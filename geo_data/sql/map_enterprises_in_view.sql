@@ -1,7 +1,6 @@
 -- Every enterprise in the view (bbox, WGS-84), scoped, at most %(limit)s rows (the caller asks for one more
 -- than the cap to tell "all of them" from "capped").
-SELECT e.id, e.name, e.risk, e.credit, round(ST_X(e.geom)::numeric, 6)::float8 AS lng,
-       round(ST_Y(e.geom)::numeric, 6)::float8 AS lat
+SELECT e.id, e.name, e.risk, ST_X(e.geom) AS lng, ST_Y(e.geom) AS lat   -- rounded by layers.geojson
 FROM enterprises e
 WHERE e.county_code = %(county_code)s
   AND (%(township_code)s::text IS NULL OR e.township_code = %(township_code)s)

@@ -1,6 +1,5 @@
 -- High and elevated risk enterprises in the view, scoped, at most %(limit)s (uses the partial GiST index).
-SELECT e.id, e.name, e.risk, e.credit, round(ST_X(e.geom)::numeric, 6)::float8 AS lng,
-       round(ST_Y(e.geom)::numeric, 6)::float8 AS lat
+SELECT e.id, e.name, e.risk, ST_X(e.geom) AS lng, ST_Y(e.geom) AS lat   -- rounded by layers.geojson
 FROM enterprises e
 WHERE e.county_code = %(county_code)s
   AND (%(township_code)s::text IS NULL OR e.township_code = %(township_code)s)
