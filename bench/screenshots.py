@@ -84,9 +84,11 @@ def main() -> None:
         _alerts(url)
         settings = Settings(db=DatabaseSettings(url=url, data_dir=Path("/tmp") / name), server=ServerSettings(),
                             map=MapSettings())
-        from app import create_app
-        from werkzeug.serving import make_server
         import threading
+
+        from werkzeug.serving import make_server
+
+        from app import create_app
 
         app = create_app(settings, url=url)
         srv = make_server("127.0.0.1", 0, app.server, threaded=True)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-import math
 import logging
+import math
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar

@@ -82,7 +82,7 @@ def callback_trigger() -> Any:
 @callback(Output("pb-interval", "disabled"), Output("pb-play", "children"), Input("pb-play", "n_clicks"),
           State("lang", "data"), prevent_initial_call=True)
 def toggle_play(n_clicks: int | None, lang: str) -> tuple[bool, str]:
-    playing = bool(n_clicks) and n_clicks % 2 == 1
+    playing = (n_clicks or 0) % 2 == 1
     return not playing, t("pause" if playing else "play", lang)
 
 

@@ -11,8 +11,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests import map_scenario as ms
 from geo_data.db import connect
+from tests import map_scenario as ms
 
 pytestmark = pytest.mark.e2e
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -106,7 +106,7 @@ def test_i18n_defaults_to_chinese_and_formats_for_each_language() -> None:
     assert t("layer.alerts") == "告警" and t("layer.alerts", "en") == "Alerts"
     assert t("capped", "en", n=10, m=99) == "showing 10 of 99 (high risk first), zoom in"
     assert t("no.such.key") == "no.such.key"
-    moment = datetime(2026, 11, 21, 6, 5, tzinfo=timezone.utc)   # 14:05 in Shanghai
+    moment = datetime(2026, 11, 21, 6, 5, tzinfo=UTC)   # 14:05 in Shanghai
     assert format_datetime(moment, "zh") == "2026年11月21日 14:05"
     assert format_datetime(moment, "en") == "2026-11-21 14:05"
     assert format_percent(0.1863) == "18.6%" and format_percent(None) == "—"
