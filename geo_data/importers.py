@@ -269,7 +269,11 @@ def uscc_valid_mask(codes: pd.Series) -> np.ndarray:
     Agrees with ``geo_data.uscc.is_valid_uscc`` (tests check it); use ``uscc_problem`` to word a bad one.
     """
     values = codes.to_numpy(dtype=object)
-    lens = np.fromiter((len(v) if isinstance(v, str) else -1 for v in values), dtype=np.int64, count=len(values))
+    try:
+        lens = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    except TypeError:  # a non-text value (NaN) somewhere: take the slow path
+        lens = np.fromiter((len(v) if isinstance(v, str) else -1 for v in values), dtype=np.int64,
+                           count=len(values))
     ok = lens == 18
     if not ok.any():
         return ok
