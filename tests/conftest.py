@@ -1,7 +1,8 @@
 """Shared fixtures: a private test database on the real PostGIS, a live server, a headless Chromium.
 
-Each pytest run creates its own database (``gctest_*``) on the local cluster, or on the server
-``DATABASE_URL`` names, migrates it, and drops it at the end, so runs never see each other's data.
+Each pytest run creates its own databases (``gctest_*``) on the local cluster, or on the server
+``DATABASE_URL`` names, and drops them at the end, so runs never see each other's data: one migrated template,
+one shared demo database for the live server, and a fresh clone of the template per test module otherwise.
 """
 
 from __future__ import annotations
@@ -39,17 +40,54 @@ def admin_url() -> str:
     return _with_dbname(database_url(settings), "postgres")
 
 
+def _create_db(admin: str, name: str, template: str | None = None) -> str:
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    return _with_dbname(admin, name)
+
+
+def _drop_db(admin: str, name: str) -> None:
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
-def db_url(admin_url: str) -> Iterator[str]:
-    """A fresh, migrated database for this test run; dropped afterwards."""
-    name = f"gctest_{os.getpid()}_{secrets.token_hex(3)}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = _with_dbname(admin_url, name)
-    migrate(url)
+def template_db(admin_url: str) -> Iterator[str]:
+    """Name of a migrated, empty database that each test module clones (CREATE DATABASE … TEMPLATE)."""
+    name = f"gctpl_{os.getpid()}_{secrets.token_hex(3)}"
+    migrate(_create_db(admin_url, name))
+    yield name
+    _drop_db(admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(admin_url: str, template_db: str) -> Iterator[str]:
+    """The shared database of the live server: migrated, with the demo county (see ``demo_county``)."""
+    name = f"gctest_{os.getpid()}_{secrets.token_hex(3)}_demo"
+    url = _create_db(admin_url, name, template_db)
     yield url
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _drop_db(admin_url, name)
+
+
+# Fixtures that mean "this module works in the shared demo database next to the live server".
+_DEMO_FIXTURES = {"demo_county", "demo_db_url", "live_app", "live_url", "make_user", "http_login",
+                  "browser_login", "settings"}
+
+
+@pytest.fixture(scope="module")
+def db_url(request: pytest.FixtureRequest, admin_url: str, template_db: str) -> Iterator[str]:
+    """The database a test module works in.
+
+    Modules that use the demo county or the live server share the session's demo database; every other module
+    gets its own fresh, migrated, empty database, so hand-built scenarios never collide.
+    """
+    items = [i for i in request.session.items if getattr(i, "module", None) is request.module]
+    if any(_DEMO_FIXTURES & set(getattr(i, "fixturenames", ())) for i in items):
+        yield request.getfixturevalue("demo_db_url")
+        return
+    name = f"gctest_{os.getpid()}_{secrets.token_hex(3)}"
+    yield _create_db(admin_url, name, template_db)
+    _drop_db(admin_url, name)
 
 
 @pytest.fixture
@@ -60,11 +98,11 @@ def conn(db_url: str) -> Iterator[psycopg.Connection[dict[str, Any]]]:
 
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory, db_url: str) -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory, demo_db_url: str) -> Settings:
     """Settings built explicitly for tests (own data dir for the secret key)."""
     data_dir = tmp_path_factory.mktemp("data")
     return Settings(
-        db=DatabaseSettings(url=db_url, data_dir=data_dir, pool_max=20),
+        db=DatabaseSettings(url=demo_db_url, data_dir=data_dir, pool_max=20),
         server=ServerSettings(host="127.0.0.1", port=_free_port()),
         map=MapSettings(),
     )
@@ -77,14 +115,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def demo_county(db_url: str) -> str:
+def demo_county(demo_db_url: str) -> str:
     """婺城区 (330702) with its real outline, 26 generated townships, reference data and a small demo.
 
     Loaded once per run; tests that need an empty county build their own scenario.
     """
     from geo_data import demo
 
-    with connect(db_url) as c:
+    with connect(demo_db_url) as c:
         demo.load_demo(c, enterprises=2000, seed=7, history_months=3)
         c.commit()
     return "330702"
@@ -112,13 +150,13 @@ def live_url(live_app: Any) -> str:
 
 
 @pytest.fixture(scope="session")
-def make_user(db_url: str, demo_county: str) -> Any:
+def make_user(demo_db_url: str, demo_county: str) -> Any:
     """``make_user(role, township=None) -> username`` with password ``TEST_PASSWORD``."""
     from geo_data.users import create_user
 
     def make(role: str, township: str | None = None, county: str = "330702") -> str:
         name = f"{role[:8]}_{secrets.token_hex(3)}"
-        with connect(db_url) as c:
+        with connect(demo_db_url) as c:
             create_user(c, username=name, password=TEST_PASSWORD, role=role, county_code=county,
                         township_code=township)
             c.commit()
