@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -23,11 +23,22 @@ def _params(scope: Scope, filt: MeasureFilter, group_by: str, as_of: datetime | 
     filt = filt.narrowed_to(scope.township_code)
     params = filt.sql_params(scope.county_code, group_by=group_by)
     params["as_of"] = as_of or datetime.now(UTC)
+    params["single_month"] = filt.date_from.replace(day=1) == filt.date_to.replace(day=1)
     return params
 
 
+def coverage_query(filt: MeasureFilter, *, live: bool = False) -> str:
+    """The coverage SQL for a filter: the monthly pre-aggregate for whole calendar months, else the live one.
+
+    Both count the same thing (tests compare them); ``live`` forces the live query.
+    """
+    aligned = filt.date_from.day == 1 and (filt.date_to + timedelta(days=1)).day == 1
+    return "measure_coverage_months" if aligned and not live else "measure_coverage"
+
+
 def counts(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFilter, *, group_by: str = "none",
-           as_of: datetime | None = None) -> dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+           as_of: datetime | None = None, live: bool = False,
+           ) -> dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
     """Raw count rows per group: ``{grp: (visit_row, incident_row, coverage_row)}``.
 
     ``as_of`` is "now" for SLA deadlines still running (default: the current time).
@@ -36,8 +47,8 @@ def counts(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFilter, *, 
         raise InvalidInput(f"group_by: {group_by!r} is not one of {', '.join(GROUPS)}")
     params = _params(scope, filt, group_by, as_of)
     out: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
-    for idx, name in enumerate(("measure_visits", "measure_incidents", "measure_coverage")):
-        if name == "measure_coverage" and group_by == "month":
+    for idx, name in enumerate(("measure_visits", "measure_incidents", coverage_query(filt, live=live))):
+        if idx == 2 and group_by == "month":
             continue
         for row in fetch_all(conn, name, params):
             grp = row.pop("grp") or ""
@@ -48,24 +59,24 @@ def counts(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFilter, *, 
 
 
 def panel(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFilter, *,
-          as_of: datetime | None = None) -> dict[str, Measure]:
+          as_of: datetime | None = None, live: bool = False) -> dict[str, Measure]:
     """Every measure for one filter, keyed by measure key (``enforcement.measures.MEASURE_KEYS`` order).
 
     A rate with nothing to count (e.g. no visits) has value None, never a division error.
     """
-    rows = counts(conn, scope, filt, as_of=as_of).get("", (_EMPTY, _EMPTY, _EMPTY))
+    rows = counts(conn, scope, filt, as_of=as_of, live=live).get("", (_EMPTY, _EMPTY, _EMPTY))
     return measures_from_counts(*rows)
 
 
 def by_group(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFilter, group_by: str, *,
-             as_of: datetime | None = None) -> dict[str, dict[str, Measure]]:
+             as_of: datetime | None = None, live: bool = False) -> dict[str, dict[str, Measure]]:
     """Every measure per group (``township`` code, ``r7``/``r8``/``r9`` cell as decimal text, ``month``)."""
     return {grp: measures_from_counts(*rows)
-            for grp, rows in counts(conn, scope, filt, group_by=group_by, as_of=as_of).items()}
+            for grp, rows in counts(conn, scope, filt, group_by=group_by, as_of=as_of, live=live).items()}
 
 
 def coverage_counts(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFilter,
                     group_by: str) -> dict[str, dict[str, Any]]:
     """Enterprise and covered-enterprise counts per risk grade per group (for blind spots, inspection ratios)."""
     params = _params(scope, filt, group_by, None)
-    return {(r.pop("grp") or ""): r for r in fetch_all(conn, "measure_coverage", params)}
+    return {(r.pop("grp") or ""): r for r in fetch_all(conn, coverage_query(filt), params)}

@@ -75,7 +75,8 @@ WITH touched AS MATERIALIZED (
            count(*) FILTER (WHERE e.risk = 'elevated') AS vis_elevated,
            count(*) FILTER (WHERE e.risk = 'general') AS vis_general,
            count(*) FILTER (WHERE e.risk = 'low') AS vis_low
-    FROM touched t JOIN enterprises e ON e.id = t.enterprise_id
+    FROM (SELECT enterprise_id FROM touched ORDER BY enterprise_id) t
+    CROSS JOIN LATERAL (SELECT e.* FROM enterprises e WHERE e.id = t.enterprise_id OFFSET 0) e  -- id order walk
     WHERE e.county_code = %(county_code)s
       AND NOT EXISTS (SELECT 1 FROM monitored m WHERE m.cell = e.h3_r9)
       AND (%(township_code)s::text IS NULL OR e.township_code = %(township_code)s::text)

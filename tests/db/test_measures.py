@@ -225,3 +225,34 @@ def test_repeat_flags_and_enterprise_counts_follow_updates_and_deletes(conn) -> 
     p = _panel(conn, s, march)
     assert p["coverage_general"].denominator == 0 and p["coverage_high"].denominator == 1
     assert p["coverage_high"].numerator == 1
+
+
+def test_monthly_coverage_preaggregate_equals_the_live_count(conn) -> None:
+    """coverage_touch (whole months) and the live query agree, across sources, departments and updates."""
+    s = Scenario(conn)
+    rng = random.Random(5)
+    ents = [s.enterprise(risk=rng.choice(["high", "elevated", "general", "low"]), town=i % 2,
+                         industry=rng.choice(["tm_food", "tm_chem"]), dx=0.003 * i) for i in range(12)]
+    for _ in range(30):
+        s.visit(rng.choice(ents), date(2026, 2, 1) + timedelta(days=rng.randrange(0, 80)),
+                rng.sample([M, F, E], rng.randint(1, 2)), status=rng.choice(["done", "done", "planned"]))
+    for _ in range(6):
+        s.alert(enterprise_id=rng.choice(ents), observed=sh(2026, 3, rng.randint(1, 31), rng.randint(0, 23)))
+    s.alert(enterprise_id=ents[0], observed=sh(2026, 4, 1, 0, 5))            # April in Shanghai, March in UTC
+    s.incident(created=sh(2026, 3, 31, 23, 30), enterprise_id=ents[1])
+    cell = conn.execute("SELECT h3_r9 FROM enterprises WHERE id = %s", (ents[2],)).fetchone()["h3_r9"]
+    s.monitor(cell, valid_from=date(2026, 3, 10), valid_to=None)
+    conn.execute("UPDATE enterprises SET risk = 'high' WHERE id = %s", (ents[3],))
+    conn.execute("UPDATE visits SET status = 'cancelled' WHERE id = (SELECT min(id) FROM visits WHERE enterprise_id"
+                 " = %s AND status = 'done')", (ents[4],))
+    scope = system_scope(s.county)
+    for filt in (MeasureFilter(date(2026, 3, 1), date(2026, 3, 31)),
+                 MeasureFilter(date(2026, 2, 1), date(2026, 4, 30)),
+                 MeasureFilter(date(2026, 3, 1), date(2026, 3, 31), department=F),
+                 MeasureFilter(date(2026, 3, 1), date(2026, 3, 31), township_code=s.towns[1], industry="tm_chem"),
+                 MeasureFilter(date(2026, 4, 1), date(2026, 4, 30), risk="high")):
+        fast, live = panel(conn, scope, filt), panel(conn, scope, filt, live=True)
+        for g in ("high", "elevated", "general", "low"):
+            k = f"coverage_{g}"
+            assert (fast[k].numerator, fast[k].denominator) == (live[k].numerator, live[k].denominator), (filt, k)
+        assert by_group(conn, scope, filt, "r8") .keys() == by_group(conn, scope, filt, "r8", live=True).keys()

@@ -1,0 +1,87 @@
+-- Coverage per risk grade per group for a period of whole calendar months: as measure_coverage.sql, with the
+-- visited / remotely linked enterprises read from the coverage_touch monthly pre-aggregate (migration 405).
+WITH touch AS (   -- the filter's rows of coverage_touch (one per enterprise and month)
+    SELECT t.enterprise_id, t.township_code, t.risk, t.h3_r7, t.h3_r8, t.h3_r9
+    FROM coverage_touch t
+    WHERE t.county_code = %(county_code)s
+      AND t.month BETWEEN %(date_from)s::date AND %(date_to)s::date
+      AND (%(township_code)s::text IS NULL OR t.township_code = %(township_code)s::text)
+      AND (%(cell_r7)s::bigint IS NULL OR t.h3_r7 = %(cell_r7)s::bigint)
+      AND (%(cell_r8)s::bigint IS NULL OR t.h3_r8 = %(cell_r8)s::bigint)
+      AND (%(cell_r9)s::bigint IS NULL OR t.h3_r9 = %(cell_r9)s::bigint)
+      AND (%(industry)s::text IS NULL OR t.industry_code = %(industry)s::text)
+      AND (%(risk)s::text IS NULL OR t.risk = %(risk)s::text)
+      AND (%(department)s::text IS NULL OR t.remote OR %(department)s::text = ANY (t.departments))
+), touched AS (   -- one row per enterprise: a single month needs no de-duplication
+    SELECT * FROM touch WHERE %(single_month)s::boolean
+    UNION ALL
+    SELECT DISTINCT ON (enterprise_id) * FROM touch WHERE NOT %(single_month)s::boolean
+), monitored AS MATERIALIZED (
+    SELECT DISTINCT m.cell FROM monitoring_coverage m
+    WHERE m.county_code = %(county_code)s
+      AND m.valid_from <= %(date_to)s::date AND (m.valid_to IS NULL OR m.valid_to >= %(date_from)s::date)
+), src AS (   -- enterprises in the filter per group, risk and res-9 cell: pre-aggregate, or the register
+    SELECT CASE %(group_by)s::text
+               WHEN 'township' THEN c.township_code
+               WHEN 'r7' THEN c.h3_r7::text
+               WHEN 'r8' THEN c.h3_r8::text
+               WHEN 'r9' THEN c.h3_r9::text
+               ELSE '' END AS grp, c.risk, c.h3_r9, c.n
+    FROM enterprise_counts c
+    WHERE %(industry)s::text IS NULL AND c.county_code = %(county_code)s
+      AND (%(township_code)s::text IS NULL OR c.township_code = %(township_code)s::text)
+      AND (%(cell_r7)s::bigint IS NULL OR c.h3_r7 = %(cell_r7)s::bigint)
+      AND (%(cell_r8)s::bigint IS NULL OR c.h3_r8 = %(cell_r8)s::bigint)
+      AND (%(cell_r9)s::bigint IS NULL OR c.h3_r9 = %(cell_r9)s::bigint)
+      AND (%(risk)s::text IS NULL OR c.risk = %(risk)s::text)
+    UNION ALL
+    SELECT CASE %(group_by)s::text
+               WHEN 'township' THEN e.township_code
+               WHEN 'r7' THEN e.h3_r7::text
+               WHEN 'r8' THEN e.h3_r8::text
+               WHEN 'r9' THEN e.h3_r9::text
+               ELSE '' END, e.risk, e.h3_r9, 1
+    FROM enterprises e
+    WHERE %(industry)s::text IS NOT NULL AND e.county_code = %(county_code)s
+      AND e.industry_code = %(industry)s::text
+      AND (%(township_code)s::text IS NULL OR e.township_code = %(township_code)s::text)
+      AND (%(cell_r7)s::bigint IS NULL OR e.h3_r7 = %(cell_r7)s::bigint)
+      AND (%(cell_r8)s::bigint IS NULL OR e.h3_r8 = %(cell_r8)s::bigint)
+      AND (%(cell_r9)s::bigint IS NULL OR e.h3_r9 = %(cell_r9)s::bigint)
+      AND (%(risk)s::text IS NULL OR e.risk = %(risk)s::text)
+), tot AS (   -- all enterprises, and those in a monitored cell (covered whatever else happened)
+    SELECT coalesce(s.grp, '') AS grp,
+           sum(s.n) FILTER (WHERE s.risk = 'high') AS ent_high,
+           sum(s.n) FILTER (WHERE s.risk = 'elevated') AS ent_elevated,
+           sum(s.n) FILTER (WHERE s.risk = 'general') AS ent_general,
+           sum(s.n) FILTER (WHERE s.risk = 'low') AS ent_low,
+           sum(s.n) FILTER (WHERE s.risk = 'high' AND m.cell IS NOT NULL) AS mon_high,
+           sum(s.n) FILTER (WHERE s.risk = 'elevated' AND m.cell IS NOT NULL) AS mon_elevated,
+           sum(s.n) FILTER (WHERE s.risk = 'general' AND m.cell IS NOT NULL) AS mon_general,
+           sum(s.n) FILTER (WHERE s.risk = 'low' AND m.cell IS NOT NULL) AS mon_low
+    FROM src s LEFT JOIN monitored m ON m.cell = s.h3_r9
+    GROUP BY 1
+), vis AS (   -- visited / alerted enterprises in the filter outside monitored cells
+    SELECT coalesce(CASE %(group_by)s::text
+               WHEN 'township' THEN e.township_code
+               WHEN 'r7' THEN e.h3_r7::text
+               WHEN 'r8' THEN e.h3_r8::text
+               WHEN 'r9' THEN e.h3_r9::text
+               ELSE '' END, '') AS grp,
+           count(*) FILTER (WHERE e.risk = 'high') AS vis_high,
+           count(*) FILTER (WHERE e.risk = 'elevated') AS vis_elevated,
+           count(*) FILTER (WHERE e.risk = 'general') AS vis_general,
+           count(*) FILTER (WHERE e.risk = 'low') AS vis_low
+    FROM touched e
+    WHERE NOT EXISTS (SELECT 1 FROM monitored m WHERE m.cell = e.h3_r9)
+    GROUP BY 1
+)
+SELECT t.grp,
+       coalesce(t.ent_high, 0) AS ent_high, coalesce(t.ent_elevated, 0) AS ent_elevated,
+       coalesce(t.ent_general, 0) AS ent_general, coalesce(t.ent_low, 0) AS ent_low,
+       coalesce(t.mon_high, 0) + coalesce(v.vis_high, 0) AS covered_high,
+       coalesce(t.mon_elevated, 0) + coalesce(v.vis_elevated, 0) AS covered_elevated,
+       coalesce(t.mon_general, 0) + coalesce(v.vis_general, 0) AS covered_general,
+       coalesce(t.mon_low, 0) + coalesce(v.vis_low, 0) AS covered_low
+FROM tot t LEFT JOIN vis v ON v.grp = t.grp
+ORDER BY t.grp
