@@ -94,7 +94,7 @@ def plan_options(refresh: dict[str, Any] | None) -> tuple[list[dict[str, Any]], 
 @callback(Output("planner-summary", "children"), Output("planner-visits", "data"),
           Output("planner-unassigned", "children"), Output("planner-export-csv", "href"),
           Output("planner-export-xlsx", "href"),
-          Input("planner-plan", "value"), Input("planner-refresh", "data"), Input("planner-job", "children"))
+          Input("planner-plan", "value"), Input("planner-refresh", "data"), Input("planner-job-state", "data"))
 def show_plan(plan_id: int | None, _refresh: Any, _job: Any) -> tuple[Any, ...]:
     if plan_id is None:
         return "尚未选择计划 · no plan chosen", [], [], "#", "#"

@@ -24,25 +24,27 @@ def _config() -> DayRouteConfig:
 
 
 @callback(Output("planner-job", "children"), Output("planner-progress", "value"), Output("planner-poll", "disabled"),
-          Input("planner-route", "n_clicks"), Input("planner-poll", "n_intervals"), Input("planner-plan", "value"),
+          Output("planner-job-state", "data"), Input("planner-route", "n_clicks"), Input("planner-poll", "n_intervals"), Input("planner-plan", "value"),
           prevent_initial_call=True)
-def job(_click: Any, _n: Any, plan_id: int | None) -> tuple[Any, Any, bool]:
+def job(_click: Any, _n: Any, plan_id: int | None) -> tuple[Any, Any, bool, Any]:
+    """Start a routing job / poll it; ``planner-job-state`` changes only when a job finishes (views refresh)."""
     scope = current_scope(Permission.PLAN)
     if plan_id is None:
-        return "", 0, True
+        return "", "0", True, no_update
     if ctx.triggered_id == "planner-route":
         plans.start_route_job(services().pool, scope, plan_id, config=_config())
     with tx() as conn:
         row = plans.route_job(conn, scope, plan_id=plan_id)
     if row is None:
-        return "尚未排线 · not routed yet", 0, True
+        return "尚未排线 · not routed yet", "0", True, no_update
     running = row["status"] in ("queued", "running")
     text = f"排线 {row['status']} · {round(100 * row['progress'])}% · {row['message']}"
-    return text, float(row["progress"]), not running
+    finished = no_update if running else f"{row['id']}:{row['status']}"
+    return text, str(row["progress"]), not running, finished
 
 
 @callback(Output("planner-day", "options"), Output("planner-day", "value"),
-          Input("planner-plan", "value"), Input("planner-job", "children"), State("planner-day", "value"))
+          Input("planner-plan", "value"), Input("planner-job-state", "data"), State("planner-day", "value"))
 def days(plan_id: int | None, _job: Any, current: str | None) -> tuple[Any, Any]:
     if plan_id is None:
         return [], None

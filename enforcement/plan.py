@@ -162,55 +162,96 @@ def service_minutes(item_minutes: Iterable[int], setup_min: int = 10) -> int:
     return int(sum(item_minutes)) + setup_min
 
 
-def form_crews(visits: Sequence[PlanVisit], teams: Sequence[PlanTeam]) -> list[PlanTeam]:
+def _crew(need: frozenset[str], group: Sequence[PlanVisit], free: Sequence[PlanTeam]) -> PlanTeam | None:
+    """A crew for ``need`` near ``group``: the free township team covering most of it leads, one squad joins
+    per department still missing; None when no lead or no free squad of a missing department is left."""
+    lng = sum(v.lng for v in group) / len(group)
+    lat = sum(v.lat for v in group) / len(group)
+    leads = [t for t in free if not t.squad]
+    if not leads:
+        return None
+    lead = min(leads, key=lambda t: (-len(t.qualifications & need), (t.lng - lng) ** 2 + (t.lat - lat) ** 2, t.id))
+    joined: list[PlanTeam] = []
+    for dept in sorted(need - lead.qualifications):
+        if any(dept in j.qualifications for j in joined):
+            continue
+        squads = [t for t in free if t.squad and dept in t.qualifications and t not in joined]
+        if not squads:
+            return None
+        joined.append(min(squads, key=lambda t: ((t.lng - lng) ** 2 + (t.lat - lat) ** 2, t.id)))
+    members = (lead, *joined)
+    return PlanTeam(id="+".join(m.id for m in members), lng=lead.lng, lat=lead.lat,
+                    qualifications=frozenset().union(*(m.qualifications for m in members)),
+                    members=tuple(m.id for m in members))
+
+
+def form_crews(visits: Sequence[PlanVisit], teams: Sequence[PlanTeam], per_crew: int = 6) -> list[PlanTeam]:
     """The day's vehicles: single teams plus joint crews (联合检查组) for visits no single team may do alone.
 
-    Greedy: take the most frequent department set that no team covers; the free non-squad (township) team
-    covering most of it, nearest to those visits, leads; one free squad joins for each department still
-    missing. The crew starts at the lead's base and counts as one vehicle; its members leave the pool for the
-    day. Stops when every set is covered or no squad of a missing department is free.
+    Department sets no single team covers are taken most frequent first; each gets one crew per ``per_crew``
+    of its visits (a crew already formed for a larger set counts), as long as a township team and squads of
+    the missing departments are free. A crew's members leave the pool for the day.
     """
     free = list(teams)
     crews: list[PlanTeam] = []
-    while True:
-        vehicles = free + crews
-        uncovered: dict[frozenset[str], list[PlanVisit]] = {}
-        for v in visits:
-            if not any(v.departments <= t.qualifications for t in vehicles):
-                uncovered.setdefault(v.departments, []).append(v)
-        formed = False
-        for need, group in sorted(uncovered.items(), key=lambda kv: (-len(kv[1]), sorted(kv[0]))):
-            lng = sum(v.lng for v in group) / len(group)
-            lat = sum(v.lat for v in group) / len(group)
-            leads = [t for t in free if not t.squad]
-            if not leads:
+    demand: dict[frozenset[str], list[PlanVisit]] = {}
+    for v in visits:
+        if not any(v.departments <= t.qualifications for t in teams):
+            demand.setdefault(v.departments, []).append(v)
+    for need, group in sorted(demand.items(), key=lambda kv: (-len(kv[1]), sorted(kv[0]))):
+        wanted = math.ceil(len(group) / per_crew)
+        have = sum(1 for c in crews if need <= c.qualifications)
+        while have < wanted:
+            crew = _crew(need, group, free)
+            if crew is None:
                 break
-            lead = min(leads, key=lambda t: (-len(t.qualifications & need), (t.lng - lng) ** 2 + (t.lat - lat) ** 2,
-                                             t.id))
-            joined: list[PlanTeam] = []
-            for dept in sorted(need - lead.qualifications):
-                if any(dept in j.qualifications for j in joined):
-                    continue
-                squads = [t for t in free if t.squad and dept in t.qualifications and t not in joined]
-                if not squads:
-                    joined = []
-                    break
-                joined.append(min(squads, key=lambda t: ((t.lng - lng) ** 2 + (t.lat - lat) ** 2, t.id)))
-            if not joined:
-                continue
-            members = (lead, *joined)
-            crews.append(PlanTeam(id="+".join(m.id for m in members), lng=lead.lng, lat=lead.lat,
-                                  qualifications=frozenset().union(*(m.qualifications for m in members)),
-                                  members=tuple(m.id for m in members)))
-            free = [t for t in free if t not in members]
-            formed = True
-            break
-        if not formed:
-            return free + crews
+            crews.append(crew)
+            free = [t for t in free if t.id not in crew.members]
+            have += 1
+    return free + crews
+
+
+class StraightLineMatrix:
+    """Straight line × detour factor at road-class speeds, vectorised over a whole matrix.
+
+    The same rule as ``geo_data.travel.StraightLineEstimator`` (haversine distance × ``detour_factor``; urban
+    speed up to ``urban_km`` of road, rural up to ``rural_km``, highway beyond), computed with numpy so a
+    day's 400 × 400 matrix costs milliseconds instead of a Python loop per pair.
+    """
+
+    EARTH_RADIUS_M = 6_371_008.8
+
+    def __init__(self, *, detour_factor: float, urban_kmh: float, rural_kmh: float, highway_kmh: float,
+                 urban_km: float, rural_km: float) -> None:
+        self.detour, self.urban_kmh, self.rural_kmh, self.highway_kmh = detour_factor, urban_kmh, rural_kmh, highway_kmh
+        self.urban_km, self.rural_km = urban_km, rural_km
+
+    def matrix(self, points: Sequence[tuple[float, float]]) -> np.ndarray:
+        lng = np.radians(np.array([p[0] for p in points], dtype=np.float64))
+        lat = np.radians(np.array([p[1] for p in points], dtype=np.float64))
+        dlat = lat[None, :] - lat[:, None]
+        dlng = lng[None, :] - lng[:, None]
+        a = np.sin(dlat / 2) ** 2 + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlng / 2) ** 2
+        metres = 2 * self.EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+        road_km = metres * self.detour / 1000.0
+        kmh = np.where(road_km <= self.urban_km, self.urban_kmh,
+                       np.where(road_km <= self.rural_km, self.rural_kmh, self.highway_kmh))
+        return np.asarray(road_km / kmh * 60.0, dtype=np.float64)
+
+    def minutes(self, origins: Sequence[tuple[float, float]], dest: tuple[float, float]) -> list[float]:
+        return [float(x) for x in self.matrix([*origins, dest])[:-1, -1]]
 
 
 def travel_matrix(points: Sequence[tuple[float, float]], estimator: TravelEstimator) -> np.ndarray:
-    """Minutes between every pair of (lng, lat) points (rows: from, columns: to)."""
+    """Minutes between every pair of (lng, lat) points (rows: from, columns: to).
+
+    Uses the estimator's own ``matrix(points)`` when it has one (vectorised), else one call per destination.
+    """
+    whole = getattr(estimator, "matrix", None)
+    if callable(whole):
+        matrix = np.array(whole(points), dtype=np.float64)
+        np.fill_diagonal(matrix, 0.0)
+        return matrix
     n = len(points)
     matrix = np.zeros((n, n), dtype=np.float64)
     for j, dest in enumerate(points):

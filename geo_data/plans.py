@@ -397,11 +397,14 @@ def route_plan(conn: psycopg.Connection[Any], scope: Scope, plan_id: int, *,
 
 
 def default_estimator() -> Any:
-    """Straight line × detour factor at road-class speeds (``geo_data.travel``, DispatchSettings defaults)."""
+    """Straight line × detour factor at road-class speeds (``geo_data.travel``'s rule and DispatchSettings
+    parameters), vectorised for whole matrices."""
+    from enforcement.plan import StraightLineMatrix
     from geo_data.settings import DispatchSettings
-    from geo_data.travel import StraightLineEstimator
 
-    return StraightLineEstimator(DispatchSettings())
+    d = DispatchSettings()
+    return StraightLineMatrix(detour_factor=d.detour_factor, urban_kmh=d.urban_kmh, rural_kmh=d.rural_kmh,
+                              highway_kmh=d.highway_kmh, urban_km=d.urban_km, rural_km=d.rural_km)
 
 
 # --------------------------------------------------------------------------------------- background jobs

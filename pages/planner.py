@@ -118,4 +118,5 @@ def layout(**_query: Any) -> html.Div:
             _table("planner-draws", DRAW_COLUMNS),
         ]),
         dcc.Store(id="planner-refresh", data={"n": 0}),
+        dcc.Store(id="planner-job-state"),
     ])

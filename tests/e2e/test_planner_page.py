@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -74,3 +75,86 @@ def test_planner_uploads_builds_and_exports(make_user: Any, browser_login: Any, 
     assert r.status_code == 200
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert len(rows) == 1 and rows[0]["企业名称 Enterprise"] == name and rows[0]["任务数 Tasks"] == "2"
+
+
+ACT_OUT = ["planner-msg.children", "planner-problems.children", "planner-refresh.data"]
+ACT_IN = ["planner-upload.contents", "planner-build.n_clicks", "planner-approve.n_clicks", "planner-accept.n_clicks",
+          "planner-remote.n_clicks", "planner-split.n_clicks", "planner-move.n_clicks"]
+ACT_STATE = ["planner-upload.filename", "planner-skip-bad.value", "planner-period.start_date",
+             "planner-period.end_date", "planner-plan.value", "planner-visits.derived_virtual_data",
+             "planner-visits.selected_rows", "planner-task.value", "planner-window.start_date",
+             "planner-window.end_date", "planner-refresh.data"]
+
+
+def _act(s: Any, live_url: str, trigger: str, value: Any, **state: Any) -> Any:
+    from tests.dash_calls import call_callback
+
+    inputs = [(k, value if k == trigger else None) for k in ACT_IN]
+    inputs.sort(key=lambda kv: kv[0] != trigger)   # the triggering input first (changedPropIds)
+    st = [(k, state.get(k.split(".")[0].replace("planner-", "").replace("-", "_") + "_" + k.split(".")[1], None))
+          for k in ACT_STATE]
+    r = call_callback(s, live_url, outputs=ACT_OUT, inputs=inputs, state=st)
+    assert r.status_code == 200, r.text[:500]
+    return r.json()["response"]
+
+
+def test_week_plan_routes_in_background_and_draw_through_callbacks(make_user: Any, http_login: Any, live_url: str,
+                                                                  demo_county: str, db_url: str) -> None:
+    import base64
+
+    from tests.dash_calls import call_callback
+
+    with connect(db_url) as c:
+        ents = c.execute("SELECT e.uscc FROM enterprises e WHERE e.county_code = %s AND e.risk IN ('high', 'elevated')"
+                         " AND NOT e.no_visit ORDER BY e.id LIMIT 6 OFFSET 5", (demo_county,)).fetchall()
+    lines = ["department,uscc,items,reason,earliest,latest"]
+    with connect(db_url) as c:
+        item = c.execute("SELECT code FROM inspection_items WHERE department_code = 'market' ORDER BY code LIMIT 1"
+                         ).fetchone()["code"]
+    lines += [f"market,{e['uscc']},{item},annual,2031-04-07,2031-04-11" for e in ents]
+    content = "data:text/csv;base64," + base64.b64encode("\n".join(lines).encode()).decode()
+    s = http_login(make_user("planner"))
+    out = _act(s, live_url, "planner-upload.contents", content, upload_filename="week.csv")
+    assert "imported 6 tasks" in out["planner-msg"]["children"]
+    out = _act(s, live_url, "planner-build.n_clicks", 1, period_start_date="2031-04-07",
+               period_end_date="2031-04-11")
+    plan_id = out["planner-refresh"]["data"]["plan"]
+    assert "6 项任务 → 6 次入企" in out["planner-msg"]["children"]
+    out = _act(s, live_url, "planner-approve.n_clicks", 1, plan_value=plan_id)
+    assert "approved" in out["planner-msg"]["children"]
+
+    job_out = ["planner-job.children", "planner-progress.value", "planner-poll.disabled", "planner-job-state.data"]
+    job_in = [("planner-route.n_clicks", 1), ("planner-poll.n_intervals", None), ("planner-plan.value", plan_id)]
+    r = call_callback(s, live_url, outputs=job_out, inputs=job_in)
+    assert r.status_code == 200, r.text[:300]
+    for _ in range(60):
+        r = call_callback(s, live_url, outputs=job_out, inputs=[("planner-poll.n_intervals", 1),
+                                                               ("planner-route.n_clicks", 1),
+                                                               ("planner-plan.value", plan_id)])
+        text = r.json()["response"]["planner-job"]["children"]
+        if "done" in text or "failed" in text:
+            break
+        time.sleep(0.5)
+    assert "排线 done" in text and "visits routed" in text
+
+    r = call_callback(s, live_url, outputs=["planner-day.options", "planner-day.value"],
+                      inputs=[("planner-plan.value", plan_id), ("planner-job-state.data", "x")],
+                      state=[("planner-day.value", None)])
+    day = r.json()["response"]["planner-day"]["value"]
+    assert day.startswith("2031-04-")
+    r = call_callback(s, live_url, outputs=["planner-routes.children", "planner-day-teams.children"],
+                      inputs=[("planner-day.value", day)], state=[("planner-plan.value", plan_id)])
+    layers = r.json()["response"]["planner-routes"]["children"]
+    assert any(x["type"] == "Polyline" for x in layers) and any(x["type"] == "CircleMarker" for x in layers)
+
+    r = call_callback(s, live_url, outputs=["draw-msg.children", "planner-draws.data"],
+                      inputs=[("draw-create.n_clicks", 1), ("planner-refresh.data", {"n": 1})],
+                      state=[("draw-department.value", "market"), ("draw-items.value", [item]),
+                             ("draw-rate.value", 0.01), ("draw-seed.value", 12345),
+                             ("planner-period.start_date", "2031-05-01"), ("planner-period.end_date", "2031-05-31")])
+    resp = r.json()["response"]
+    assert "种子 seed 12345" in resp["draw-msg"]["children"]
+    draw_row = resp["planner-draws"]["data"][0]
+    assert draw_row["seed"] == "12345" and "/planner/export/draw-" in draw_row["export"]
+    csv_text = s.get(f"{live_url}/planner/export/draw-{draw_row['id']}.csv", timeout=10).content.decode("utf-8-sig")
+    assert "随机种子 Seed" in csv_text.splitlines()[0]

@@ -58,3 +58,15 @@ def test_period_routes_are_feasible_and_nothing_is_dropped() -> None:
     assert routes.unassigned["sat"] == REASON_NO_WORKING_DAY
     assert routes.unassigned["eco"].startswith("no team qualified")
     assert len(routed) >= 30
+
+
+def test_vectorised_matrix_matches_the_travel_estimator() -> None:
+    from enforcement.plan import StraightLineMatrix, travel_matrix
+
+    d = DispatchSettings()
+    fast = StraightLineMatrix(detour_factor=d.detour_factor, urban_kmh=d.urban_kmh, rural_kmh=d.rural_kmh,
+                              highway_kmh=d.highway_kmh, urban_km=d.urban_km, rural_km=d.rural_km)
+    points = [(119.6 + 0.013 * i, 29.05 + 0.011 * (i % 5)) for i in range(12)] + [(119.2, 28.8)]
+    a, b = travel_matrix(points, fast), travel_matrix(points, EST)
+    assert abs(a - b).max() < 1e-6
+    assert a[0, 1] > 0 and a[0, 0] == 0
