@@ -32,7 +32,7 @@ def point_hideout(lang: str) -> dict[str, Any]:
 
 
 def map_component(map_id: str, lang: str, bounds: list[list[float]] | None, *, prefix: str = "",
-                  with_enterprises: bool = True) -> dl.Map:
+                  with_enterprises: bool = True, view_px: tuple[int, int] = (1200, 800)) -> dl.Map:
     """The Leaflet map with every layer of the registry (shared by ``/`` and ``/wall``)."""
     settings = services().settings.map
     reg = build_registry(settings.points_min_zoom)
@@ -66,7 +66,7 @@ def map_component(map_id: str, lang: str, bounds: list[list[float]] | None, *, p
         overlay("alerts", dl.GeoJSON(id=f"{prefix}alerts", pointToLayer=ns("alertPoint"), hideout=hide)),
         overlay("teams", dl.GeoJSON(id=f"{prefix}teams", pointToLayer=ns("teamPoint"), hideout=hide)),
     ]
-    kwargs: dict[str, Any] = initial_view(bounds)
+    kwargs: dict[str, Any] = initial_view(bounds, *view_px)
     return dl.Map(
         id=map_id, trackViewport=True, preferCanvas=False, zoomSnap=1, className="gc-map",
         children=[*tiles, dl.LayersControl(overlays, position="topright", collapsed=False),

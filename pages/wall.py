@@ -41,7 +41,8 @@ def layout(lang: str | None = None, rotate: str | None = None, days: str | None 
         ]),
         html.Main(className="wall-main", children=[
             html.Div(className="wall-map", children=[
-                map_component("wall-map", lang, bounds, prefix="wall-", with_enterprises=False),
+                map_component("wall-map", lang, bounds, prefix="wall-", with_enterprises=False,
+                              view_px=(1380, 900)),
                 html.Div(id="stale", className="gc-stale hidden"),
             ]),
             html.Section(className="wall-side", children=[

@@ -41,7 +41,8 @@ def _search(browser: Any, text: str) -> None:
     box.send_keys(text + Keys.ENTER)
 
 
-def test_map_loads_layers_and_zooming_switches_hexes_to_points(browser: Any, base: str, operator: str) -> None:
+def test_map_shows_layers_opens_cell_details_and_switches_hexes_to_points(browser: Any, base: str,
+                                                                         operator: str) -> None:
     ms.browser_login(browser, base, operator, "/")
     wait = WebDriverWait(browser, 10)
     wait.until(lambda b: "H3" in _legend(b))
@@ -49,27 +50,23 @@ def test_map_loads_layers_and_zooming_switches_hexes_to_points(browser: Any, bas
     assert n_cells > 20, "the H3 choropleth is drawn"
     labels = _js(browser, "return Array.from(document.querySelectorAll('.gc-label')).map(e => e.innerText)")
     assert set(labels) == {"西城街道", "东湖镇"}, "township labels"
-    wait.until(lambda b: _js(b, "return document.querySelectorAll('.gc-alert').length") == 3)
+    wait.until(lambda b: _js(b, "return document.querySelectorAll('.gc-alert').length") >= 3)
     assert _js(browser, "return document.querySelectorAll('.gc-team').length") == 2
-    # zoom in with the map's own control until the server switches to enterprise points
-    zoom_in = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-zoom-in")
-    for _ in range(3):
-        zoom_in.click()
-        time.sleep(0.4)
-    wait.until(lambda b: "H3" not in _legend(b) and "市场主体" in _legend(b))
-    assert _js(browser, "return document.querySelectorAll('path[stroke=\"#7a7a7a\"]').length") == 0
-    wait.until(lambda b: _js(b, "return document.querySelectorAll('.gc-cluster, path.leaflet-interactive[fill-opacity=\"0.9\"]').length") > 0)
-
-
-def test_clicking_a_cell_opens_its_details(browser: Any, base: str, operator: str) -> None:
-    ms.browser_login(browser, base, operator, "/")
-    wait = WebDriverWait(browser, 10)
-    wait.until(lambda b: "H3" in _legend(b))
+    # clicking a cell opens what belongs to it
     cell = browser.find_element(By.CSS_SELECTOR, 'path[stroke="#7a7a7a"][fill-opacity="0.6"]')
     browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", cell)
     wait.until(lambda b: "网格" in "".join(e.text for e in b.find_elements(By.ID, "details-title")))
     text = browser.find_element(By.ID, "details").text
     assert "市场主体" in text and "重点企业" in text and "测试企业" in text
+    # zoom in with the map's own control until the server switches to enterprise points
+    zoom_in = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-zoom-in")
+    for _ in range(3):
+        zoom_in.click()
+        time.sleep(0.3)
+    wait.until(lambda b: "H3" not in _legend(b) and "市场主体" in _legend(b))
+    assert _js(browser, "return document.querySelectorAll('path[stroke=\"#7a7a7a\"]').length") == 0
+    wait.until(lambda b: _js(b, "return document.querySelectorAll("
+                                "'.gc-cluster, path.leaflet-interactive[fill-opacity=\"0.9\"]').length") > 0)
 
 
 def test_alert_inserted_through_the_database_appears_without_reload(browser: Any, base: str, operator: str,
