@@ -577,6 +577,9 @@ def point_ewkb_hex(lng: np.ndarray, lat: np.ndarray) -> np.ndarray:
 
 # -- loading ------------------------------------------------------------------------------------------------------
 
+# From this many visits (and at least as many as the table holds) indexes are rebuilt after the COPY.
+VISIT_BULK_MIN_ROWS = BULK_REBUILD_MIN_ROWS
+
 _VISIT_COLUMNS = ("county_code", "township_code", "enterprise_id", "team_id", "visit_date", "started_at",
                   "lead_department", "departments", "items", "reason", "planned", "from_draw", "task_count",
                   "code", "code_scanned", "scanned_at", "scan_geom", "result", "rating", "rated_at", "geom",
@@ -716,15 +719,23 @@ def _copy_visits(conn: psycopg.Connection[Any], visits: pd.DataFrame) -> None:
     # again afterwards: one sorted build each is far cheaper than a million single index inserts. The
     # per-enterprise index stays: triggers fired at the end of the COPY look visits up by enterprise.
     indexes = [ix for ix in fetch_all(conn, "demo_visit_secondary_indexes") if "(enterprise_id" not in ix["definition"]] \
-        if len(data) >= BULK_REBUILD_MIN_ROWS and existing is not None and len(data) >= existing["n"] else []
+        if len(data) >= VISIT_BULK_MIN_ROWS and existing is not None and len(data) >= existing["n"] else []
     conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
     for ix in indexes:
         conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(ix["name"])))
+    # The repeat-flag trigger re-evaluates every inserted visit (minutes for a million); a bulk load of new
+    # enterprises' visits writes the same flags itself, so it is switched off for this one statement.
+    trigger = fetch_one(conn, "demo_visit_repeat_trigger")
+    skip_trigger = bool(indexes) and "is_repeat" in columns and bool(trigger and trigger["present"])
+    if skip_trigger:
+        conn.execute("ALTER TABLE visits DISABLE TRIGGER visits_repeat_ins")
     with conn.cursor() as cur, cur.copy(stmt) as copy:
         for start in range(0, len(data), 100_000):
             buf = io.StringIO()
             data.iloc[start:start + 100_000].to_csv(buf, header=False, index=False)
             copy.write(buf.getvalue())
+    if skip_trigger:
+        conn.execute("ALTER TABLE visits ENABLE TRIGGER visits_repeat_ins")
     for ix in indexes:
         conn.execute(ix["definition"].encode())
     if indexes:
