@@ -58,11 +58,11 @@ WITH touched AS MATERIALIZED (
            sum(s.n) FILTER (WHERE s.risk = 'elevated') AS ent_elevated,
            sum(s.n) FILTER (WHERE s.risk = 'general') AS ent_general,
            sum(s.n) FILTER (WHERE s.risk = 'low') AS ent_low,
-           sum(s.n) FILTER (WHERE s.risk = 'high' AND m.cell IS NOT NULL) AS mon_high,
-           sum(s.n) FILTER (WHERE s.risk = 'elevated' AND m.cell IS NOT NULL) AS mon_elevated,
-           sum(s.n) FILTER (WHERE s.risk = 'general' AND m.cell IS NOT NULL) AS mon_general,
-           sum(s.n) FILTER (WHERE s.risk = 'low' AND m.cell IS NOT NULL) AS mon_low
-    FROM src s LEFT JOIN monitored m ON m.cell = s.h3_r9
+           sum(s.n) FILTER (WHERE s.risk = 'high' AND s.h3_r9 IN (SELECT cell FROM monitored)) AS mon_high,
+           sum(s.n) FILTER (WHERE s.risk = 'elevated' AND s.h3_r9 IN (SELECT cell FROM monitored)) AS mon_elevated,
+           sum(s.n) FILTER (WHERE s.risk = 'general' AND s.h3_r9 IN (SELECT cell FROM monitored)) AS mon_general,
+           sum(s.n) FILTER (WHERE s.risk = 'low' AND s.h3_r9 IN (SELECT cell FROM monitored)) AS mon_low
+    FROM src s
     GROUP BY 1
 ), vis AS (   -- visited / alerted enterprises in the filter outside monitored cells
     SELECT coalesce(CASE %(group_by)s::text

@@ -1,6 +1,6 @@
 -- Coverage per risk grade per group for a period of whole calendar months: as measure_coverage.sql, with the
 -- visited / remotely linked enterprises read from the coverage_touch monthly pre-aggregate (migration 405).
-WITH touch AS (   -- the filter's rows of coverage_touch (one per enterprise and month)
+WITH touch AS NOT MATERIALIZED (   -- the filter's rows of coverage_touch (one per enterprise and month)
     SELECT t.enterprise_id, t.township_code, t.risk, t.h3_r7, t.h3_r8, t.h3_r9
     FROM coverage_touch t
     WHERE t.county_code = %(county_code)s
@@ -55,11 +55,11 @@ WITH touch AS (   -- the filter's rows of coverage_touch (one per enterprise and
            sum(s.n) FILTER (WHERE s.risk = 'elevated') AS ent_elevated,
            sum(s.n) FILTER (WHERE s.risk = 'general') AS ent_general,
            sum(s.n) FILTER (WHERE s.risk = 'low') AS ent_low,
-           sum(s.n) FILTER (WHERE s.risk = 'high' AND m.cell IS NOT NULL) AS mon_high,
-           sum(s.n) FILTER (WHERE s.risk = 'elevated' AND m.cell IS NOT NULL) AS mon_elevated,
-           sum(s.n) FILTER (WHERE s.risk = 'general' AND m.cell IS NOT NULL) AS mon_general,
-           sum(s.n) FILTER (WHERE s.risk = 'low' AND m.cell IS NOT NULL) AS mon_low
-    FROM src s LEFT JOIN monitored m ON m.cell = s.h3_r9
+           sum(s.n) FILTER (WHERE s.risk = 'high' AND s.h3_r9 IN (SELECT cell FROM monitored)) AS mon_high,
+           sum(s.n) FILTER (WHERE s.risk = 'elevated' AND s.h3_r9 IN (SELECT cell FROM monitored)) AS mon_elevated,
+           sum(s.n) FILTER (WHERE s.risk = 'general' AND s.h3_r9 IN (SELECT cell FROM monitored)) AS mon_general,
+           sum(s.n) FILTER (WHERE s.risk = 'low' AND s.h3_r9 IN (SELECT cell FROM monitored)) AS mon_low
+    FROM src s
     GROUP BY 1
 ), vis AS (   -- visited / alerted enterprises in the filter outside monitored cells
     SELECT coalesce(CASE %(group_by)s::text
