@@ -27,8 +27,11 @@ def feature_collection(features: Sequence[Feature]) -> dict[str, Any]:
 
 
 def _shift_positions(lng: Sequence[float], lat: Sequence[float], datum: str) -> tuple[list[float], list[float]]:
-    if datum == "wgs84" or not len(lng):
-        return [round(float(x), 6) for x in lng], [round(float(y), 6) for y in lat]
+    if not len(lng):
+        return [], []
+    if datum == "wgs84":
+        return (np.round(np.asarray(lng, dtype=float), 6).tolist(),
+                np.round(np.asarray(lat, dtype=float), 6).tolist())
     out_lng, out_lat = from_wgs84(np.asarray(lng, dtype=float), np.asarray(lat, dtype=float), datum)
     return np.round(out_lng, 6).tolist(), np.round(out_lat, 6).tolist()
 
@@ -53,10 +56,6 @@ def _shift_geometry(geometry: dict[str, Any], datum: str) -> dict[str, Any]:
     return geometry
 
 
-def _iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
 def point_features(rows: Iterable[Row], *, kind: str, props: Sequence[str], datum: str = "wgs84",
                    lean: bool = False) -> list[Feature]:
     """Point features from rows with ``id``, ``lng``, ``lat`` (WGS-84) and the listed properties.
@@ -66,7 +65,10 @@ def point_features(rows: Iterable[Row], *, kind: str, props: Sequence[str], datu
     xs, ys = _shift_positions([r["lng"] for r in rows], [r["lat"] for r in rows], datum)
     out: list[Feature] = []
     for r, x, y in zip(rows, xs, ys, strict=True):
-        properties = {p: _iso(r.get(p)) for p in props}
+        properties = {p: r.get(p) for p in props}
+        for p, v in properties.items():
+            if isinstance(v, datetime):
+                properties[p] = v.isoformat()
         if not lean:
             properties["kind"] = kind
             properties["rid"] = r["id"]
