@@ -11,6 +11,7 @@ import dash_leaflet as dl
 from dash import dash_table, dcc, html
 
 from callbacks.context import current_scope, services
+from geo_data.plans import quota_matrix
 from geo_data.scope import Permission
 from layers.basemaps import tile_layers
 
@@ -45,8 +46,20 @@ def _table(table_id: str, columns: list[tuple[str, str]], **kw: Any) -> Any:
         style_table={"overflowX": "auto"}, markdown_options={"link_target": "_blank"}, **kw)
 
 
+def _quota_table(matrix: dict[tuple[str, str], int]) -> html.Table:
+    """The quota matrix in force (on-site visits per enterprise per year, risk × credit)."""
+    credits = ("A", "B", "C", "D")
+    names = {"high": "高 high", "elevated": "较高 elevated", "general": "一般 general", "low": "低 low"}
+    head = html.Tr([html.Th("风险 / 信用 risk / credit"), *[html.Th(c) for c in credits]])
+    rows = [html.Tr([html.Th(names[r]), *[html.Td(str(matrix.get((r, c), "—")), id=f"quota-{r}-{c}")
+                                          for c in credits]]) for r in names]
+    return html.Table([head, *rows], className="quota-matrix")
+
+
 def layout(**_query: Any) -> html.Div:
-    current_scope(Permission.PLAN)
+    scope = current_scope(Permission.PLAN)
+    with services().pool.connection() as conn:
+        matrix = quota_matrix(conn, county_code=scope.county_code)
     start, end = _next_month(date.today())
     tiles = [dl.TileLayer(url=s.url, attribution=s.attribution, subdomains=s.subdomains, maxZoom=s.max_zoom)
              for s in tile_layers(services().settings.map)]
@@ -81,6 +94,13 @@ def layout(**_query: Any) -> html.Div:
                 html.A("导出 Excel", id="planner-export-xlsx", href="#", target="_blank"),
             ]),
             dcc.Interval(id="planner-poll", interval=1000, disabled=True),
+        ]),
+        html.Section([
+            html.H2("无事不扰配额 · Quotas (on-site visits per enterprise per year)"),
+            _quota_table(matrix),
+            html.P("低风险、信用好的企业在“无事不扰”名单上，只做非现场监管；投诉/告警触发的检查可超配额并留痕。"
+                   " Enterprises on the no-visit list get remote supervision only; complaint/alert visits may "
+                   "exceed the quota and are recorded."),
         ]),
         html.Section([
             html.H2("入企检查 · Visits (joint visits, quota flags)"),

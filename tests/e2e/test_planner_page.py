@@ -54,6 +54,8 @@ def test_planner_uploads_builds_and_exports(make_user: Any, browser_login: Any, 
     browser = browser_login(user, "/planner")
     wait = WebDriverWait(browser, 20)
     wait.until(ec.presence_of_element_located((By.ID, "planner-upload")))
+    assert browser.find_element(By.ID, "quota-high-D").text == "6"      # the default matrix is shown
+    assert browser.find_element(By.ID, "quota-low-A").text == "0"
     browser.find_element(By.CSS_SELECTOR, "#planner-upload input[type=file]").send_keys(str(path))
     try:
         wait.until(ec.text_to_be_present_in_element((By.ID, "planner-msg"), "imported 2 tasks"))
