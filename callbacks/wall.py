@@ -111,6 +111,21 @@ def wall_cells(bounds: Any, zoom: Any, center: Any, lang: str) -> tuple[Any, Any
     return p["cells"], {**p["scale"].hideout(), "opacity": 0.45, "title": t(MEASURES[WALL_MEASURE][0], lang)}
 
 
+def rotation_step(towns: list[dict[str, Any]], extent: dict[str, Any] | None, index: int,
+                  lang: str) -> tuple[tuple[float, float, float, float] | None, str, int]:
+    """The next stop of the wall's rotation after ``index``: each township in turn, then the whole area.
+
+    Returns (WGS-84 bbox or None, name shown, new index)."""
+    i = (index + 1) % (len(towns) + 1)
+    if i == len(towns) or not towns:
+        if extent is None:
+            return None, "", i
+        return ((extent["min_lng"], extent["min_lat"], extent["max_lng"], extent["max_lat"]),
+                t("wall.all_townships", lang), i)
+    town = towns[i]
+    return (town["min_lng"], town["min_lat"], town["max_lng"], town["max_lat"]), town["name"], i
+
+
 @callback(Output("wall-map", "viewport"), Output("wall-rotation", "data"), Output("wall-focus", "children"),
           Input("wall-rotate", "n_intervals"), State("wall-rotation", "data"), State("lang", "data"),
           prevent_initial_call=True)
@@ -121,16 +136,9 @@ def rotate(_n: Any, state: dict[str, Any] | None, lang: str) -> tuple[Any, Any, 
     with transaction(services().pool) as conn:
         towns = map_queries.wall_townships(conn, scope=scope)
         ext = map_queries.area_extent(conn, scope=scope)
-    i = ((state or {}).get("i", -1) + 1) % (len(towns) + 1)
-    if i == len(towns) or not towns:
-        if ext is None:
-            return no_update, {"i": i}, ""
-        box = (ext["min_lng"], ext["min_lat"], ext["max_lng"], ext["max_lat"])
-        name = t("wall.all_townships", lang)
-    else:
-        town = towns[i]
-        box = (town["min_lng"], town["min_lat"], town["max_lng"], town["max_lat"])
-        name = town["name"]
+    box, name, i = rotation_step(towns, ext, int((state or {}).get("i", -1)), lang)
+    if box is None:
+        return no_update, {"i": i}, name
     return {"bounds": to_display_bounds(box), "transition": "flyToBounds"}, {"i": i}, name
 
 

@@ -183,3 +183,19 @@ def test_push_hub_understands_the_application_batch_notices(db_url: str, conn: A
         assert (removed.kind, removed.op, removed.id) == ("team", "remove", 1)
     finally:
         hub.stop()
+
+
+def test_wall_rotation_visits_each_township_then_the_whole_area(conn: Any, scn: Any) -> None:
+    from callbacks.wall import rotation_step
+    from geo_data import map_queries
+
+    towns = map_queries.wall_townships(conn, scope=COUNTY)
+    ext = map_queries.area_extent(conn, scope=COUNTY)
+    names, i = [], -1
+    for _ in range(4):
+        box, name, i = rotation_step(towns, ext, i, "zh")
+        assert box is not None and box[0] < box[2] and box[1] < box[3]
+        names.append(name)
+    assert names == ["西城街道", "东湖镇", "全县", "西城街道"]
+    own = map_queries.wall_townships(conn, scope=WEST)
+    assert [r["name"] for r in own] == ["西城街道"], "a dispatcher's wall rotates through the own township only"
