@@ -273,3 +273,20 @@ def test_cli_draw_create_and_export(conn: Any, sc: ps.Scenario, db_url: str, tmp
                                                        (draw_id,)).fetchone()["target_count"])
     bad = runner.invoke(main, [*args[:5], "PF01", *args[6:]], env=env)
     assert bad.exit_code == 2 and "items: must be items of department" in bad.output
+
+
+def test_county_quota_override_changes_the_flags(conn: Any, sc: ps.Scenario) -> None:
+    ent = sc.by_name("测试企业02")   # general×B: 1 visit a year by default
+    add_task(conn, ent, ps.MARKET, ["PM01"], "2032-03-01", "2032-03-05")
+    add_task(conn, ent, ps.FIRE, ["PF01"], "2032-03-20", "2032-03-25")
+    with conn.transaction():
+        plans.set_quota(conn, SCOPE, risk="general", credit="B", max_visits=2)
+        plan_id = plans.build_plan(conn, SCOPE, period_start=date(2032, 3, 1), period_end=date(2032, 3, 31))
+    assert plans.quota_matrix(conn, county_code=ps.COUNTY)[("general", "B")] == 2
+    assert plans.quota_matrix(conn, county_code="330702")[("general", "B")] == 1   # other counties: default
+    rows = [r for r in plans.plan_visits(conn, SCOPE, plan_id) if r["enterprise_id"] == ent["id"]]
+    assert len(rows) == 2 and all(r["status"] == "proposed" and not r["quota_flag"] for r in rows)
+    with pytest.raises(InvalidInput):
+        plans.set_quota(conn, SCOPE, risk="severe", credit="B", max_visits=1)
+    with conn.transaction():
+        plans.set_quota(conn, SCOPE, risk="general", credit="B", max_visits=1)   # restore for other tests
