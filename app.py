@@ -49,9 +49,8 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
     settings = settings or load_settings()
     url = url or database_url(settings.db)
     pool = open_pool(url, settings.db)
-    context.init(context.Services(settings=settings, pool=pool, extras={"database_url": url}))
-
     server = Flask(__name__, static_folder=None)
+    context.init(context.Services(settings=settings, pool=pool, extras={"database_url": url}), server)
     server.secret_key = _secret_key(settings.db.data_dir)
     server.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
     auth_pages.install(server, pool=pool, session_hours=settings.server.session_hours,
@@ -80,13 +79,37 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
         page: Any = importlib.import_module(name)
         dash.register_page(name, path=page.PATH, title=page.TITLE, layout=_guarded(page.layout))
         auth_pages.PAGE_PERMISSIONS[page.PATH] = getattr(page, "PERMISSION", Permission.READ)
-    for name in CALLBACK_MODULES:
-        importlib.import_module(name)
+    _register_callbacks()
     app.layout = dash.html.Div([
         dash.html.Div(id=NOTICE_ID, className="gc-notice", role="alert"),
         dash.page_container,
     ], id="root")
     return app
+
+
+_callback_snapshot: tuple[dict[str, Any], list[Any], list[Any]] | None = None
+
+
+def _register_callbacks() -> None:
+    """Import the callback modules once and hand their ``@dash.callback`` registrations to every new app.
+
+    Dash moves globally registered callbacks into the first app that starts; keeping a snapshot lets a second
+    app in the same process (tests) get them too.
+    """
+    global _callback_snapshot
+    from dash import _callback
+
+    if _callback_snapshot is None:
+        for name in CALLBACK_MODULES:
+            importlib.import_module(name)
+        _callback_snapshot = (dict(_callback.GLOBAL_CALLBACK_MAP), list(_callback.GLOBAL_CALLBACK_LIST),
+                              list(_callback.GLOBAL_INLINE_SCRIPTS))
+        return
+    callback_map, callback_list, inline_scripts = _callback_snapshot
+    _callback.GLOBAL_CALLBACK_MAP.update(callback_map)
+    _callback.GLOBAL_CALLBACK_LIST.extend(c for c in callback_list if c not in _callback.GLOBAL_CALLBACK_LIST)
+    _callback.GLOBAL_INLINE_SCRIPTS.extend(
+        s for s in inline_scripts if s not in _callback.GLOBAL_INLINE_SCRIPTS)
 
 
 def _guarded(layout: Callable[..., Any]) -> Callable[..., Any]:

@@ -23,14 +23,27 @@ class Services:
 
 
 _services: Services | None = None
+_EXTENSION_KEY = "gridcommand"
 
 
-def init(services: Services) -> None:
+def init(services: Services, server: Any | None = None) -> None:
+    """Make ``services`` the ones of ``server`` (a Flask app) and the process default."""
     global _services
     _services = services
+    if server is not None:
+        server.extensions[_EXTENSION_KEY] = services
 
 
 def services() -> Services:
+    """The services of the Flask app handling the current request (the process default outside requests).
+
+    Looking them up per app keeps two apps in one process (as in tests) on their own databases.
+    """
+    from flask import current_app, has_app_context
+
+    if has_app_context() and _EXTENSION_KEY in current_app.extensions:
+        found: Services = current_app.extensions[_EXTENSION_KEY]
+        return found
     if _services is None:
         raise RuntimeError("services not initialised: create the app through app.create_app()")
     return _services
