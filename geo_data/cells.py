@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import h3.api.basic_int as h3_int
 import numpy as np
+import pandas as pd
 import psycopg
 import shapely
 
@@ -31,29 +32,72 @@ def county_cells(geojson: Mapping[str, Any], res: int) -> list[int]:
     return sorted(int(c) for c in h3_int.h3shape_to_cells_experimental(shape, res, contain="overlap"))
 
 
-def cell_outlines_wkb_hex(cells: Iterable[int]) -> list[str]:
-    """Hex EWKB (SRID 4326) of each cell's outline polygon, in the order given."""
-    polys = [shapely.Polygon([(lng, lat) for lat, lng in h3_int.cell_to_boundary(int(c))]) for c in cells]
-    if not polys:
-        return []
-    arr = shapely.set_srid(np.asarray(polys, dtype=object), 4326)
-    return list(shapely.to_wkb(arr, hex=True, include_srid=True))
+def cell_outlines(cells: Sequence[int]) -> np.ndarray:
+    """Each cell's outline as a shapely Polygon (WGS-84 lng/lat), in the order given."""
+    return np.array([shapely.Polygon([(lng, lat) for lat, lng in h3_int.cell_to_boundary(int(c))])
+                     for c in cells] or [], dtype=object)
 
 
-def _stage_cells(conn: psycopg.Connection[Any], cells: Iterable[int]) -> int:
-    """COPY cells with their outlines into the transaction's ``cell_stage`` table; returns how many."""
+def cell_townships(conn: psycopg.Connection[Any], *, county_code: str, outlines: np.ndarray) -> np.ndarray:
+    """Township code of each cell outline (object array; None only when the county has no townships).
+
+    The township containing the outline's centroid (the lower code on a shared border); for a border cell
+    whose centre lies in no township, the township it overlaps most; failing that, the nearest one.
+    """
+    rows = fetch_all(conn, "enterprise_townships", {"county_code": county_code})
+    out = np.full(len(outlines), None, dtype=object)
+    if not rows or len(outlines) == 0:
+        return out
+    codes = np.array([r["code"] for r in rows], dtype=object)
+    polys = shapely.from_wkb([bytes(r["wkb"]) for r in rows])
+    shapely.prepare(polys)
+    tree = shapely.STRtree(polys)
+    centres = shapely.centroid(outlines)
+    cell_idx, town_idx = tree.query(centres, predicate="intersects")
+    order = np.lexsort((town_idx, cell_idx))  # rows are ordered by code: first match = lowest code
+    cell_idx, town_idx = cell_idx[order], town_idx[order]
+    first = np.ones(len(cell_idx), dtype=bool)
+    first[1:] = cell_idx[1:] != cell_idx[:-1]
+    out[cell_idx[first]] = codes[town_idx[first]]
+    rest = np.flatnonzero(pd.isna(out))
+    if rest.size:
+        c_idx, t_idx = tree.query(outlines[rest], predicate="intersects")
+        if c_idx.size:
+            area = shapely.area(shapely.intersection(outlines[rest][c_idx], polys[t_idx]))
+            order = np.lexsort((t_idx, -area, c_idx))  # per cell: largest overlap, then lowest code
+            c_idx, t_idx = c_idx[order], t_idx[order]
+            best = np.ones(len(c_idx), dtype=bool)
+            best[1:] = c_idx[1:] != c_idx[:-1]
+            out[rest[c_idx[best]]] = codes[t_idx[best]]
+        rest = np.flatnonzero(pd.isna(out))
+        if rest.size:
+            near_c, near_t = tree.query_nearest(centres[rest], return_distance=False, all_matches=False)
+            out[rest[near_c]] = codes[near_t]
+    return out
+
+
+def _merge_cells(conn: psycopg.Connection[Any], *, county_code: str, cells: Iterable[int]) -> int:
+    """Stage cells with outline and township (COPY) and upsert them in one statement.
+
+    New cells are inserted; existing cells of the county only get a changed township. Returns the rows
+    inserted or changed.
+    """
     cell_list = sorted({int(c) for c in cells})
-    execute(conn, "cell_stage_create")
-    conn.execute("TRUNCATE cell_stage")
     if not cell_list:
         return 0
-    res = [h3_int.get_resolution(c) for c in cell_list]
+    outlines = cell_outlines(cell_list)
+    towns = cell_townships(conn, county_code=county_code, outlines=outlines)
+    wkb = shapely.to_wkb(shapely.set_srid(outlines, 4326), hex=True, include_srid=True)
     buf = io.StringIO()
-    for c, r, g in zip(cell_list, res, cell_outlines_wkb_hex(cell_list), strict=True):
-        buf.write(f"{c}\t{r}\t{g}\n")
-    with conn.cursor() as cur, cur.copy("COPY cell_stage (cell, res, geom) FROM STDIN") as copy:
-        copy.write(buf.getvalue())
-    return len(cell_list)
+    null = "\\N"
+    for c, g, t in zip(cell_list, wkb, towns, strict=True):
+        buf.write(f"{c}\t{h3_int.get_resolution(c)}\t{null if t is None else t}\t{g}\n")
+    with conn.transaction():
+        execute(conn, "cell_stage_create")
+        conn.execute("TRUNCATE cell_stage")
+        with conn.cursor() as cur, cur.copy("COPY cell_stage (cell, res, township_code, geom) FROM STDIN") as copy:
+            copy.write(buf.getvalue())
+        return execute(conn, "cell_upsert_from_stage", {"county_code": county_code})
 
 
 def add_cells(conn: psycopg.Connection[Any], *, county_code: str, cells: Iterable[int]) -> int:
@@ -66,13 +110,7 @@ def add_cells(conn: psycopg.Connection[Any], *, county_code: str, cells: Iterabl
     if not wanted:
         return 0
     missing = [r["cell"] for r in fetch_all(conn, "cell_missing", {"cells": wanted})]
-    if not missing:
-        return 0
-    with conn.transaction():
-        _stage_cells(conn, missing)
-        added = execute(conn, "cell_upsert_from_stage", {"county_code": county_code})
-        execute(conn, "cell_assign_townships", {"county_code": county_code, "cells": missing})
-    return added
+    return _merge_cells(conn, county_code=county_code, cells=missing) if missing else 0
 
 
 def ensure_cells(conn: psycopg.Connection[Any], *, county_code: str) -> int:
@@ -87,10 +125,8 @@ def ensure_cells(conn: psycopg.Connection[Any], *, county_code: str) -> int:
         raise NotFound(f"county {county_code} is not loaded")
     outline = json.loads(row["geojson"])
     cells = [c for res in CELL_RESOLUTIONS for c in county_cells(outline, res)]
-    with conn.transaction():
-        _stage_cells(conn, cells)
-        execute(conn, "cell_upsert_from_stage", {"county_code": county_code})
-        assign_cell_townships(conn, county_code=county_code)
+    existing = [r["cell"] for r in fetch_all(conn, "cell_of_county", {"county_code": county_code})]
+    _merge_cells(conn, county_code=county_code, cells=[*cells, *existing])
     row = fetch_one(conn, "cell_count_county", {"county_code": county_code})
     return int(row["n"]) if row else 0
 
@@ -98,8 +134,9 @@ def ensure_cells(conn: psycopg.Connection[Any], *, county_code: str) -> int:
 def assign_cell_townships(conn: psycopg.Connection[Any], *, county_code: str,
                           cells: Iterable[int] | None = None) -> int:
     """(Re)assign the township of the county's cells (all, or those given); returns rows changed."""
-    cell_list = None if cells is None else sorted({int(c) for c in cells})
-    return execute(conn, "cell_assign_townships", {"county_code": county_code, "cells": cell_list})
+    if cells is None:
+        cells = [r["cell"] for r in fetch_all(conn, "cell_of_county", {"county_code": county_code})]
+    return _merge_cells(conn, county_code=county_code, cells=cells)
 
 
 def refresh_cell_counts(
