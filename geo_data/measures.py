@@ -80,3 +80,16 @@ def coverage_counts(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFi
     """Enterprise and covered-enterprise counts per risk grade per group (for blind spots, inspection ratios)."""
     params = _params(scope, filt, group_by, None)
     return {(r.pop("grp") or ""): r for r in fetch_all(conn, coverage_query(filt), params)}
+
+
+def defer_preaggregates(conn: psycopg.Connection[Any]) -> None:
+    """For a bulk load: switch the measure pre-aggregate triggers off until the end of the current transaction.
+
+    Call ``rebuild_preaggregates`` for the county before committing (migration 406).
+    """
+    conn.execute("SELECT set_config('gridcommand.defer_measures', 'on', true)")
+
+
+def rebuild_preaggregates(conn: psycopg.Connection[Any], county_code: str) -> None:
+    """Recompute the county's repeat flags, enterprise counts and monthly coverage rows from the source tables."""
+    conn.execute("SELECT measure_preaggregates_rebuild(%s)", (county_code,))

@@ -256,3 +256,23 @@ def test_monthly_coverage_preaggregate_equals_the_live_count(conn) -> None:
             k = f"coverage_{g}"
             assert (fast[k].numerator, fast[k].denominator) == (live[k].numerator, live[k].denominator), (filt, k)
         assert by_group(conn, scope, filt, "r8") .keys() == by_group(conn, scope, filt, "r8", live=True).keys()
+
+
+def test_deferred_bulk_load_then_rebuild(conn) -> None:
+    from geo_data.measures import defer_preaggregates, rebuild_preaggregates
+
+    s = Scenario(conn)
+    march = MeasureFilter(date(2026, 3, 1), date(2026, 3, 31))
+    with conn.transaction():
+        defer_preaggregates(conn)
+        a = s.enterprise(risk="high")
+        s.visit(a, date(2026, 3, 1), [M])
+        s.visit(a, date(2026, 3, 9), [F])
+        stale = _panel(conn, s, march)
+        assert stale["repeat_rate"].numerator == 0 and stale["coverage_high"].denominator == 0  # deferred
+        rebuild_preaggregates(conn, s.county)
+        p = _panel(conn, s, march)
+        assert (p["repeat_rate"].numerator, p["repeat_rate"].denominator) == (1, 2)
+        assert (p["coverage_high"].numerator, p["coverage_high"].denominator) == (1, 1)
+    s.visit(a, date(2026, 3, 20), [E])  # triggers are on again after the load's transaction
+    assert _panel(conn, s, march)["repeat_rate"].numerator == 2
