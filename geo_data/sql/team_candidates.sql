@@ -1,21 +1,17 @@
 -- Teams that could take an incident: active, idle or out, no active dispatch, qualified for the type
 -- (any team when the type names no department); with where they are relative to the incident's township
--- (same / neighbour / county), their distance, today's workload and their nearest planned visit today.
+-- (same / neighbour — the caller passes the incident township's neighbours — / county), their distance,
+-- today's workload and their nearest planned visit today.
 WITH inc AS (
     SELECT i.id, i.county_code, i.township_code, i.geom, t.departments
     FROM incidents i JOIN alert_types t ON t.code = i.type_code
     WHERE i.id = %(incident_id)s
-), home AS (
-    SELECT tw.geom FROM townships tw JOIN inc ON tw.code = inc.township_code
-), neighbours AS (
-    SELECT n.code FROM townships n, home, inc
-    WHERE n.county_code = inc.county_code AND n.code <> inc.township_code AND ST_Touches(n.geom, home.geom)
 )
 SELECT tm.id, tm.name, tm.township_code, tw.name AS township_name, tm.kind, tm.status, tm.qualifications,
        ST_X(coalesce(tm.position, tm.base)) AS lng, ST_Y(coalesce(tm.position, tm.base)) AS lat,
        ST_Distance(coalesce(tm.position, tm.base)::geography, inc.geom::geography) AS distance_m,
        CASE WHEN tm.township_code = inc.township_code THEN 'same'
-            WHEN tm.township_code IN (SELECT code FROM neighbours) THEN 'neighbour'
+            WHEN tm.township_code = ANY(%(neighbours)s::text[]) THEN 'neighbour'
             ELSE 'county' END AS relation,
        (SELECT count(*) FROM dispatches d
         WHERE d.team_id = tm.id AND d.assigned_at >= %(day_start)s)::int AS dispatches_today,
