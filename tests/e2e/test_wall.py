@@ -31,10 +31,11 @@ def _live(browser: Any) -> None:
 def test_wall_shows_kpis_live_incidents_and_flies_to_a_new_urgent_one(browser: Any, base: str, db_url: str) -> None:
     ms.browser_login(browser, base, ms.user(db_url, "viewer"), "/wall")
     wait = WebDriverWait(browser, 10)
-    wait.until(lambda b: b.find_element(By.ID, "kpi-alerts_today").text not in ("", "—"))
-    assert browser.find_element(By.ID, "kpi-joint_rate").text.endswith("%")
+    wait.until(lambda b: _js(b, "var e = document.getElementById('kpi-alerts_today'); return e ? e.innerText : ''")
+               not in ("", "—"))
+    assert _js(browser, "return document.getElementById('kpi-joint_rate').innerText").endswith("%")
     assert "今日告警" in browser.find_element(By.ID, "wall-kpis").text
-    wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#wall-incident-list li")) >= 3)
+    wait.until(lambda b: _js(b, "return document.querySelectorAll('#wall-incident-list li').length") >= 3)
     wait.until(lambda b: _js(b, "return document.querySelectorAll('.gc-label').length") == 2)
     _live(browser)
     assert not _js(browser, "return document.querySelector('.gc-pulse') !== null")
@@ -44,8 +45,9 @@ def test_wall_shows_kpis_live_incidents_and_flies_to_a_new_urgent_one(browser: A
         c.commit()
     WebDriverWait(browser, 3, poll_frequency=0.05).until(
         lambda b: _js(b, "return document.querySelector('.gc-pulse') !== null"))
-    first = wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#wall-incident-list li"))[0]
-    assert "紧急" in first.text
+    # the list re-renders on every change: read it in the page, not through element handles
+    wait.until(lambda b: "紧急" in _js(b, "var li = document.querySelector('#wall-incident-list li');"
+                                          " return li ? li.innerText : '';"))
     # the stale-data warning appears when nothing (not even a heartbeat) arrived for a while
     assert "hidden" in browser.find_element(By.ID, "stale").get_attribute("class")
     _js(browser, "gc.live.lastAt = Date.now() - 40000;")
@@ -57,8 +59,9 @@ def test_township_dispatcher_wall_in_english_gets_only_own_township(browser: Any
     ms.browser_login(browser, base, ms.user(db_url, "township_dispatcher", ms.TOWN_W), "/wall?lang=en")
     wait = WebDriverWait(browser, 10)
     wait.until(lambda b: "Alerts today" in b.find_element(By.ID, "wall-kpis").text)
-    wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#wall-incident-list li")) >= 1)
-    towns = {e.text for e in browser.find_elements(By.CSS_SELECTOR, "#wall-incident-list .inc-town")}
+    wait.until(lambda b: _js(b, "return document.querySelectorAll('#wall-incident-list li').length") >= 1)
+    towns = set(_js(browser, "return Array.from(document.querySelectorAll('#wall-incident-list .inc-town'))"
+                             ".map(e => e.innerText)"))
     assert towns == {"西城街道"}
     _live(browser)
     seen = _js(browser, "return gc.live.seen")
