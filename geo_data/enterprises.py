@@ -36,51 +36,70 @@ _COPY_COLUMNS = ("county_code", "township_code", "uscc", "name", "address", "ind
                  "geom", "h3_r7", "h3_r8", "h3_r9")
 
 
-def point_townships(conn: psycopg.Connection[Any], *, county_code: str, lng: np.ndarray,
-                    lat: np.ndarray, cells_r9: np.ndarray | None = None) -> np.ndarray:
-    """Township code (object array, None where none) of each WGS-84 point, by point-in-polygon.
+class TownshipLocator:
+    """Places WGS-84 points in the county's townships (built once, used for many chunks of points).
 
     A point on a shared border goes to the lower code; a point in no township (the townships do not tile
-    the county) goes to the nearest one. None only when the county has no townships. With ``cells_r9``
-    (the points' res-9 cells) the points of a cell lying wholly inside one township take it at once and
-    only the points of cells that straddle a border are tested one by one.
+    the county) goes to the nearest one; None only when the county has no townships. Given the points'
+    res-9 cells, the points of a cell lying wholly inside one township take it at once and only the points
+    of cells that straddle a border are tested one by one.
     """
-    rows = fetch_all(conn, "enterprise_townships", {"county_code": county_code})
-    n = len(lng)
-    out = np.full(n, None, dtype=object)
-    if not rows or n == 0:
+
+    def __init__(self, conn: psycopg.Connection[Any], *, county_code: str) -> None:
+        rows = fetch_all(conn, "enterprise_townships", {"county_code": county_code})
+        self.codes = np.array([r["code"] for r in rows], dtype=object)
+        self.polys = shapely.from_wkb([bytes(r["wkb"]) for r in rows]) if rows else np.empty(0, dtype=object)
+        shapely.prepare(self.polys)
+        self.tree = shapely.STRtree(self.polys)
+        self._cell_town: dict[int, int] = {}
+
+    def _cells_inside(self, cells: np.ndarray) -> np.ndarray:
+        """Index of the township wholly containing each res-9 cell, or -1 (memoised per cell)."""
+        uniq, inverse = np.unique(cells, return_inverse=True)
+        new = [int(c) for c in uniq if int(c) not in self._cell_town]
+        if new:
+            # a hair (~0.1 m) of margin: the stored outline is the planar polygon of the cell's vertices
+            outlines = shapely.buffer(shapely.polygons([
+                [(c_lng, c_lat) for c_lat, c_lng in h3_int.cell_to_boundary(c)] for c in new]), 1e-6)
+            cell_idx, town_idx = self.tree.query(outlines, predicate="within")
+            found = dict(zip(cell_idx.tolist(), town_idx.tolist(), strict=True))
+            self._cell_town.update({c: found.get(i, -1) for i, c in enumerate(new)})
+        town = np.array([self._cell_town[int(c)] for c in uniq], dtype=np.int64)
+        return town[inverse]
+
+    def locate(self, lng: np.ndarray, lat: np.ndarray, cells_r9: np.ndarray | None = None) -> np.ndarray:
+        """Township code (object array) of each point."""
+        n = len(lng)
+        out = np.full(n, None, dtype=object)
+        if len(self.codes) == 0 or n == 0:
+            return out
+        todo = np.arange(n)
+        if cells_r9 is not None:
+            point_town = self._cells_inside(np.asarray(cells_r9))
+            inside = point_town >= 0
+            out[inside] = self.codes[point_town[inside]]
+            todo = np.flatnonzero(~inside)
+        if todo.size:
+            points = shapely.points(lng[todo], lat[todo])
+            pt_idx, poly_idx = self.tree.query(points, predicate="intersects")
+            order = np.lexsort((poly_idx, pt_idx))  # rows are ordered by code: first match = lowest code
+            pt_idx, poly_idx = pt_idx[order], poly_idx[order]
+            first = np.ones(len(pt_idx), dtype=bool)
+            first[1:] = pt_idx[1:] != pt_idx[:-1]
+            out[todo[pt_idx[first]]] = self.codes[poly_idx[first]]
+            missing = np.flatnonzero(pd.isna(out[todo]))
+            if missing.size:
+                near_pt, near_poly = self.tree.query_nearest(points[missing], return_distance=False,
+                                                             all_matches=False)
+                out[todo[missing[near_pt]]] = self.codes[near_poly]
         return out
-    codes = np.array([r["code"] for r in rows], dtype=object)
-    polys = shapely.from_wkb([bytes(r["wkb"]) for r in rows])
-    shapely.prepare(polys)
-    tree = shapely.STRtree(polys)
-    todo = np.arange(n)
-    if cells_r9 is not None:
-        uniq, inverse = np.unique(cells_r9, return_inverse=True)
-        # a hair (~0.1 m) of margin: the stored outline is the planar polygon of the cell's vertices
-        outlines = shapely.buffer(shapely.polygons([
-            [(c_lng, c_lat) for c_lat, c_lng in h3_int.cell_to_boundary(int(c))] for c in uniq]), 1e-6)
-        cell_idx, town_idx = tree.query(outlines, predicate="within")
-        cell_town = np.full(len(uniq), -1, dtype=np.int64)
-        cell_town[cell_idx] = town_idx
-        point_town = cell_town[inverse]
-        inside = point_town >= 0
-        out[inside] = codes[point_town[inside]]
-        todo = np.flatnonzero(~inside)
-    if todo.size:
-        points = shapely.points(lng[todo], lat[todo])
-        pt_idx, poly_idx = tree.query(points, predicate="intersects")
-        # several matches only on borders: keep the lowest township index (rows are ordered by code)
-        order = np.lexsort((poly_idx, pt_idx))
-        pt_idx, poly_idx = pt_idx[order], poly_idx[order]
-        first = np.ones(len(pt_idx), dtype=bool)
-        first[1:] = pt_idx[1:] != pt_idx[:-1]
-        out[todo[pt_idx[first]]] = codes[poly_idx[first]]
-        missing = np.flatnonzero(pd.isna(out[todo]))
-        if missing.size:
-            near_pt, near_poly = tree.query_nearest(points[missing], return_distance=False, all_matches=False)
-            out[todo[missing[near_pt]]] = codes[near_poly]
-    return out
+
+
+def point_townships(conn: psycopg.Connection[Any], *, county_code: str, lng: np.ndarray,
+                    lat: np.ndarray, cells_r9: np.ndarray | None = None) -> np.ndarray:
+    """Township code (object array, None where none) of each WGS-84 point (see ``TownshipLocator``)."""
+    return TownshipLocator(conn, county_code=county_code).locate(np.asarray(lng, dtype=np.float64),
+                                                                 np.asarray(lat, dtype=np.float64), cells_r9)
 
 
 _HEX_PAIRS = np.array([f"{i:02X}".encode() for i in range(256)], dtype="S2")
@@ -156,7 +175,8 @@ def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: 
     (else each point is placed in its township by point-in-polygon). H3 cells at res 7, 8, 9 are computed
     from the points; cells missing from ``h3_cells`` are added; the counts of the touched cells are
     refreshed. One transaction: on any error nothing is loaded. ``timings`` (if given) receives seconds per
-    phase (h3, townships, copy, indexes, cells).
+    phase (prepare, h3, townships, copy, indexes, cells). The COPY goes chunk by chunk: H3, townships and
+    the COPY text of one chunk are computed while the server parses the previous one.
     """
     lap = _Laps(timings)
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
@@ -167,28 +187,11 @@ def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: 
         return 0
     lng = frame["lng"].to_numpy(dtype=np.float64)
     lat = frame["lat"].to_numpy(dtype=np.float64)
-    cells = cells_all_res(lat, lng)
-    lap("h3")
-    if "township_code" in frame.columns and frame["township_code"].notna().all():
-        townships = frame["township_code"].to_numpy(dtype=object)
-    else:
-        townships = point_townships(conn, county_code=county_code, lng=lng, lat=lat, cells_r9=cells[9])
-        if "township_code" in frame.columns:
-            given = frame["township_code"].to_numpy(dtype=object)
-            townships = np.where(pd.notna(given), given, townships)
-    lap("townships")
-    out = pd.DataFrame({
-        "county_code": county_code,
-        "township_code": townships,
-        "uscc": frame["uscc"].to_numpy(dtype=object),
-        "name": frame["name"].to_numpy(dtype=object),
-        "address": frame["address"].fillna("").to_numpy(dtype=object),
-        "industry_code": frame["industry_code"].to_numpy(dtype=object),
-        "risk": frame["risk"].to_numpy(dtype=object),
-        "credit": frame["credit"].to_numpy(dtype=object),
-        "geom": point_ewkb_hex(lng, lat),
-        "h3_r7": cells[7], "h3_r8": cells[8], "h3_r9": cells[9],
-    })
+    given = frame["township_code"].to_numpy(dtype=object) if "township_code" in frame.columns else None
+    text = {c: frame[c].to_numpy(dtype=object) for c in ("uscc", "name", "industry_code", "risk", "credit")}
+    text["address"] = frame["address"].fillna("").to_numpy(dtype=object)
+    cells: dict[int, list[np.ndarray]] = {r: [] for r in CELL_RESOLUTIONS}
+    locator = None if given is not None and pd.notna(given).all() else TownshipLocator(conn, county_code=county_code)
     with conn.transaction():
         existing = _count(conn, county_code)
         rebuild = n >= BULK_REBUILD_MIN_ROWS and n >= existing
@@ -202,11 +205,30 @@ def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: 
         copy_sql = sql.SQL("COPY enterprises ({}) FROM STDIN").format(
             sql.SQL(", ").join(sql.Identifier(c) for c in _COPY_COLUMNS))
         bar = tqdm(total=n, unit="row", desc="COPY enterprises", disable=not progress, leave=False)
+        lap("prepare")
+        # chunk by chunk, so the server parses one chunk while this process computes the next
         with conn.cursor() as cur, cur.copy(copy_sql) as copy:
             for start in range(0, n, _COPY_CHUNK_ROWS):
-                chunk = out.iloc[start:start + _COPY_CHUNK_ROWS]
-                copy.write(copy_text_lines([chunk[c] for c in _COPY_COLUMNS]))
-                bar.update(len(chunk))
+                part = slice(start, min(n, start + _COPY_CHUNK_ROWS))
+                c_lng, c_lat = lng[part], lat[part]
+                chunk_cells = cells_all_res(c_lat, c_lng)
+                for r in CELL_RESOLUTIONS:
+                    cells[r].append(chunk_cells[r])
+                lap("h3")
+                if locator is None:
+                    towns = given[part]  # type: ignore[index]
+                else:
+                    towns = locator.locate(c_lng, c_lat, chunk_cells[9])
+                    if given is not None:
+                        towns = np.where(pd.notna(given[part]), given[part], towns)
+                lap("townships")
+                copy.write(copy_text_lines([
+                    np.full(part.stop - part.start, county_code, dtype=object), towns, text["uscc"][part],
+                    text["name"][part], text["address"][part], text["industry_code"][part], text["risk"][part],
+                    text["credit"][part], point_ewkb_hex(c_lng, c_lat), chunk_cells[7], chunk_cells[8],
+                    chunk_cells[9]]))
+                bar.update(part.stop - part.start)
+                lap("copy")
         bar.close()
         lap("copy")
         for ix in indexes:
@@ -217,12 +239,12 @@ def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: 
         if rebuild:
             conn.execute("ANALYZE enterprises")
         lap("indexes")
-        add_cells(conn, county_code=county_code, cells=np.unique(np.concatenate([cells[r] for r in CELL_RESOLUTIONS])))
+        touched = {r: np.unique(np.concatenate(cells[r])) for r in CELL_RESOLUTIONS}
+        add_cells(conn, county_code=county_code, cells=np.concatenate(list(touched.values())))
         if rebuild and existing == 0:
             refresh_cell_counts(conn, county_code=county_code)
         else:
-            refresh_cell_counts(conn, county_code=county_code,
-                                cells={r: np.unique(cells[r]).tolist() for r in CELL_RESOLUTIONS})
+            refresh_cell_counts(conn, county_code=county_code, cells={r: v.tolist() for r, v in touched.items()})
         lap("cells")
     return n
 
