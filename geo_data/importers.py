@@ -373,12 +373,14 @@ def _county(conn: psycopg.Connection[Any], county_code: str) -> tuple[str, Any]:
 
 
 def point_coordinates(source: SourceTable, cols: Mapping[str, str], problems: Problems,
-                      datum: Datum | str) -> tuple[np.ndarray, np.ndarray]:
-    """WGS-84 lng/lat of every row (NaN where bad), adding coordinate problems."""
+                      datum: Datum | str) -> tuple[np.ndarray, np.ndarray, bool]:
+    """WGS-84 lng/lat of every row (NaN where bad), adding coordinate problems; and whether the lng/lat
+    columns were used (a geometry file's point geometry wins over such columns)."""
     n = len(source)
     frame = source.frame
-    use_columns = "lng" in cols and "lat" in cols
-    if source.geometry is not None and not use_columns:
+    has_geometry = source.geometry is not None and not bool(np.all(shapely.is_missing(source.geometry)))
+    use_columns = "lng" in cols and "lat" in cols and not has_geometry
+    if has_geometry:
         geoms = source.geometry
         missing = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms), dtype=bool)
         types = shapely.get_type_id(geoms)
@@ -410,7 +412,7 @@ def point_coordinates(source: SourceTable, cols: Mapping[str, str], problems: Pr
     out_lat = np.full(n, np.nan)
     if usable.any():
         out_lng[usable], out_lat[usable] = to_wgs84(lng[usable], lat[usable], datum)
-    return out_lng, out_lat
+    return out_lng, out_lat, use_columns
 
 
 def check_enterprises(conn: psycopg.Connection[Any], *, county_code: str, source: SourceTable,
@@ -468,12 +470,12 @@ def check_enterprises(conn: psycopg.Connection[Any], *, county_code: str, source
                      lambda i: f"no township {t_raw.iat[i]!r} in county {county_code}")
         township = township.astype(object).where(township.notna(), None)
 
-    lng, lat = point_coordinates(source, cols, problems, datum)
+    lng, lat, use_columns = point_coordinates(source, cols, problems, datum)
     have = np.isfinite(lng) & np.isfinite(lat)
     inside = np.zeros(n, dtype=bool)
     if have.any():
         inside[have] = shapely.intersects_xy(county_geom, lng[have], lat[have])
-    where = "geometry" if source.geometry is not None and "lng" not in cols else "lng/lat"
+    where = "lng/lat" if use_columns else "geometry"
     coords_reported = problems.reported("lng") | problems.reported("lat") | problems.reported("geometry")
     problems.add(~have & ~coords_reported, where, "no usable coordinates")
     datum_note = "" if datum in (Datum.WGS84, Datum.CGCS2000) else f" (read as {datum.value})"
