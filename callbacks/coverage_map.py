@@ -29,7 +29,8 @@ def show_map(data: dict[str, Any] | None, level: str, measure: str, view: str) -
         v = f["properties"]["value"]
         f["properties"]["cls"] = scale.colors.index(scale.color_of(v)) if v is not None else 0
     legend = [html.Div(d.name_zh, className="legend-title")] + [
-        html.Div([html.Span(className="swatch", style={"background": c}), label])
+        html.Div([html.Span(className="swatch", style={"background": c, "display": "inline-block", "width": 14,
+                                                       "height": 10, "marginRight": 4}), label])
         for c, label in scale_entries(scale, rate=rate, lang="zh")]
     table = [r.export_dict(measure) for r in rows]
     columns = [{"name": k, "id": k} for k in (table[0] if table else {"id": 0, "name": 0})]

@@ -13,6 +13,8 @@ from enforcement.measures import BY_KEY, months_back, replace_period
 from geo_data.db import transaction
 from geo_data.measures import by_group, panel
 
+CARD_STYLE = {"border": "1px solid #d0d7de", "borderRadius": 6, "padding": "6px 10px", "minWidth": 140,
+              "background": "#fafcff"}
 TREND_KEYS = ("repeat_rate", "joint_rate", "planned_share", "random_draw_share", "code_shown_rate",
               "remote_closure_rate", "sla_compliance")
 
@@ -21,9 +23,11 @@ def _card(m: Any) -> html.Div:
     num = "" if m.numerator is None else f"{m.numerator:,.0f} / {m.denominator:,.0f}"
     if m.numerator is None and m.denominator is not None:
         num = f"n = {m.denominator:,.0f}"
-    return html.Div([html.Div(m.name_zh, className="kpi-name"), html.Div(m.display(), className="kpi-value"),
-                     html.Div(num, className="kpi-frac"), html.Div(m.name_en, className="kpi-en")],
-                    className="kpi-card", id=f"kpi-{m.key}", title=m.definition_zh)
+    return html.Div([html.Div(m.name_zh, className="kpi-name", style={"fontSize": 13, "color": "#444"}),
+                     html.Div(m.display(), className="kpi-value", style={"fontSize": 22, "fontWeight": 600, "color": "#102a43"}),
+                     html.Div(num, className="kpi-frac", style={"fontSize": 12, "color": "#666"}),
+                     html.Div(m.name_en, className="kpi-en", style={"fontSize": 11, "color": "#888"})],
+                    className="kpi-card", id=f"kpi-{m.key}", title=m.definition_zh, style=CARD_STYLE)
 
 
 @callback(Output("cov-cards", "children"), Output("cov-trend", "figure"), Input("cov-filter", "data"))
@@ -36,5 +40,6 @@ def show_panel(data: dict[str, Any] | None) -> tuple[list[html.Div], go.Figure]:
     fig = go.Figure([go.Scatter(x=months, y=[trend[m][k].value for m in months], mode="lines+markers",
                                 name=BY_KEY[k].name_zh) for k in TREND_KEYS])
     fig.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 30}, yaxis={"tickformat": ".0%"},
+                      xaxis={"type": "category"},
                       title="月度趋势 · Monthly trends", legend={"orientation": "h"})
     return [_card(m) for m in measures.values()], fig

@@ -30,6 +30,8 @@ LEVEL_OPTIONS = [{"label": "乡镇 Township", "value": "township"}, {"label": "H
 VIEW_OPTIONS = [{"label": "全部 All", "value": "all"}, {"label": "盲区 Blind spots", "value": "blind"},
                 {"label": "过度检查 Over-inspected", "value": "over"},
                 {"label": "检查不足 Under-inspected", "value": "under"}]
+ROW = {"display": "flex", "flexWrap": "wrap", "gap": "10px", "alignItems": "center", "margin": "6px 0"}
+GAP = {"marginRight": "16px"}
 MEASURE_OPTIONS = [{"label": f"{d.name_zh} {d.name_en}", "value": d.key} for d in DEFINITIONS]
 
 
@@ -63,10 +65,11 @@ def layout(**query: Any) -> html.Div:
     view = query.get("view") if query.get("view") in VIEWS else "all"
     measure = query.get("measure") if query.get("measure") in MEASURE_KEYS else "coverage_high"
     return html.Div(className="coverage-page", children=[
-        html.Header([html.H1("覆盖与指标 · Coverage & KPIs"), html.A("返回地图 · Map", href="/"),
-                     html.A("月报 · Monthly report", id="cov-report-link", href="/reports/monthly", target="_blank"),
-                     html.A("退出 · Log out", href="/logout", className="logout")], className="page-head"),
-        html.Div(className="row cov-filters", children=[
+        html.Header([html.H1("覆盖与指标 · Coverage & KPIs"), html.A("返回地图 · Map", href="/", style=GAP),
+                     html.A("月报 · Monthly report", id="cov-report-link", href="/reports/monthly", target="_blank",
+                            style=GAP),
+                     html.A("退出 · Log out", href="/logout", className="logout", style=GAP)], className="page-head"),
+        html.Div(className="row cov-filters", style=ROW, children=[
             dcc.Dropdown(id="cov-township", options=opts["townships"], value=township, disabled=scope.township_code is not None,
                          placeholder="全县 Whole county", style={"width": 200}),
             dcc.DatePickerRange(id="cov-period", start_date=start.isoformat(), end_date=end.isoformat(),
@@ -79,22 +82,25 @@ def layout(**query: Any) -> html.Div:
                          placeholder="风险等级 Risk", style={"width": 140}),
         ]),
         dcc.Store(id="cov-filter"),
-        html.Div(id="cov-cards", className="kpi-cards"),
+        html.Div(id="cov-cards", className="kpi-cards",
+                 style={"display": "flex", "flexWrap": "wrap", "gap": "8px", "margin": "8px 0"}),
         dcc.Graph(id="cov-trend", config={"displaylogo": False}, style={"height": 320}),
-        html.Div(className="row", children=[
+        html.Div(className="row", style=ROW, children=[
             dcc.RadioItems(id="cov-level", options=LEVEL_OPTIONS, value=level, inline=True),
             dcc.Dropdown(id="cov-measure", options=MEASURE_OPTIONS, value=measure, clearable=False,
                          style={"width": 260}),
             dcc.RadioItems(id="cov-view", options=VIEW_OPTIONS, value=view, inline=True),
         ]),
-        html.Div(className="cov-map-wrap", children=[
+        html.Div(className="cov-map-wrap", style={"position": "relative"}, children=[
             dl.Map(id="cov-map", center=[29.1, 119.6], zoom=10, style={"height": 480}, children=[
                 dl.GeoJSON(id="cov-areas", style=ns("cellStyle"), onEachFeature=ns("cellTooltip"),
                            hideout={"colors": ["#ffffb2"]}),
             ]),
-            html.Div(id="cov-legend", className="legend"),
+            html.Div(id="cov-legend", className="legend", style={
+                "position": "absolute", "right": 10, "bottom": 20, "zIndex": 1000, "background": "white",
+                "padding": "6px 8px", "fontSize": 12, "borderRadius": 4, "boxShadow": "0 1px 4px #999"}),
         ]),
-        html.Div(className="row", children=[
+        html.Div(className="row", style=ROW, children=[
             html.Button("导出 CSV", id="cov-export-csv", disabled=not can_export),
             html.Button("导出 Excel", id="cov-export-xlsx", disabled=not can_export),
             html.Button("导出 GeoJSON", id="cov-export-geojson", disabled=not can_export),
