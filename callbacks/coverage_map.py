@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Input, Output, callback, html
+from dash import Input, Output, callback, html, no_update
 
+from callbacks.context import services
 from callbacks.coverage_common import geojson_for, rows_for
 from enforcement.measures import BY_KEY, MEASURE_KEYS
+from layers.basemaps import display_datum
+from layers.geojson import _shift_geometry as shift_geometry
 from layers.legend import scale_entries
 from layers.styles import count_scale, rate_scale
 
 
 @callback(Output("cov-areas", "data"), Output("cov-areas", "hideout"), Output("cov-legend", "children"),
           Output("cov-table", "columns"), Output("cov-table", "data"), Output("cov-count", "children"),
-          Output("cov-map", "bounds"),
+          Output("cov-map", "viewport"),
           Input("cov-filter", "data"), Input("cov-level", "value"), Input("cov-measure", "value"),
           Input("cov-view", "value"))
 def show_map(data: dict[str, Any] | None, level: str, measure: str, view: str) -> tuple[Any, ...]:
@@ -34,9 +37,14 @@ def show_map(data: dict[str, Any] | None, level: str, measure: str, view: str) -
         for c, label in scale_entries(scale, rate=rate, lang="zh")]
     table = [r.export_dict(measure) for r in rows]
     columns = [{"name": k, "id": k} for k in (table[0] if table else {"id": 0, "name": 0})]
-    bounds = _bounds(fc)
+    # on screen in the basemap's datum (GCJ-02 for AMap); exports stay WGS-84
+    datum = display_datum(services().settings.map)
+    shown = {"type": "FeatureCollection",
+             "features": [{**f, "geometry": shift_geometry(f["geometry"], datum)} for f in fc["features"]]}
+    bounds = _bounds(shown)
+    viewport = {"bounds": bounds, "transition": "flyToBounds"} if bounds else no_update
     hideout = {**scale.hideout(), "title": d.name_zh, "rate": rate}
-    return fc, hideout, legend, columns, table, f"{len(rows)} 个区域 · areas", bounds
+    return shown, hideout, legend, columns, table, f"{len(rows)} 个区域 · areas", viewport
 
 
 def _bounds(fc: dict[str, Any]) -> list[list[float]] | None:

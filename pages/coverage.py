@@ -19,6 +19,7 @@ from geo_data.coverage import LEVELS, VIEWS, filter_options
 from geo_data.db import transaction
 from geo_data.errors import Forbidden
 from geo_data.scope import Permission, Role
+from layers.basemaps import tile_layers
 
 PATH = "/coverage"
 TITLE = "覆盖与指标 · Coverage & KPIs"
@@ -93,6 +94,8 @@ def layout(**query: Any) -> html.Div:
         ]),
         html.Div(className="cov-map-wrap", style={"position": "relative"}, children=[
             dl.Map(id="cov-map", center=[29.1, 119.6], zoom=10, style={"height": 480}, children=[
+                *[dl.TileLayer(url=t.url, attribution=t.attribution, subdomains=t.subdomains, maxZoom=t.max_zoom)
+                  for t in tile_layers(services().settings.map)],
                 dl.GeoJSON(id="cov-areas", style=ns("cellStyle"), onEachFeature=ns("cellTooltip"),
                            hideout={"colors": ["#ffffb2"]}),
             ]),

@@ -80,6 +80,8 @@ def test_planner_exports_exactly_the_filtered_cells(live_url: str, browser: Any,
     option.click()
     wait.until(ec.text_to_be_present_in_element((By.ID, "cov-count"), f"{len(cells)} 个区域"))
     browser.save_screenshot(str(tmp_path / "coverage_page.png"))  # kept by pytest for a look after the run
+    browser.execute_script("document.getElementById('cov-map').scrollIntoView()")
+    browser.save_screenshot(str(tmp_path / "coverage_map.png"))
     browser.find_element(By.ID, "cov-export-csv").click()
     csv_path = _wait_file(tmp_path, ".csv")
     browser.find_element(By.ID, "cov-export-geojson").click()
