@@ -40,6 +40,7 @@ from geo_data.coords import h3_cells
 from geo_data.db import execute, fetch_all, fetch_one, sql_text
 from geo_data.enterprises import BULK_REBUILD_MIN_ROWS, copy_enterprises, point_townships
 from geo_data.errors import Conflict, InvalidInput
+from geo_data.measures import defer_preaggregates, rebuild_preaggregates
 from geo_data.scope import Role
 from geo_data.townships import (
     bundled_county,
@@ -620,6 +621,8 @@ def load_demo(
             raise Conflict(f"county {county_code} already has {existing['n']} enterprises; the demo needs an "
                            "empty county")
         conn.execute("SET LOCAL TIME ZONE 'Asia/Shanghai'")
+        # the measure pre-aggregate triggers are deferred for this transaction and rebuilt once at the end
+        defer_preaggregates(conn)
         reference.load_reference(conn)
         load_county(conn, code=county_code)
         outline = bundled_county(county_code)
@@ -653,6 +656,8 @@ def load_demo(
         _copy_visits(conn, visits)
         refresh_cell_counts(conn, county_code=county_code)
         lap("copy_visits")
+        rebuild_preaggregates(conn, county_code)
+        lap("measures")
         repeat_rate = float(visits["_repeat"].mean()) if len(visits) else 0.0
         summary = DemoSummary(county_code=county_code, townships=len(townships), enterprises=len(frame),
                               teams=len(team_ids), inspectors=n_inspectors, visits=len(visits),
@@ -701,9 +706,9 @@ def _read_enterprises(conn: psycopg.Connection[Any], county_code: str) -> pd.Dat
 
 
 def _copy_visits(conn: psycopg.Connection[Any], visits: pd.DataFrame) -> None:
-    """COPY the generated visits. Where the schema keeps a repeat flag (``visits.is_repeat``, migration 401,
-    kept by a statement trigger) it is written with the generator's own flag, which follows the same rule by
-    construction, so the trigger's re-evaluation finds nothing to change."""
+    """COPY the generated visits. Where the schema keeps a repeat flag (``visits.is_repeat``, migration 401)
+    it is written with the generator's own flag, which follows the same rule by construction, so the measures'
+    rebuild finds nothing to change."""
     if visits.empty:
         return
     columns = list(_VISIT_COLUMNS)
@@ -723,19 +728,11 @@ def _copy_visits(conn: psycopg.Connection[Any], visits: pd.DataFrame) -> None:
     conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
     for ix in indexes:
         conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(ix["name"])))
-    # The repeat-flag trigger re-evaluates every inserted visit (minutes for a million); a bulk load of new
-    # enterprises' visits writes the same flags itself, so it is switched off for this one statement.
-    trigger = fetch_one(conn, "demo_visit_repeat_trigger")
-    skip_trigger = bool(indexes) and "is_repeat" in columns and bool(trigger and trigger["present"])
-    if skip_trigger:
-        conn.execute("ALTER TABLE visits DISABLE TRIGGER visits_repeat_ins")
     with conn.cursor() as cur, cur.copy(stmt) as copy:
         for start in range(0, len(data), 100_000):
             buf = io.StringIO()
             data.iloc[start:start + 100_000].to_csv(buf, header=False, index=False)
             copy.write(buf.getvalue())
-    if skip_trigger:
-        conn.execute("ALTER TABLE visits ENABLE TRIGGER visits_repeat_ins")
     for ix in indexes:
         conn.execute(ix["definition"].encode())
     if indexes:
