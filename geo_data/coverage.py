@@ -106,7 +106,7 @@ def features_to_cells(gdf: Any, *, kind: str, buffer_m: float, datum: str, sourc
             geom = gpd.GeoSeries([geom], crs=4326).to_crs(utm).buffer(buffer_m).to_crs(4326).iloc[0]
         elif not geom.is_valid:
             geom = shapely.make_valid(geom)
-        cells = set()
+        cells: set[int] = set()
         for poly in getattr(geom, "geoms", [geom]):
             if poly.geom_type != "Polygon":
                 continue

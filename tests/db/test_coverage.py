@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import h3.api.basic_int as h3_int
-import psycopg
 import pytest
 from click.testing import CliRunner
 

@@ -188,7 +188,7 @@ def test_coverage_by_risk_grade_visit_alert_and_monitored_cell(conn) -> None:
     alerted = s.enterprise(risk="high", dx=0.02)
     monitored = s.enterprise(risk="high", dx=0.04)
     blind = s.enterprise(risk="high", dx=0.06)
-    low = s.enterprise(risk="low", dx=0.08)
+    s.enterprise(risk="low", dx=0.08)
     s.visit(visited, date(2026, 3, 10), [M])
     s.visit(blind, date(2026, 2, 27), [M])                   # before the period: does not cover March
     s.alert(enterprise_id=alerted, observed=sh(2026, 3, 31, 23, 59))
