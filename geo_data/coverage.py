@@ -204,14 +204,14 @@ def rows_geojson(conn: psycopg.Connection[Any], scope: Scope, rows: Sequence[Cel
     return {"type": "FeatureCollection", "features": features}
 
 
-VIEWS = ("all", "blind", "over", "under")
+VIEWS = ("all", "blind", "over", "under", "reach", "unreached")
 LEVELS = ("township", "r7", "r8", "r9")
 
 
 def view_rows(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFilter, *, level: str, view: str,
               settings: Any) -> list[CellRow]:
     """The areas the coverage page shows (and exports) for a filter: ``view`` all | blind (blind spots) |
-    over | under (inspection class), at most ``settings.coverage.max_map_cells`` rows (blind spots and
+    over | under (inspection class) | reach / unreached (H3 cells within / beyond the team reach), at most ``settings.coverage.max_map_cells`` rows (blind spots and
     high-risk areas first). ``settings`` is the app's ``Settings``."""
     if view not in VIEWS:
         raise InvalidInput(f"view: {view!r} is not one of {', '.join(VIEWS)}")
@@ -221,6 +221,8 @@ def view_rows(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFilter, 
         rows = [r for r in rows if r.blind]
     elif view in ("over", "under"):
         rows = [r for r in rows if r.inspection == view]
+    elif view in ("reach", "unreached"):
+        rows = [r for r in rows if r.in_reach is (view == "reach")]
     limit = settings.coverage.max_map_cells
     if len(rows) > limit:
         rows = sorted(rows, key=lambda r: (not r.blind, -r.enterprises.get("high", 0), r.key))[:limit]

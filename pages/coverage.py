@@ -30,7 +30,9 @@ LEVEL_OPTIONS = [{"label": "乡镇 Township", "value": "township"}, {"label": "H
                  {"label": "H3 8级", "value": "r8"}, {"label": "H3 9级", "value": "r9"}]
 VIEW_OPTIONS = [{"label": "全部 All", "value": "all"}, {"label": "盲区 Blind spots", "value": "blind"},
                 {"label": "过度检查 Over-inspected", "value": "over"},
-                {"label": "检查不足 Under-inspected", "value": "under"}]
+                {"label": "检查不足 Under-inspected", "value": "under"},
+                {"label": "队伍可达 Within team reach", "value": "reach"},
+                {"label": "队伍不可达 Beyond team reach", "value": "unreached"}]
 ROW = {"display": "flex", "flexWrap": "wrap", "gap": "10px", "alignItems": "center", "margin": "6px 0"}
 GAP = {"marginRight": "16px"}
 MEASURE_OPTIONS = [{"label": f"{d.name_zh} {d.name_en}", "value": d.key} for d in DEFINITIONS]

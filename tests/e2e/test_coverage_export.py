@@ -116,3 +116,32 @@ def test_monthly_report_is_printable_html_with_svg_map(live_url: str, make_user:
                  timeout=20).status_code == 403
     dispatcher = http_login(make_user("township_dispatcher", township=town))
     assert dispatcher.get(f"{live_url}/reports/monthly", params={"month": month}, timeout=20).status_code == 403
+
+
+def test_township_dispatcher_sees_own_township_and_cannot_export(live_url: str, make_user: Any, http_login: Any,
+                                                                 db_url: str, demo_county: str) -> None:
+    from tests.dash_calls import call_callback
+
+    town, _name, start, end = _busiest_township(db_url, demo_county)
+    other = "330702999"
+    s = http_login(make_user("township_dispatcher", township=town))
+    page = s.get(f"{live_url}/coverage", timeout=20)
+    assert page.status_code == 200
+    r = call_callback(s, live_url, outputs=["cov-filter.data", "cov-report-link.href"],
+                      inputs=[("cov-township.value", other), ("cov-period.start_date", str(start)),
+                              ("cov-period.end_date", str(end)), ("cov-department.value", None),
+                              ("cov-industry.value", None), ("cov-risk.value", None)])
+    assert r.status_code == 403  # another township is refused, not silently shown
+    r = call_callback(s, live_url, outputs=["cov-filter.data", "cov-report-link.href"],
+                      inputs=[("cov-township.value", None), ("cov-period.start_date", str(start)),
+                              ("cov-period.end_date", str(end)), ("cov-department.value", None),
+                              ("cov-industry.value", None), ("cov-risk.value", None)])
+    assert r.status_code == 200
+    store = r.json()["response"]["cov-filter"]["data"]
+    assert store["township_code"] == town  # narrowed to the dispatcher's own township
+    r = call_callback(s, live_url, outputs=["cov-download.data"],
+                      inputs=[("cov-export-csv.n_clicks", 1), ("cov-export-xlsx.n_clicks", None),
+                              ("cov-export-geojson.n_clicks", None)],
+                      state=[("cov-filter.data", store), ("cov-level.value", "r9"),
+                             ("cov-measure.value", "coverage_high"), ("cov-view.value", "all")])
+    assert r.status_code == 403
