@@ -13,8 +13,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from geo_data.errors import (Conflict, DatabaseUnavailable, Forbidden, GridCommandError, InvalidInput,
-                             NotFound)
+from geo_data.errors import Conflict, DatabaseUnavailable, Forbidden, GridCommandError, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_S = 5

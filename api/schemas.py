@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
 from geo_data.uscc import uscc_problem
 
