@@ -321,3 +321,26 @@ def test_database_outage_gives_503_and_resends_are_stored_exactly_once() -> None
     finally:
         cluster.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_token_cli_create_list_revoke(api: str, db_url: str, conn: Any) -> None:
+    from click.testing import CliRunner
+
+    from cli import main
+
+    runner = CliRunner()
+    env = {"DATABASE_URL": db_url}
+    created = runner.invoke(main, ["token", "create", "--source", "cli-cam", "--county", COUNTY], env=env)
+    assert created.exit_code == 0, created.output
+    text = created.stdout.strip()
+    assert text.startswith("gc_") and len(text) > 40
+    stored = conn.execute("SELECT token_hash, prefix FROM api_tokens WHERE source = 'cli-cam'").fetchone()
+    assert stored["token_hash"] != text and len(stored["token_hash"]) == 64 and text.startswith(stored["prefix"])
+    listed = runner.invoke(main, ["token", "list"], env=env)
+    assert stored["prefix"] in listed.output and text not in listed.output
+    assert _post(api, text, alert(_sid())).status_code == 201
+    revoked = runner.invoke(main, ["token", "revoke", stored["prefix"]], env=env)
+    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    assert _post(api, text, alert(_sid())).status_code == 401
+    bad = runner.invoke(main, ["token", "create", "--source", "x", "--county", "999999"], env=env)
+    assert bad.exit_code == 2 and "unknown county" in bad.output
