@@ -82,6 +82,9 @@ def alert_types(conn: psycopg.Connection[Any]) -> dict[str, AlertTypeInfo]:
     return {r["code"]: AlertTypeInfo(**r) for r in fetch_all(conn, "alert_types_all")}
 
 
+_FEW_CELLS = 400  # up to this many (type, cell) pairs: one index probe each; beyond: one scan by cells
+
+
 def _lock_key(county_code: str, type_code: str) -> int:
     digest = hashlib.sha256(f"gridcommand:incident:{county_code}:{type_code}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
@@ -189,18 +192,18 @@ def _match_and_store(conn: psycopg.Connection[Any], *, county_code: str, source:
                      results: list[ItemResult]) -> None:
     """Match new alerts into incidents (pure rule), then write incidents and alerts set-based."""
     rules = {code: TypeRule(code, t.ring, t.window_minutes) for code, t in types.items()}
-    near: set[int] = set()
-    for f in facts:
-        near.update(_disk_by_distance(f.h3_r9, rules[f.type_code].ring))
+    pairs = {(f.type_code, c) for f in facts for c in _disk_by_distance(f.h3_r9, rules[f.type_code].ring)}
+    near = {c for _t, c in pairs}
     max_window = max(rules[f.type_code].window_minutes for f in facts)
     since = min(f.observed_at for f in facts) - timedelta(minutes=max_window)
     candidates = [
         IncidentState(id=r["id"], type_code=r["type_code"], h3_r9=r["h3_r9"], first_seen=r["first_seen"],
                       last_seen=r["last_seen"], severity=r["severity"], alert_count=r["alert_count"],
                       sources=list(r["sources"]))
-        for r in fetch_all(conn, "incident_open_near", {"county_code": county_code, "cells": sorted(near),
-                                                        "types": sorted({f.type_code for f in facts}),
-                                                        "since": since})
+        for r in fetch_all(conn, "incident_open_near_few" if len(pairs) <= _FEW_CELLS else "incident_open_near",
+                           {"county_code": county_code, "cells": sorted(near),
+                            "types": sorted({f.type_code for f in facts}), "since": since,
+                            "pair_types": [t for t, _c in sorted(pairs)], "pair_cells": [c for _t, c in sorted(pairs)]})
     ]
     before = {c.id: c.alert_count for c in candidates}
     result = match_alerts(facts, candidates, rules, _disk_by_distance)
