@@ -70,7 +70,7 @@ def demo_db_url(admin_url: str, template_db: str) -> Iterator[str]:
 
 
 # Fixtures that mean "this module works in the shared demo database next to the live server".
-_DEMO_FIXTURES = {"demo_county", "demo_db_url", "live_app", "live_url", "make_user", "http_login",
+_DEMO_FIXTURES = {"demo_county", "live_app", "live_url", "make_user", "http_login",
                   "browser_login"}
 
 

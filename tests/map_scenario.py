@@ -160,14 +160,17 @@ def _handles(conn: psycopg.Connection[Any]) -> dict[str, Any]:
 
 # -- a live server on the scenario (started once per test run) -------------------------------------------------
 
-_server: dict[str, Any] = {}
+_servers: dict[str, dict[str, Any]] = {}
 PASSWORD = "correct-horse-battery"
 
 
 def live_server(settings: Any, db_url: str) -> str:
-    """The real app on a threaded werkzeug server with the scenario loaded; its base URL."""
-    if "url" in _server:
-        return str(_server["url"])
+    """The real app on a threaded werkzeug server with the scenario loaded in ``db_url``; its base URL.
+
+    One server per database: each test module has its own database, so it gets its own server.
+    """
+    if db_url in _servers:
+        return str(_servers[db_url]["url"])
     import threading
 
     from werkzeug.serving import make_server
@@ -181,8 +184,8 @@ def live_server(settings: Any, db_url: str) -> str:
     app = create_app(settings, url=db_url)
     srv = make_server("127.0.0.1", 0, app.server, threaded=True)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    _server.update(url=f"http://127.0.0.1:{srv.server_port}", srv=srv, app=app)
-    return str(_server["url"])
+    _servers[db_url] = {"url": f"http://127.0.0.1:{srv.server_port}", "srv": srv, "app": app}
+    return str(_servers[db_url]["url"])
 
 
 def user(db_url: str, role: str, township: str | None = None) -> str:
