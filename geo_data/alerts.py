@@ -11,7 +11,8 @@
    ``enforcement.incidents.match_alerts``, then set-based writes: new incidents (ids reserved first),
    updated incidents, the alerts themselves already linked (``INSERT ... ON CONFLICT (source, source_id) DO
    NOTHING RETURNING`` — if a racing writer of another type stored one of them, the transaction is retried),
-   timeline events and the grid-cell counters; one NOTIFY per kind.
+   timeline events and the grid-cell counters; live-push notices come from the statement triggers
+   (migration 250).
 
 Nothing is written when anything fails: the caller owns the transaction.
 """
@@ -32,7 +33,6 @@ import psycopg
 from enforcement.incidents import AlertFact, IncidentState, TypeRule, match_alerts
 from geo_data import coords
 from geo_data.db import fetch_all
-from geo_data.notify import notify
 
 
 @dataclass(frozen=True)
@@ -249,21 +249,8 @@ def _match_and_store(conn: psycopg.Connection[Any], *, county_code: str, source:
                 "detail": {"alerts": [results[k].alert_id for k in inc.joined]}} for inc in result.updated]
     fetch_all(conn, "dispatch_event_insert_many", {"county_code": county_code, "actor": f"source:{source}",
                                                    "rows": json.dumps(events)})
-    alert_ids = sorted(id_of.values())
     per_cell = Counter(rows[f.key][f"h3_r{res}"] for f in facts for res in (7, 8, 9))
     cells_sorted = sorted(per_cell)
     fetch_all(conn, "alert_cells_increment", {"cells": cells_sorted, "counts": [per_cell[c] for c in cells_sorted]})
-    if len(alert_ids) == 1:
-        only = results[facts[0].key]
-        township = rows[facts[0].key]["township_code"]
-        notify(conn, kind="alert", op="add", id=alert_ids[0], county_code=county_code, township_code=township)
-        notify(conn, kind="incident", op="add" if result.opened else "update", id=only.incident_id,
-               county_code=county_code, township_code=township)
-    else:
-        notify(conn, kind="alerts", op="add", id=alert_ids, county_code=county_code)
-        if result.opened:
-            notify(conn, kind="incidents", op="add", id=[i.id for i in result.opened if i.id is not None],
-                   county_code=county_code)
-        if result.updated:
-            notify(conn, kind="incidents", op="update", id=[i.id for i in result.updated if i.id is not None],
-                   county_code=county_code)
+    # Live push: the statement triggers of migration 250 announce the inserted alerts and the inserted /
+    # updated incidents (one notice per township and statement), so no separate notice is sent from here.

@@ -158,6 +158,8 @@ class PushHub:
             return
         if kind not in LIVE_KINDS:
             return
+        if not self._anyone_sees(kind, county, township):  # nobody watching: don't read the rows at all
+            return
         if ids is None:  # more rows changed than a notice can list: those who may see them reload
             self.publish(Change("resync", "resync", None, county, township))
             return
@@ -166,6 +168,18 @@ class PushHub:
                 self._publish_row(reader, kind, int(row_id), county, township, str(msg.get("op", "")))
             except (TypeError, ValueError):
                 log.warning("ignoring notification with a bad id %r", row_id)
+
+    def _anyone_sees(self, kind: str, county: str | None, township: str | None) -> bool:
+        """Whether some subscriber may see rows of this notice (a notice without a township — a batch that
+        spans townships — concerns every subscriber of its county)."""
+        with self._lock:
+            subs = list(self._subs)
+        if county is None:
+            return bool(subs)
+        if township is None:
+            return any(s.county_code == county for s in subs)
+        probe = Change(kind, "upsert", None, county, township)
+        return any(s.covers(probe) for s in subs)
 
     def _publish_row(self, reader: psycopg.Connection[Any], kind: str, row_id: int, county: str | None,
                      township: str | None, op: str) -> None:
