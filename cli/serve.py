@@ -12,7 +12,8 @@ from cli.common import settings_of
 @click.command("serve")
 @click.option("--host", default=None, help="default from settings (127.0.0.1)")
 @click.option("--port", default=None, type=int, help="default from settings (8050)")
-@click.option("--workers", default=1, show_default=True, help="processes (each has one LISTEN connection)")
+@click.option("--workers", default=2, show_default=True,
+              help="processes (each has one LISTEN connection); 2 lets the API use both cores despite the GIL")
 @click.option("--threads", default=64, show_default=True, help="threads per process (live streams hold one)")
 @click.option("--simulate", is_flag=True, help="also run the alert simulator against this server, if installed")
 @click.pass_context
