@@ -13,7 +13,7 @@ from dash import html
 
 from callbacks.context import services
 from geo_data.coords import from_wgs84, to_wgs84
-from geo_data.errors import GridCommandError, InvalidInput
+from geo_data.errors import Forbidden, GridCommandError, InvalidInput
 from layers.basemaps import display_datum
 from layers.i18n import SHANGHAI, lang_of, t
 
@@ -115,6 +115,8 @@ def guarded(n_outputs: int, error_index: int | None = None) -> Callable[[F], F]:
             try:
                 return fn(*args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - shown to the person, logged for us
+                if isinstance(exc, Forbidden):
+                    raise  # callbacks/errors.py answers 403: outside the caller's scope, nothing shown
                 if not isinstance(exc, GridCommandError):
                     log.exception("callback %s failed", fn.__name__)
                 lang = lang_of(kwargs.get("lang") or (args[-1] if args else "zh"))

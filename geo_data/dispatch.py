@@ -17,7 +17,7 @@ import psycopg
 from enforcement.dispatch import Candidate, RankWeights, Recommendation, rank_teams
 from geo_data import audit, incidents, teams
 from geo_data.db import fetch_all, fetch_one
-from geo_data.errors import Conflict, InvalidInput, NotFound
+from geo_data.errors import Conflict, Forbidden, InvalidInput, NotFound
 from geo_data.notify import notify
 from geo_data.scope import Permission, Scope
 from geo_data.settings import DispatchSettings
@@ -49,10 +49,17 @@ def recommend(conn: psycopg.Connection[Any], scope: Scope, incident_id: int, *, 
                        nearest_planned_m=float(r["nearest_planned_m"]) if r["nearest_planned_m"] is not None
                        else None, township_code=r["township_code"], township_name=r["township_name"])
              for r, eta in zip(rows, etas, strict=True)]
+    cands = [c for c in cands if may_direct(scope, c.township_code)]
     ranked = rank_teams(cands, RankWeights(piggyback_km=settings.piggyback_km), limit=limit)
     if not ranked and escalate_if_none and inc["status"] == "open" and not inc["escalated"]:
         escalate(conn, scope, incident_id, reason="no_team")
     return ranked
+
+
+def may_direct(scope: Scope, team_township: str | None) -> bool:
+    """A township dispatcher directs own-township teams and county squads; neighbours' teams are sent by the
+    county centre (county-wide scopes see and assign every team, which is how spill-over happens)."""
+    return scope.township_code is None or team_township in (None, scope.township_code)
 
 
 def _today_start(now: datetime) -> datetime:
@@ -87,6 +94,8 @@ def assign(conn: psycopg.Connection[Any], scope: Scope, incident_id: int, team_i
     team = fetch_one(conn, "team_for_assign", {"team_id": team_id, "county_code": inc["county_code"]})
     if team is None:
         raise NotFound(f"team {team_id} not found in county {inc['county_code']}")
+    if not may_direct(scope, team["township_code"]):
+        raise Forbidden(f"team {team['name']} belongs to another township: the county command centre sends it")
     if not team["active"] or team["status"] == "rest":
         raise Conflict(f"team {team['name']} is not available ({team['status']})")
     try:

@@ -22,10 +22,15 @@ ALL_STATUSES = ("open", "dispatched", "resolved", "closed", "remote_closed")
 
 def list_incidents(conn: psycopg.Connection[Any], scope: Scope, *, statuses: tuple[str, ...] | None = OPEN_STATUSES,
                    township_code: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-    """Incidents the scope may see, most severe first then least SLA time left (at most ``limit``)."""
+    """Incidents the scope may see, most severe first then least SLA time left (at most ``limit``).
+
+    Asking for another township than one's own is refused (Forbidden), not answered with an empty list.
+    """
     bad = [s for s in statuses or () if s not in ALL_STATUSES]
     if bad:
         raise InvalidInput(f"status: unknown {bad}")
+    if township_code is not None:
+        scope.require_township(township_code)
     return fetch_all(conn, "incident_list", {**scope.params, "id": None, "filter_township": township_code,
                                              "statuses": list(statuses) if statuses else None,
                                              "limit": max(1, min(limit, 1000))})

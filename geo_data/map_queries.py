@@ -9,12 +9,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import psycopg
+from psycopg import sql as pgsql
 
 from geo_data.db import fetch_all, fetch_one
-from geo_data.errors import InvalidInput, NotFound
+from geo_data.errors import Forbidden, InvalidInput, NotFound
 from geo_data.scope import Scope
 
 BBox = tuple[float, float, float, float]
@@ -162,11 +163,27 @@ def live_row(conn: psycopg.Connection[Any], *, kind: str, id: int) -> Row | None
     return fetch_one(conn, f"map_{kind}_one", {"id": id})
 
 
+# kind -> (table, key column): whitelisted identifiers for the scope probe below.
+_SCOPE_PROBES = {"enterprise": ("enterprises", "id"), "cell": ("h3_cells", "cell"),
+                 "township": ("townships", "code"), "alert": ("alerts", "id")}
+
+
+def _not_in_scope(conn: psycopg.Connection[Any], scope: Scope, kind: str, key: Any) -> NoReturn:
+    """Raise Forbidden when a township user asks for a thing of another township of the county, else NotFound."""
+    if scope.township_code is not None:
+        table, column = _SCOPE_PROBES[kind]
+        query = pgsql.SQL("SELECT 1 FROM {} WHERE {} = %s AND county_code = %s").format(
+            pgsql.Identifier(table), pgsql.Identifier(column))
+        if conn.execute(query, (key, scope.county_code)).fetchone() is not None:
+            raise Forbidden(f"{kind} {key} is outside your township")
+    raise NotFound(f"{kind} {key} not found in your area")
+
+
 def cell_details(conn: psycopg.Connection[Any], *, scope: Scope, cell: int, top: int = 10) -> Row:
     """One cell's counts, its riskiest enterprises (top N) and its recent alerts; NotFound outside scope."""
     row = fetch_one(conn, "cell_details", {**scope.params, "cell": cell})
     if row is None:
-        raise NotFound(f"cell {cell} not found in your area")
+        _not_in_scope(conn, scope, "cell", cell)
     p = {**scope.params, "cell": cell, "res": row["res"], "limit": top}
     row["enterprises"] = fetch_all(conn, "cell_details_enterprises", p)
     row["recent_alerts"] = fetch_all(conn, "cell_details_alerts", p)
@@ -179,7 +196,7 @@ def township_details(conn: psycopg.Connection[Any], *, scope: Scope, code: str, 
     row = fetch_one(conn, "map_township_details", {**scope.params, "code": code, "date_from": date_from,
                                                    "date_to": date_to})
     if row is None:
-        raise NotFound(f"township {code} not found in your area")
+        _not_in_scope(conn, scope, "township", code)
     return row
 
 
@@ -187,7 +204,7 @@ def enterprise_details(conn: psycopg.Connection[Any], *, scope: Scope, id: int, 
     """One enterprise: name, USCC, industry, grades, township and its last ``visits`` visits."""
     row = fetch_one(conn, "map_enterprise_details", {**scope.params, "id": id, "visits": visits})
     if row is None:
-        raise NotFound(f"enterprise {id} not found in your area")
+        _not_in_scope(conn, scope, "enterprise", id)
     return row
 
 
@@ -196,7 +213,7 @@ def alert_details(conn: psycopg.Connection[Any], *, scope: Scope, id: int) -> Ro
     row = fetch_one(conn, "map_alert_one", {"id": id})
     if row is None or row["county_code"] != scope.county_code or (
             scope.township_code is not None and row["township_code"] != scope.township_code):
-        raise NotFound(f"alert {id} not found in your area")
+        _not_in_scope(conn, scope, "alert", id)
     return row
 
 

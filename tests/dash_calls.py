@@ -13,15 +13,19 @@ def _prop(spec: str) -> dict[str, str]:
 
 
 def call_callback(session: requests.Session, base_url: str, *, outputs: list[str],
-                  inputs: list[tuple[str, Any]], state: list[tuple[str, Any]] | None = None) -> requests.Response:
-    """POST a callback request like the browser does; ``outputs`` as ``"component-id.prop"``."""
+                  inputs: list[tuple[str, Any]], state: list[tuple[str, Any]] | None = None,
+                  changed: str | None = None) -> requests.Response:
+    """POST a callback request like the browser does; ``outputs`` as ``"component-id.prop"``.
+
+    ``changed`` names the input that fired (default: the first one).
+    """
     out = outputs[0] if len(outputs) == 1 else ".." + "...".join(outputs) + ".."
     body = {
         "output": out,
         "outputs": _prop(outputs[0]) if len(outputs) == 1 else [_prop(o) for o in outputs],
         "inputs": [{**_prop(k), "value": v} for k, v in inputs],
         "state": [{**_prop(k), "value": v} for k, v in (state or [])],
-        "changedPropIds": [inputs[0][0]] if inputs else [],
+        "changedPropIds": [changed] if changed else ([inputs[0][0]] if inputs else []),
     }
     return session.post(f"{base_url}/_dash-update-component", json=body,
                         headers={"Origin": base_url}, timeout=20)

@@ -15,7 +15,7 @@ from callbacks.map_search import search_hits
 from callbacks.map_time import day_layers, playback_payload
 from callbacks.map_view import boundary_layers, viewport_payload
 from callbacks.wall import kpi_values
-from geo_data.errors import InvalidInput, NotFound
+from geo_data.errors import Forbidden, InvalidInput, NotFound
 from geo_data.push import PushHub
 from geo_data.scope import Role, Scope
 from geo_data.settings import MapSettings
@@ -77,7 +77,7 @@ def test_township_dispatcher_sees_only_own_township(conn: Any, scn: Any) -> None
     assert [f["properties"]["name"] for f in labels["features"]] == ["西城街道"]
     assert all(f["properties"]["kind"] == "township" for f in polygons["features"]), "no county outline"
     other = conn.execute("SELECT id FROM enterprises WHERE township_code = %s LIMIT 1", (ms.TOWN_E,)).fetchone()["id"]
-    with pytest.raises(NotFound):
+    with pytest.raises(Forbidden):  # another township's enterprise: refused (403), not shown
         details_for(conn, scope=WEST, kind="enterprise", key=other, lang="zh", date_from=D0, date_to=D1)
     assert all(h["kind"] != "township" or h["key"] == ms.TOWN_W for h in search_hits(conn, scope=WEST, q="镇"))
     now = datetime.now(SHANGHAI)
