@@ -15,7 +15,7 @@ from callbacks.map_search import search_hits
 from callbacks.map_time import day_layers, playback_payload
 from callbacks.map_view import boundary_layers, viewport_payload
 from callbacks.wall import kpi_values
-from geo_data.errors import Forbidden, InvalidInput, NotFound
+from geo_data.errors import Forbidden, InvalidInput
 from geo_data.push import PushHub
 from geo_data.scope import Role, Scope
 from geo_data.settings import MapSettings
