@@ -66,13 +66,13 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
 
     app = dash.Dash(
         __name__,
-        server=server,
+        server=server,  # type: ignore[arg-type]  # Dash accepts a Flask app; its stub says bool
         use_pages=True,
         pages_folder="",
         assets_folder=str(PROJECT_ROOT / "assets"),
         title="县乡执法指挥一张图 · GridCommand",
         suppress_callback_exceptions=True,
-        update_title=None,
+        update_title=None,  # type: ignore[arg-type]  # None turns the "Updating…" title off
         on_error=handle_callback_error,
     )
     for name in PAGE_MODULES:
@@ -125,13 +125,13 @@ def _guarded(layout: Callable[..., Any]) -> Callable[..., Any]:
     return render
 
 
+_wsgi: dict[str, Any] = {}
+
+
 def __getattr__(name: str) -> Any:
     """``app.server``: the WSGI application, built on first access (for gunicorn ``app:server``)."""
     if name == "server":
-        global _server
-        try:
-            return _server
-        except NameError:
-            _server = create_app().server
-            return _server
+        if "server" not in _wsgi:
+            _wsgi["server"] = create_app().server
+        return _wsgi["server"]
     raise AttributeError(name)

@@ -28,7 +28,7 @@ PUBLIC_PREFIXES = ("/login", "/display/", "/assets/", "/_dash-component-suites/"
 PAGE_PERMISSIONS: dict[str, Permission] = {}
 
 
-class SessionUser(UserMixin):  # type: ignore[misc]
+class SessionUser(UserMixin):
     def __init__(self, user: User) -> None:
         self.user = user
         self.id = str(user.id)
@@ -50,7 +50,7 @@ def install(server: Flask, *, pool: Any, session_hours: int, max_failures: int, 
     manager = LoginManager()
     manager.init_app(server)
 
-    @manager.user_loader  # type: ignore[misc]
+    @manager.user_loader
     def load_user(user_id: str) -> SessionUser | None:
         with transaction(pool) as conn:
             user = get_user(conn, int(user_id))

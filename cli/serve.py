@@ -26,7 +26,7 @@ def command(ctx: click.Context, host: str | None, port: int | None, workers: int
     host = host or settings.server.host
     port = port or settings.server.port
 
-    class _App(BaseApplication):  # type: ignore[misc]
+    class _App(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)

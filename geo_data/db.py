@@ -97,21 +97,21 @@ Params = Mapping[str, Any] | Sequence[Any] | None
 def fetch_all(conn: psycopg.Connection[Any], name: str, params: Params = None) -> list[dict[str, Any]]:
     """Run a named query with bound parameters; all rows as dicts."""
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(sql_text(name).encode(), params)  # type: ignore[arg-type]
+        cur.execute(sql_text(name).encode(), params)
         return cur.fetchall() if cur.description else []
 
 
 def fetch_one(conn: psycopg.Connection[Any], name: str, params: Params = None) -> dict[str, Any] | None:
     """Run a named query with bound parameters; the first row or None."""
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(sql_text(name).encode(), params)  # type: ignore[arg-type]
+        cur.execute(sql_text(name).encode(), params)
         return cur.fetchone() if cur.description else None
 
 
 def execute(conn: psycopg.Connection[Any], name: str, params: Params = None) -> int:
     """Run a named statement with bound parameters; the number of rows affected."""
     with conn.cursor() as cur:
-        cur.execute(sql_text(name).encode(), params)  # type: ignore[arg-type]
+        cur.execute(sql_text(name).encode(), params)
         return cur.rowcount
 
 
@@ -140,7 +140,7 @@ def migrate(url: str) -> list[str]:
                 if path.stem in done:
                     continue
                 with conn.transaction():
-                    conn.execute(text.encode())  # type: ignore[arg-type]
+                    conn.execute(text.encode())
                     conn.execute("INSERT INTO schema_migrations (version, checksum) VALUES (%s, %s)",
                                  (path.stem, checksum))
                 applied.append(path.stem)

@@ -16,8 +16,8 @@ PERMISSION = Permission.ADMIN
 ROLE_OPTIONS = [{"label": r.value, "value": r.value} for r in Role]
 
 
-def _table(table_id: str, columns: list[tuple[str, str]]) -> dash_table.DataTable:
-    return dash_table.DataTable(
+def _table(table_id: str, columns: list[tuple[str, str]]) -> Any:
+    return dash_table.DataTable(  # type: ignore[attr-defined]
         id=table_id, columns=[{"name": n, "id": c} for c, n in columns], data=[], page_size=15,
         row_selectable="single", style_cell={"textAlign": "left", "fontSize": 13},
         style_table={"overflowX": "auto"},
