@@ -112,7 +112,8 @@ def layout(**query: Any) -> html.Div:
             html.Span(id="cov-count", className="muted"),
             dcc.Download(id="cov-download"),
         ]),
-        dash_table.DataTable(  # type: ignore[attr-defined]id="cov-table", columns=[], data=[], page_size=20, sort_action="native",
+        dash_table.DataTable(  # type: ignore[attr-defined]
+            id="cov-table", columns=[], data=[], page_size=20, sort_action="native",
                              style_table={"overflowX": "auto"}, style_cell={"fontSize": 13, "textAlign": "left"}),
         html.Details([html.Summary("指标定义 · Definitions"),
                       html.Dl([c for d in DEFINITIONS for c in (html.Dt(f"{d.name_zh} · {d.name_en}"),
