@@ -27,6 +27,7 @@ from api.errors import ApiError, answer, install_app_handlers, json_body, regist
 from api.tokens import require_token
 from geo_data import alerts as alert_store
 from geo_data.errors import DatabaseUnavailable
+from geo_data.notify import send_after_commit
 from geo_data.settings import Settings
 from geo_data.travel import estimator_for
 
@@ -60,15 +61,24 @@ def ext() -> dict[str, Any]:
     return current_app.extensions["gc_intake"]
 
 
-def run_in_transaction(fn: Callable[[psycopg.Connection[Any]], T]) -> T:
+def run_in_transaction(fn: Callable[[psycopg.Connection[Any]], T], notices: list[str] | None = None) -> T:
     """Run ``fn`` in one transaction on a pooled connection; deadlocks are retried, an unreachable database
-    becomes 503 (nothing written)."""
+    becomes 503 (nothing written). ``notices`` that ``fn`` collected are sent once the transaction has committed
+    (``geo_data.notify.send_after_commit``); failing to send them never fails the request — the data is stored."""
     pool: ConnectionPool = ext()["pool"]
     for attempt in range(4):
+        if notices is not None:
+            notices.clear()
         try:
             with pool.connection() as conn:
                 with conn.transaction():
-                    return fn(conn)
+                    out = fn(conn)
+                if notices:
+                    try:
+                        send_after_commit(conn, notices)
+                    except psycopg.Error as exc:
+                        log.warning("live-push notices after commit not sent: %s", exc)
+                return out
         except psycopg.errors.TransactionRollback:
             if attempt == 3:
                 raise
@@ -112,12 +122,13 @@ def post_alert() -> Any:
         settings: Settings = ext()["settings"]
         (r,) = alert_store.ingest(conn, source=token.source, county_code=token.county_code,
                                   alerts=[_to_input(alert)], link_m=settings.dispatch.enterprise_link_m,
-                                  types=_types(conn, {alert.type}))
+                                  types=_types(conn, {alert.type}), notices=notices)
         if r.status == "rejected":
             raise ApiError(422, "invalid alert", _item_problems(r, ""))
         return r
 
-    r = run_in_transaction(work)
+    notices: list[str] = []
+    r = run_in_transaction(work, notices)
     resp = jsonify({"status": r.status, "id": r.alert_id, "source_id": r.source_id, "incident_id": r.incident_id})
     resp.status_code = 201 if r.status == "new" else 200
     return resp
@@ -150,13 +161,15 @@ def post_batch() -> Any:
         stored = alert_store.ingest(conn, source=token.source, county_code=token.county_code,
                                     alerts=[_to_input(a) for _, a in valid],
                                     link_m=settings.dispatch.enterprise_link_m,
-                                    types=_types(conn, {a.type for _, a in valid})) if valid else []
+                                    types=_types(conn, {a.type for _, a in valid}),
+                                    notices=notices) if valid else []
         for (i, _a), r in zip(valid, stored, strict=True):
             results[i] = {"index": i, "source_id": r.source_id, "status": r.status, "id": r.alert_id,
                           "incident_id": r.incident_id, "problems": _item_problems(r, f"items.{i}.")}
         return results
 
-    results = run_in_transaction(work)
+    notices: list[str] = []
+    results = run_in_transaction(work, notices)
     counts = {s: sum(1 for r in results if r["status"] == s) for s in ("new", "duplicate", "rejected")}
     reply = {"stored": counts["new"], "duplicates": counts["duplicate"], "rejected": counts["rejected"],
              "results": results}

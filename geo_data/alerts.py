@@ -19,6 +19,7 @@ Nothing is written when anything fails: the caller owns the transaction.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import Counter
@@ -33,6 +34,7 @@ import psycopg
 from enforcement.incidents import AlertFact, IncidentState, TypeRule, match_alerts
 from geo_data import coords
 from geo_data.db import fetch_all
+from geo_data.notify import payloads_by_township
 
 
 @dataclass(frozen=True)
@@ -90,20 +92,26 @@ def _lock_key(county_code: str, type_code: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def _disk_by_distance(cell: int, k: int) -> list[int]:
+@functools.lru_cache(maxsize=65_536)
+def _disk_by_distance(cell: int, k: int) -> tuple[int, ...]:
+    """Res-9 cells within ``k`` grid steps of ``cell``, itself first, then ring by ring (cached: alerts
+    cluster, and a batch asks for the same disks twice)."""
     import h3.api.basic_int as h3_int
 
     out: list[int] = [cell]
     for d in range(1, k + 1):
         out.extend(sorted(h3_int.grid_ring(cell, d)))
-    return out
+    return tuple(out)
 
 
 def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, alerts: Sequence[AlertInput],
-           link_m: float = 50.0, types: dict[str, AlertTypeInfo] | None = None) -> list[ItemResult]:
+           link_m: float = 50.0, types: dict[str, AlertTypeInfo] | None = None,
+           notices: list[str] | None = None) -> list[ItemResult]:
     """Store ``alerts`` from ``source`` into ``county_code`` and match them into incidents (see module doc).
 
-    Returns one result per input item, in input order.
+    Returns one result per input item, in input order. With ``notices`` (a list), the live-push notices of the
+    stored alerts and touched incidents are appended to it instead of being sent by the table triggers inside
+    this transaction; the caller sends them once it has committed (``geo_data.notify.send_after_commit``).
     """
     types = types if types is not None else alert_types(conn)
     results = [ItemResult(index=i, source_id=a.source_id, status="pending") for i, a in enumerate(alerts)]
@@ -146,7 +154,11 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
 
     cells = coords.cells_all_res(lat[ok], lng[ok])
     keys = sorted({_lock_key(county_code, alerts[i].type_code) for i in ok})
-    conn.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", (keys,))
+    if notices is None:
+        conn.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", (keys,))
+    else:  # the caller notifies after commit: the row triggers (migration 252) stay silent in this transaction
+        conn.execute("SELECT count(pg_advisory_xact_lock(k)), set_config('gridcommand.notify_after_commit', 'on', true)"
+                     " FROM unnest(%s::bigint[]) AS k", (keys,))
 
     # Under the (county, type) locks nobody else can add these source ids for these types: what is not
     # stored yet is new (the INSERT below verifies it and asks for a retry if a racing writer won).
@@ -178,7 +190,7 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
                                severity=a.severity, source=source))
     if facts:
         _match_and_store(conn, county_code=county_code, source=source, facts=facts, rows=rows, types=types,
-                         link_m=link_m, results=results)
+                         link_m=link_m, results=results, notices=notices)
     for i in ok:
         r = results[i]
         if r.status == "duplicate" and r.alert_id is None and r.source_id in first_of:
@@ -189,7 +201,7 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
 
 def _match_and_store(conn: psycopg.Connection[Any], *, county_code: str, source: str, facts: list[AlertFact],
                      rows: dict[int, dict[str, Any]], types: dict[str, AlertTypeInfo], link_m: float,
-                     results: list[ItemResult]) -> None:
+                     results: list[ItemResult], notices: list[str] | None = None) -> None:
     """Match new alerts into incidents (pure rule), then write incidents and alerts set-based."""
     rules = {code: TypeRule(code, t.ring, t.window_minutes) for code, t in types.items()}
     pairs = {(f.type_code, c) for f in facts for c in _disk_by_distance(f.h3_r9, rules[f.type_code].ring)}
@@ -226,8 +238,9 @@ def _match_and_store(conn: psycopg.Connection[Any], *, county_code: str, source:
                             "h3_r8": anchor["h3_r8"], "h3_r9": anchor["h3_r9"]})
         fetch_all(conn, "incident_insert_many", {"county_code": county_code, "link_m": link_m,
                                                  "rows": json.dumps(payload)})
+    updated_rows: list[dict[str, Any]] = []
     if result.updated:
-        fetch_all(conn, "incident_update_many", {"rows": json.dumps([
+        updated_rows = fetch_all(conn, "incident_update_many", {"rows": json.dumps([
             {"id": inc.id, "added": inc.alert_count - before[inc.id], "severity": inc.severity,
              "first_seen": inc.first_seen.isoformat(), "last_seen": inc.last_seen.isoformat(),
              "sources": inc.sources} for inc in result.updated])})
@@ -252,5 +265,13 @@ def _match_and_store(conn: psycopg.Connection[Any], *, county_code: str, source:
     per_cell = Counter(rows[f.key][f"h3_r{res}"] for f in facts for res in (7, 8, 9))
     cells_sorted = sorted(per_cell)
     fetch_all(conn, "alert_cells_increment", {"cells": cells_sorted, "counts": [per_cell[c] for c in cells_sorted]})
-    # Live push: the statement triggers of migration 250 announce the inserted alerts and the inserted /
-    # updated incidents (one notice per township and statement), so no separate notice is sent from here.
+    # Live push: the caller sends these after its commit; without ``notices`` the statement triggers of migration
+    # 250 announce the same rows inside this transaction.
+    if notices is not None:
+        notices += payloads_by_township(kind="alert", op="insert", county_code=county_code,
+                                        rows=[(results[f.key].alert_id, rows[f.key]["township_code"]) for f in facts])
+        notices += payloads_by_township(kind="incident", op="insert", county_code=county_code,
+                                        rows=[(inc.id, rows[inc.anchor_key]["township_code"])  # type: ignore[index]
+                                              for inc in result.opened])
+        notices += payloads_by_township(kind="incident", op="update", county_code=county_code,
+                                        rows=[(r["id"], r["township_code"]) for r in updated_rows])

@@ -44,3 +44,38 @@ def notify(conn: psycopg.Connection[Any], *, kind: str, op: str, id: int | Seque
     """Queue one notice in the caller's transaction."""
     conn.execute("SELECT pg_notify(%s, %s)",
                  (CHANNEL, payload(kind=kind, op=op, id=id, county_code=county_code, township_code=township_code)))
+
+
+def payloads_by_township(*, kind: str, op: str, county_code: str,
+                         rows: Sequence[tuple[int, str | None]], chunk: int = 300) -> list[str]:
+    """Notices for changed rows ``(id, township_code)``, in the form of the statement triggers (migration 250):
+    one per township and chunk of ids, singular ``kind`` when it names one row, plural with an id list else."""
+    by_town: dict[str | None, list[int]] = {}
+    for row_id, town in rows:
+        by_town.setdefault(town, []).append(int(row_id))
+    out: list[str] = []
+    for town, ids in by_town.items():
+        ids.sort()
+        for k in range(0, len(ids), chunk):
+            part = ids[k:k + chunk]
+            out.append(payload(kind=kind, op=op, id=part[0], county_code=county_code, township_code=town)
+                       if len(part) == 1 else
+                       payload(kind=kind + "s", op=op, id=part, county_code=county_code, township_code=town))
+    return out
+
+
+def send_after_commit(conn: psycopg.Connection[Any], payloads: Sequence[str]) -> None:
+    """Send notices collected by a writer whose transaction has COMMITTED, in a short transaction of their own.
+
+    Why: PostgreSQL serialises the commits of notifying transactions (a database-wide lock is held from the
+    queue write through the commit's WAL flush). A data transaction that notifies therefore commits one at a
+    time, fsync after fsync. Sent afterwards, the durable data commit needs no such lock, and the notice-only
+    transaction may commit asynchronously (``synchronous_commit = off``): it writes no data, so a crash can only
+    lose a live-push notice — which listeners survive anyway (they resync after any reconnect). The rows are
+    committed before the notice, so a listener always finds them.
+    """
+    if not payloads:
+        return
+    with conn.transaction():
+        conn.execute("SET LOCAL synchronous_commit = off")
+        conn.execute("SELECT count(pg_notify(%s, p)) FROM unnest(%s::text[]) AS p", (CHANNEL, list(payloads)))
