@@ -4,8 +4,9 @@
 
 1. datum conversion and H3 cells, vectorised (``geo_data.coords``);
 2. one query placing every point in the county / a township (outside the county -> rejected item);
-3. transaction-level advisory locks per (county, type), taken in key order, so concurrent writers of the same
-   type never match against each other's half-made incidents (and never deadlock on the locks);
+3. transaction-level advisory locks per (county, type, res-6 region of the match disk), taken in key order, so
+   concurrent writers of the same type never match against each other's half-made incidents (and never
+   deadlock on the locks);
 4. one look-up of the source ids already stored (duplicates: nothing more to do for them);
 5. the open incidents near the new alerts (one query on (type, cell) pairs), the pure rule
    ``enforcement.incidents.match_alerts``, then set-based writes: new incidents (ids reserved first),
@@ -87,9 +88,20 @@ def alert_types(conn: psycopg.Connection[Any]) -> dict[str, AlertTypeInfo]:
 _FEW_CELLS = 400  # up to this many (type, cell) pairs: one index probe each; beyond: one scan by cells
 
 
-def _lock_key(county_code: str, type_code: str) -> int:
-    digest = hashlib.sha256(f"gridcommand:incident:{county_code}:{type_code}".encode()).digest()
+_LOCK_RES = 6  # matching locks cover (county, type, res-6 region): ~36 km², far wider than any match ring
+
+
+def _lock_key(county_code: str, type_code: str, region: int) -> int:
+    digest = hashlib.sha256(f"gridcommand:incident:{county_code}:{type_code}:{region}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _regions(cell: int, k: int) -> frozenset[int]:
+    """The res-6 regions that the res-9 disk of radius ``k`` around ``cell`` touches."""
+    import h3.api.basic_int as h3_int
+
+    return frozenset(h3_int.cell_to_parent(c, _LOCK_RES) for c in _disk_by_distance(cell, k))
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -153,14 +165,20 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
         return results
 
     cells = coords.cells_all_res(lat[ok], lng[ok])
-    keys = sorted({_lock_key(county_code, alerts[i].type_code) for i in ok})
+    # An alert can only join incidents of its type whose cell lies in its disk, and a writer that opens an
+    # incident opens it at its own alert's cell: locking every region the disk touches therefore serialises
+    # exactly the writers that could match against each other's half-made incidents. Writers elsewhere in the
+    # county (single posts from other places) no longer wait for each other.
+    keys = sorted({_lock_key(county_code, alerts[i].type_code, region)
+                   for j, i in enumerate(ok)
+                   for region in _regions(int(cells[9][j]), types[alerts[i].type_code].ring)})
     if notices is None:
         conn.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", (keys,))
     else:  # the caller notifies after commit: the row triggers (migration 252) stay silent in this transaction
         conn.execute("SELECT count(pg_advisory_xact_lock(k)), set_config('gridcommand.notify_after_commit', 'on', true)"
                      " FROM unnest(%s::bigint[]) AS k", (keys,))
 
-    # Under the (county, type) locks nobody else can add these source ids for these types: what is not
+    # Under the (county, type, region) locks nobody else can add these source ids for these types here: what is not
     # stored yet is new (the INSERT below verifies it and asks for a retry if a racing writer won).
     sids = sorted({alerts[i].source_id for i in ok})
     existing = {r["source_id"]: r for r in fetch_all(conn, "alert_ids_by_source",
