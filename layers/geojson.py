@@ -154,7 +154,12 @@ def team_features(rows: Iterable[Row], *, datum: str = "wgs84") -> list[Feature]
 
 
 def enterprise_features(rows: Iterable[Row], *, datum: str = "wgs84") -> list[Feature]:
-    return point_features(rows, kind="enterprise", props=ENTERPRISE_PROPS, datum=datum, lean=True)
+    """The biggest layer (up to ``MapSettings.max_points`` per view): same features as ``point_features(...,
+    lean=True)`` with ENTERPRISE_PROPS, built in one comprehension (no per-property loop)."""
+    rows = list(rows)
+    xs, ys = _shift_positions([r["lng"] for r in rows], [r["lat"] for r in rows], datum)
+    return [{"type": "Feature", "id": f"enterprise:{r['id']}", "properties": {"name": r["name"], "risk": r["risk"]},
+             "geometry": {"type": "Point", "coordinates": [x, y]}} for r, x, y in zip(rows, xs, ys, strict=True)]
 
 
 def visit_features(rows: Iterable[Row], *, datum: str = "wgs84") -> list[Feature]:
