@@ -153,13 +153,14 @@ def team_features(rows: Iterable[Row], *, datum: str = "wgs84") -> list[Feature]
     return point_features(rows, kind="team", props=TEAM_PROPS, datum=datum)
 
 
-def enterprise_features(rows: Iterable[Row], *, datum: str = "wgs84") -> list[Feature]:
-    """The biggest layer (up to ``MapSettings.max_points`` per view): same features as ``point_features(...,
-    lean=True)`` with ENTERPRISE_PROPS, built in one comprehension (no per-property loop)."""
-    rows = list(rows)
-    xs, ys = _shift_positions([r["lng"] for r in rows], [r["lat"] for r in rows], datum)
-    return [{"type": "Feature", "id": f"enterprise:{r['id']}", "properties": {"name": r["name"], "risk": r["risk"]},
-             "geometry": {"type": "Point", "coordinates": [x, y]}} for r, x, y in zip(rows, xs, ys, strict=True)]
+def enterprise_features(points: Iterable[Sequence[Any]], *, datum: str = "wgs84") -> list[Feature]:
+    """The biggest layer (up to ``MapSettings.max_points`` per view) from ``(id, name, risk, lng, lat)`` tuples
+    (``geo_data.map_queries.EnterprisePoint``): the features ``point_features(..., lean=True)`` would build with
+    ENTERPRISE_PROPS, in one comprehension (no per-row dict, no per-property loop)."""
+    points = list(points)
+    xs, ys = _shift_positions([p[3] for p in points], [p[4] for p in points], datum)
+    return [{"type": "Feature", "id": f"enterprise:{p[0]}", "properties": {"name": p[1], "risk": p[2]},
+             "geometry": {"type": "Point", "coordinates": [x, y]}} for p, x, y in zip(points, xs, ys, strict=True)]
 
 
 def visit_features(rows: Iterable[Row], *, datum: str = "wgs84") -> list[Feature]:

@@ -42,3 +42,16 @@ def test_points_of_an_empty_view_and_of_a_full_one(conn: Any, scn: Any) -> None:
     full = _points(conn, WHOLE)
     ids = [f["id"] for f in full["enterprises"]["features"]]
     assert not full["capped"] and full["total"] == len(ids) == len(set(ids)) == ms.N_ENTERPRISES
+
+
+def test_point_features_match_the_generic_builder(conn: Any, scn: Any) -> None:
+    # the tuple fast path sends exactly what the generic lean point builder would (ids, rounded coordinates,
+    # name and risk only), in WGS-84 and shifted to GCJ-02
+    from geo_data.map_queries import enterprises_in_view
+    from layers import geojson
+
+    pts = enterprises_in_view(conn, scope=COUNTY, bbox=WHOLE, limit=1500).rows
+    dicts = [{"id": p[0], "name": p[1], "risk": p[2], "lng": p[3], "lat": p[4]} for p in pts]
+    for datum in ("wgs84", "gcj02"):
+        assert geojson.enterprise_features(pts, datum=datum) == geojson.point_features(
+            dicts, kind="enterprise", props=geojson.ENTERPRISE_PROPS, datum=datum, lean=True)
