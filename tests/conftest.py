@@ -17,10 +17,16 @@ from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import settings as hypothesis_settings
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from geo_data.db import connect, database_url, migrate
 from geo_data.settings import DatabaseSettings, MapSettings, ServerSettings, Settings
+
+# Property tests judge behaviour, not speed: a loaded 2-core CI machine must not turn a slow example into a failure.
+settings_profile = "gridcommand"
+hypothesis_settings.register_profile(settings_profile, deadline=None, derandomize=False)
+hypothesis_settings.load_profile(settings_profile)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
