@@ -19,7 +19,7 @@ import shapely
 from psycopg import sql
 from tqdm import tqdm
 
-from geo_data.cells import add_cells, refresh_cell_counts
+from geo_data.cells import add_cells, refresh_cell_counts, refresh_cell_counts_bulk
 from geo_data.coords import CELL_RESOLUTIONS, cells_all_res
 from geo_data.db import fetch_all, fetch_one
 from geo_data.errors import InvalidInput
@@ -33,6 +33,10 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("uscc", "name", "address", "industry_code",
 # validating join are much cheaper than a million single index inserts and trigger calls.
 BULK_REBUILD_MIN_ROWS = 50_000
 _COPY_CHUNK_ROWS = 100_000
+# INSERT triggers whose work ``rebuild_preaggregates`` redoes in one pass: switched off (not merely deferred)
+# during a bulk load, so the server does not even collect their million-row transition tables. The DROP INDEX
+# of a bulk load already holds the table's exclusive lock, and ALTER TABLE is transactional.
+_BULK_OFF_TRIGGERS = ("enterprise_counts_ins",)
 _COPY_COLUMNS = ("county_code", "township_code", "uscc", "name", "address", "industry_code", "risk", "credit",
                  "geom", "h3_r7", "h3_r8", "h3_r9")
 
@@ -198,6 +202,8 @@ def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: 
         rebuild = n >= BULK_REBUILD_MIN_ROWS and n >= existing
         indexes = _secondary_indexes(conn) if rebuild else []
         constraints = fetch_all(conn, "enterprise_bulk_constraints") if rebuild else []
+        triggers = fetch_all(conn, "enterprise_bulk_triggers", {"names": list(_BULK_OFF_TRIGGERS)}) \
+            if rebuild else []
         if rebuild:
             # the measure pre-aggregate triggers would run once per COPY chunk (3-4x the COPY itself);
             # one grouped rebuild after the load gives the same rows (migration 406)
@@ -208,6 +214,8 @@ def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: 
             conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(ix["name"])))
         for con in constraints:
             conn.execute(sql.SQL("ALTER TABLE enterprises DROP CONSTRAINT {}").format(sql.Identifier(con["name"])))
+        for trg in triggers:
+            conn.execute(sql.SQL("ALTER TABLE enterprises DISABLE TRIGGER {}").format(sql.Identifier(trg["name"])))
         copy_sql = sql.SQL("COPY enterprises ({}) FROM STDIN").format(
             sql.SQL(", ").join(sql.Identifier(c) for c in _COPY_COLUMNS))
         bar = tqdm(total=n, unit="row", desc="COPY enterprises", disable=not progress, leave=False)
@@ -236,6 +244,8 @@ def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: 
                 bar.update(part.stop - part.start)
                 lap("copy")
         bar.close()
+        for trg in triggers:
+            conn.execute(sql.SQL("ALTER TABLE enterprises ENABLE TRIGGER {}").format(sql.Identifier(trg["name"])))
         lap("copy")
         for ix in indexes:
             conn.execute(ix["definition"].encode())
@@ -251,8 +261,8 @@ def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: 
             lap("preaggregates")
         touched = {r: np.unique(np.concatenate(cells[r])) for r in CELL_RESOLUTIONS}
         add_cells(conn, county_code=county_code, cells=np.concatenate(list(touched.values())))
-        if rebuild and existing == 0:
-            refresh_cell_counts(conn, county_code=county_code)
+        if rebuild:  # enterprise_counts was just rebuilt: the cell counts come from it
+            refresh_cell_counts_bulk(conn, county_code=county_code)
         else:
             refresh_cell_counts(conn, county_code=county_code, cells={r: v.tolist() for r, v in touched.items()})
         lap("cells")

@@ -232,3 +232,50 @@ def test_alert_counts_follow_incident_status(conn: psycopg.Connection, county: s
                            (list(cells.values()),)).fetchall()
         assert [(g["res"], g["alerts"], g["alerts_open"]) for g in got] == [(7, 3, 2), (8, 3, 2), (9, 3, 2)]
         raise psycopg.Rollback()
+
+
+def test_bulk_load_rebuilds_counts_indexes_and_triggers(conn: psycopg.Connection, county: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bulk path (indexes, keys and the measures' INSERT trigger off during the COPY, one rebuild after)
+    leaves the same counts, indexes, constraints and live triggers as row-by-row maintenance."""
+    import geo_data.enterprises as enterprises
+
+    rng = np.random.default_rng(23)
+    catalog = ("SELECT (SELECT count(*) FROM pg_index WHERE indrelid = 'enterprises'::regclass) AS ix,"
+               " (SELECT count(*) FROM pg_constraint WHERE conrelid = 'enterprises'::regclass) AS con,"
+               " (SELECT count(*) FROM pg_trigger WHERE tgrelid = 'enterprises'::regclass AND tgenabled <> 'D') AS trg")
+    before = conn.execute(catalog).fetchone()
+    lng, lat = random_points(conn, 350, 23)
+    risks = list(rng.choice(["high", "elevated", "general", "low"], size=350))
+    usccs = random_usccs(350, rng)
+    with conn.transaction():  # 50 rows the ordinary way (triggers keep enterprise_counts current) ...
+        copy_enterprises(conn, county_code=county, frame=_frame(usccs[:50], lng[:50], lat[:50], risks[:50]))
+    monkeypatch.setattr(enterprises, "BULK_REBUILD_MIN_ROWS", 100)
+    timings: dict[str, float] = {}
+    with conn.transaction():  # ... then 300 in bulk
+        copy_enterprises(conn, county_code=county, frame=_frame(usccs[50:], lng[50:], lat[50:], risks[50:]),
+                         timings=timings)
+    assert "preaggregates" in timings  # the bulk path was taken
+    assert conn.execute(catalog).fetchone() == before
+    direct = ("SELECT township_code, h3_r9, risk, count(*) AS n FROM enterprises WHERE county_code = %(c)s"
+              " GROUP BY 1, 2, 3")
+    pre = ("SELECT township_code, h3_r9, risk, n FROM enterprise_counts WHERE county_code = %(c)s AND n > 0")
+    assert sorted(map(tuple, (r.values() for r in conn.execute(pre, {"c": county}).fetchall()))) == \
+        sorted(map(tuple, (r.values() for r in conn.execute(direct, {"c": county}).fetchall())))
+    assert sum(r["n"] for r in conn.execute(pre, {"c": county}).fetchall()) >= 350
+    mismatches = conn.execute(
+        "WITH direct AS (SELECT r.cell, count(*) AS total, count(*) FILTER (WHERE e.risk = 'high') AS high,"
+        "  count(*) FILTER (WHERE e.risk = 'low') AS low"
+        "  FROM enterprises e CROSS JOIN LATERAL (VALUES (e.h3_r7), (e.h3_r8), (e.h3_r9)) AS r(cell)"
+        "  WHERE e.county_code = %(c)s GROUP BY r.cell)"
+        " SELECT c.cell FROM h3_cells c LEFT JOIN direct d USING (cell) WHERE c.county_code = %(c)s"
+        " AND (c.ent_total <> coalesce(d.total, 0) OR c.ent_high <> coalesce(d.high, 0)"
+        "      OR c.ent_low <> coalesce(d.low, 0))", {"c": county}).fetchall()
+    assert mismatches == []
+    # the INSERT trigger is live again: a later small load keeps enterprise_counts current by itself
+    more_lng, more_lat = random_points(conn, 5, 24)
+    with conn.transaction():
+        copy_enterprises(conn, county_code=county, frame=_frame(random_usccs(5, rng), more_lng, more_lat,
+                                                                  ["high"] * 5))
+    assert sorted(map(tuple, (r.values() for r in conn.execute(pre, {"c": county}).fetchall()))) == \
+        sorted(map(tuple, (r.values() for r in conn.execute(direct, {"c": county}).fetchall())))
