@@ -47,11 +47,13 @@ def notify(conn: psycopg.Connection[Any], *, kind: str, op: str, id: int | Seque
 
 
 def payloads_by_township(*, kind: str, op: str, county_code: str,
-                         rows: Sequence[tuple[int, str | None]], chunk: int = 300) -> list[str]:
+                         rows: Sequence[tuple[int | None, str | None]], chunk: int = 300) -> list[str]:
     """Notices for changed rows ``(id, township_code)``, in the form of the statement triggers (migration 250):
     one per township and chunk of ids, singular ``kind`` when it names one row, plural with an id list else."""
     by_town: dict[str | None, list[int]] = {}
     for row_id, town in rows:
+        if row_id is None:
+            continue
         by_town.setdefault(town, []).append(int(row_id))
     out: list[str] = []
     for town, ids in by_town.items():
