@@ -163,12 +163,3 @@ def refresh_cell_counts(
         "r7": by_res[7], "r8": by_res[8], "r9": by_res[9],
     })
 
-
-def refresh_cell_counts_bulk(conn: psycopg.Connection[Any], *, county_code: str) -> None:
-    """Like ``refresh_cell_counts`` for every cell of the county, with the enterprise counts taken from the
-    measures' ``enterprise_counts`` pre-aggregate (tens of thousands of rows instead of every enterprise).
-
-    Only right when ``enterprise_counts`` is current for the county, e.g. just after
-    ``geo_data.measures.rebuild_preaggregates`` at the end of a bulk load.
-    """
-    execute(conn, "cell_counts_refresh_bulk", {"county_code": county_code})

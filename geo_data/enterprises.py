@@ -19,7 +19,7 @@ import shapely
 from psycopg import sql
 from tqdm import tqdm
 
-from geo_data.cells import add_cells, refresh_cell_counts, refresh_cell_counts_bulk
+from geo_data.cells import add_cells, refresh_cell_counts
 from geo_data.coords import CELL_RESOLUTIONS, cells_all_res
 from geo_data.db import fetch_all, fetch_one
 from geo_data.errors import InvalidInput
@@ -261,8 +261,9 @@ def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: 
             lap("preaggregates")
         touched = {r: np.unique(np.concatenate(cells[r])) for r in CELL_RESOLUTIONS}
         add_cells(conn, county_code=county_code, cells=np.concatenate(list(touched.values())))
-        if rebuild:  # enterprise_counts was just rebuilt: the cell counts come from it
-            refresh_cell_counts_bulk(conn, county_code=county_code)
+        if rebuild:  # one grouped scan of the county (not enterprise_counts: a point's res-8 cell is not
+            # always the parent of its res-9 cell, and the pre-aggregate keeps one res-8 cell per res-9 cell)
+            refresh_cell_counts(conn, county_code=county_code)
         else:
             refresh_cell_counts(conn, county_code=county_code, cells={r: v.tolist() for r, v in touched.items()})
         lap("cells")
