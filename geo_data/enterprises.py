@@ -180,7 +180,8 @@ def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: 
     (else each point is placed in its township by point-in-polygon). H3 cells at res 7, 8, 9 are computed
     from the points; cells missing from ``h3_cells`` are added; the counts of the touched cells are
     refreshed. One transaction: on any error nothing is loaded. ``timings`` (if given) receives seconds per
-    phase (prepare, h3, townships, copy, indexes, cells). The COPY goes chunk by chunk: H3, townships and
+    phase (prepare, h3, townships, copy, ``index NAME`` and ``constraint NAME`` per rebuilt index or key,
+    analyze, preaggregates, cells). The COPY goes chunk by chunk: H3, townships and
     the COPY text of one chunk are computed while the server parses the previous one.
     """
     lap = _Laps(timings)
