@@ -382,7 +382,11 @@ def generate_visits(
     ep_k = np.arange(len(ep_ent)) - np.repeat(first_of_group, n_ep)
     width = days / n_ep[ep_ent]
     follow_span = min(FOLLOW_UP_MAX_DAYS, max(1, days // 4))
-    slack = np.maximum(width - follow_span - EPISODE_GAP_DAYS, 0.0)
+    # an episode leaves room for its follow-ups before the next one; an enterprise's last episode may start
+    # any day up to yesterday (its follow-ups that would fall after yesterday simply have not happened yet)
+    is_last = ep_k == n_ep[ep_ent] - 1
+    slack = np.where(is_last, np.maximum(width - 1.0, 0.0),
+                     np.maximum(width - follow_span - EPISODE_GAP_DAYS, 0.0))
     first_day = np.floor(ep_k * width + rng.random(len(ep_ent)) * slack).astype(np.int64)
 
     # departments: the industry's supervising departments, the first listed most often
@@ -404,9 +408,13 @@ def generate_visits(
     dep_f = np.where(follow, ind_deps[ep_ind, order[np.arange(len(ep_ent)), np.minimum(follow_slot, max_deps - 1)]],
                      -1)
 
+    # follow-ups that would fall after yesterday have not happened yet
+    follow_day = first_day + rng.integers(1, follow_span + 1, len(ep_ent))
+    follow &= follow_day < days
+
     # visits: first visits of every episode, then the follow-ups
     v_ent = np.concatenate([ep_ent, ep_ent[follow]])
-    v_day = np.concatenate([first_day, first_day[follow] + rng.integers(1, follow_span + 1, int(follow.sum()))])
+    v_day = np.concatenate([first_day, follow_day[follow]])
     v_lead = np.concatenate([dep_a, dep_f[follow]])
     v_second = np.concatenate([dep_b, np.full(int(follow.sum()), -1)])
     v_repeat = np.concatenate([np.zeros(len(ep_ent), bool), np.ones(int(follow.sum()), bool)])
