@@ -10,12 +10,13 @@ from dash import ALL, Input, Output, State, callback, ctx, no_update
 
 from callbacks.context import current_scope, services
 from callbacks.map_common import to_display_bounds, to_display_latlng
+from callbacks.map_view import boundary_layers
 from geo_data import dispatch, incidents, teams
 from geo_data.db import transaction
 from geo_data.errors import Forbidden
 from geo_data.scope import Permission
 from geo_data.travel import estimator_for
-from layers.basemaps import tile_layers
+from layers.basemaps import display_datum, tile_layers
 from layers.i18n import t
 from pages import dispatch as page
 
@@ -29,9 +30,11 @@ def page_context(township: str | None) -> dict[str, Any] | None:
     with transaction(services().pool) as conn:
         towns = incidents.townships_of(conn, scope)
         view = incidents.area_view(conn, scope, township)
+        outlines, _labels = boundary_layers(conn, scope=scope, datum_name=display_datum(services().settings.map))
     bounds = to_display_bounds((view["min_lng"], view["min_lat"], view["max_lng"], view["max_lat"])) if view else None
     return {"whole_county": scope.whole_county, "townships": towns, "bounds": bounds,
-            "township": scope.township_code or township, "tiles": tile_layers(services().settings.map)}
+            "township": scope.township_code or township, "tiles": tile_layers(services().settings.map),
+            "outlines": outlines}
 
 
 @callback(Output("dsp-queue", "children"), Output("dsp-incidents", "children"), Output("dsp-teams", "children"),

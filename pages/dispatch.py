@@ -59,6 +59,8 @@ def layout(lang: str | None = None, township: str | None = None, **_query: Any) 
                 dl.Map(id="dsp-map", bounds=ctx["bounds"], style={"height": "100%", "width": "100%"}, children=[
                     *[dl.TileLayer(url=tile.url, attribution=tile.attribution, maxZoom=tile.max_zoom)
                       for tile in ctx["tiles"]],
+                    dl.GeoJSON(id="dsp-outlines", data=ctx["outlines"], interactive=False,
+                               style={"color": "#1d4f91", "weight": 2, "fillColor": "#9fb7d6", "fillOpacity": 0.06}),
                     dl.LayerGroup(id="dsp-incidents"), dl.LayerGroup(id="dsp-teams"),
                 ]),
             ]),
