@@ -74,7 +74,7 @@ def test_planner_exports_exactly_the_filtered_cells(live_url: str, browser: Any,
     browser.get(f"{live_url}/coverage?from={start}&to={end}&level=r9")
     wait = WebDriverWait(browser, 20)
     wait.until(ec.presence_of_element_located((By.ID, "kpi-repeat_rate")))
-    browser.find_element(By.ID, "cov-township").click()
+    wait.until(ec.element_to_be_clickable((By.ID, "cov-township"))).click()
     option = wait.until(ec.element_to_be_clickable(
         (By.XPATH, f"//*[@role='option'][normalize-space(.)='{town_name}']")))
     option.click()
