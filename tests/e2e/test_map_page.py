@@ -104,8 +104,8 @@ def test_enterprise_with_html_name_shows_as_text(browser: Any, base: str, operat
             if (d < bestD) { best = p; bestD = d; } });
         return best;"""))
     browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", marker)
-    popup = wait.until(lambda b: b.find_elements(By.ID, "ent-popup"))[0]
-    assert ms.EVIL in popup.text
+    # the popup appears first and is filled by the details callback: wait for its text
+    wait.until(lambda b: any(ms.EVIL in p.text for p in b.find_elements(By.ID, "ent-popup")))
     assert ms.EVIL in browser.find_element(By.ID, "details").text
     assert _js(browser, "return document.querySelectorAll('#ent-popup img, #details img, .leaflet-tooltip img').length") == 0
     with pytest.raises(NoAlertPresentException):
