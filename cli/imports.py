@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from cli.common import db_conn, settings_of
+from cli.common import db_conn, settings_of, url_of
+from geo_data import audit
 from geo_data.coords import Datum
+from geo_data.db import connect
+from geo_data.errors import InvalidInput
 from geo_data.importers import ImportReport, import_enterprises, import_townships, parse_mapping
 from geo_data.visits_import import import_visits
 
@@ -18,6 +23,21 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.group("import")
 def command() -> None:
     """Load enterprises, townships or visit records from CSV, Excel, GeoJSON, GeoPackage or Shapefile."""
+
+
+@contextmanager
+def _refusal_audited(ctx: click.Context, action: str, file: Path, county_code: str) -> Iterator[None]:
+    """A refused import rolls back; record the refusal (file, count, first problems) on its own connection."""
+    try:
+        yield
+    except InvalidInput as exc:
+        with connect(url_of(ctx)) as conn:
+            audit.record(conn, actor="cli", actor_kind="cli", action=f"{action}.refused", object_type="file",
+                         object_id=file.name, county_code=county_code,
+                         detail={"message": str(exc), "problems": len(exc.problems),
+                                 "first": [str(p) for p in exc.problems[:5]]})
+            conn.commit()
+        raise
 
 
 def _county(ctx: click.Context, county_code: str | None) -> str:
@@ -51,7 +71,7 @@ def enterprises(ctx: click.Context, file: Path, datum: str, county_code: str | N
                 rejects: Path | None, maps: tuple[str, ...], progress: bool | None) -> None:
     """Import enterprises (市场主体). All or nothing unless --skip-bad; bad rows exit with status 2."""
     county = _county(ctx, county_code)
-    with db_conn(ctx) as conn:
+    with db_conn(ctx) as conn, _refusal_audited(ctx, "import.enterprises", file, county):
         report = import_enterprises(conn, path=file, county_code=county, datum=datum.lower(), skip_bad=skip_bad,
                                     rejects_path=rejects, mapping=parse_mapping(maps), progress=progress)
     _say(report, county)
@@ -68,7 +88,7 @@ def townships(ctx: click.Context, file: Path, county_code: str | None, datum: st
               code_field: str | None) -> None:
     """Import real township polygons; they replace generated ones and enterprises/cells are re-placed."""
     county = _county(ctx, county_code)
-    with db_conn(ctx) as conn:
+    with db_conn(ctx) as conn, _refusal_audited(ctx, "import.townships", file, county):
         report = import_townships(conn, path=file, county_code=county, datum=datum.lower(),
                                   name_field=name_field, code_field=code_field)
     _say(report, county)
@@ -86,7 +106,7 @@ def visits(ctx: click.Context, file: Path, county_code: str | None, skip_bad: bo
            maps: tuple[str, ...]) -> None:
     """Import historical inspection visits (检查记录). All or nothing unless --skip-bad."""
     county = _county(ctx, county_code)
-    with db_conn(ctx) as conn:
+    with db_conn(ctx) as conn, _refusal_audited(ctx, "import.visits", file, county):
         report = import_visits(conn, path=file, county_code=county, skip_bad=skip_bad, rejects_path=rejects,
                                mapping=parse_mapping(maps))
     _say(report, county)
