@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 
+from geo_data.db import fetch_all
 from geo_data.scope import Scope
 
 _AUDIT_LOCK_KEY = 7_702_002
@@ -64,7 +65,7 @@ def _append(conn: psycopg.Connection[Any], *, actor: str, action: str, actor_kin
             detail: dict[str, Any] | None, remote_addr: str) -> int:
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (_AUDIT_LOCK_KEY,))
     head = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-    prev_seq, prev_hash = (0, GENESIS) if head is None else _pair(head)
+    prev_seq, prev_hash = (0, GENESIS) if head is None else (int(head["seq"]), str(head["hash"]))
     row: dict[str, Any] = {
         "seq": prev_seq + 1,
         "at": datetime.now(UTC),
@@ -119,9 +120,8 @@ def verify(conn: psycopg.Connection[Any]) -> VerifyResult:
             "SELECT seq, at, actor, actor_kind, action, object_type, object_id, county_code, township_code,"
             " detail, remote_addr, prev_hash, hash FROM audit_log ORDER BY seq"
         )
-        cols = [d.name for d in cur.description or []]
         for values in cur:
-            row = dict(zip(cols, values, strict=True)) if not isinstance(values, dict) else dict(values)
+            row = dict(values)
             n += 1
             if row["seq"] != expected_seq:
                 problems.append(f"seq {expected_seq}: missing (next row has seq {row['seq']})")
@@ -131,7 +131,7 @@ def verify(conn: psycopg.Connection[Any]) -> VerifyResult:
                 problems.append(f"seq {row['seq']}: content changed (hash mismatch)")
             expected_prev, expected_seq = row["hash"], row["seq"] + 1
     head = conn.execute("SELECT value FROM app_state WHERE key = 'audit_head'").fetchone()
-    head_value = (head["value"] if isinstance(head, dict) else head[0]) if head else None
+    head_value = head["value"] if head else None
     if head_value is None and n:
         problems.append("chain head record missing")
     elif head_value is not None and (head_value.get("seq") != expected_seq - 1 or head_value.get("hash") != expected_prev):
@@ -140,17 +140,9 @@ def verify(conn: psycopg.Connection[Any]) -> VerifyResult:
     return VerifyResult(ok=not problems, rows=n, problems=problems)
 
 
-def _pair(row: Any) -> tuple[int, str]:
-    if isinstance(row, dict):
-        return int(row["seq"]), str(row["hash"])
-    return int(row[0]), str(row[1])
-
-
 def latest(conn: psycopg.Connection[Any], *, limit: int = 50, action: str | None = None,
            scope: Scope | None = None) -> list[dict[str, Any]]:
     """The newest audit rows (newest first), optionally one action, optionally limited to a scope."""
-    from geo_data.db import fetch_all
-
     params: dict[str, Any] = {"limit": limit, "action": action, "county_code": None, "township_code": None}
     if scope is not None:
         params.update(scope.params)

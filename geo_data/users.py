@@ -58,7 +58,7 @@ def create_user(
         row = conn.execute("SELECT county_code FROM townships WHERE code = %s", (township_code,)).fetchone()
         if row is None:
             raise InvalidInput(f"township: unknown township code {township_code}")
-        if _get(row, "county_code") != county_code:
+        if row["county_code"] != county_code:
             raise InvalidInput(f"township: {township_code} is not in county {county_code}")
     if conn.execute("SELECT 1 FROM users WHERE username = %s", (username,)).fetchone():
         raise InvalidInput(f"username: {username} already exists")
@@ -67,7 +67,8 @@ def create_user(
         " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id, username, display_name, role, county_code, township_code",
         (username, display_name or username, hash_password(password), role.value, county_code, township_code),
     ).fetchone()
-    user = _user(_as_dict(row, ["id", "username", "display_name", "role", "county_code", "township_code"]))
+    assert row is not None  # INSERT … RETURNING always returns the row
+    user = _user(row)
     audit.record(conn, actor=created_by, actor_kind="cli" if created_by == "cli" else "user", action="user.create",
                  object_type="user", object_id=user.id, county_code=county_code, township_code=township_code,
                  detail={"username": username, "role": role.value})
@@ -80,7 +81,7 @@ def get_user(conn: psycopg.Connection[Any], user_id: int) -> User | None:
         "SELECT id, username, display_name, role, county_code, township_code FROM users"
         " WHERE id = %s AND active", (user_id,),
     ).fetchone()
-    return _user(_as_dict(row, ["id", "username", "display_name", "role", "county_code", "township_code"])) if row else None
+    return _user(row) if row else None
 
 
 @dataclass(frozen=True)
@@ -101,14 +102,12 @@ def authenticate(
         "SELECT id, username, display_name, role, county_code, township_code, password_hash, failed_logins,"
         " locked_until > now() AS locked FROM users WHERE username = %s AND active FOR UPDATE", (username,),
     ).fetchone()
-    cols = ["id", "username", "display_name", "role", "county_code", "township_code", "password_hash",
-            "failed_logins", "locked"]
     if row is None:
         _hasher.hash("timing-equaliser")  # same work whether or not the user exists
         audit.record(conn, actor=username[:64], action="login.failed", remote_addr=remote_addr,
                      detail={"reason": "unknown user"})
         return LoginOutcome(None, "bad_credentials")
-    r = _as_dict(row, cols)
+    r = row
     if r["locked"]:
         audit.record(conn, actor=username, action="login.locked", remote_addr=remote_addr,
                      county_code=r["county_code"], township_code=r["township_code"])
@@ -135,14 +134,6 @@ def authenticate(
     return LoginOutcome(_user(r), "ok")
 
 
-def _as_dict(row: Any, cols: list[str]) -> dict[str, Any]:
-    return dict(row) if isinstance(row, dict) else dict(zip(cols, row, strict=True))
-
-
-def _get(row: Any, key: str) -> Any:
-    return row[key] if isinstance(row, dict) else row[0]
-
-
 def list_users(conn: psycopg.Connection[Any], *, county_code: str) -> list[dict[str, Any]]:
     """Users of a county with their role, township, lock state and last login (admin view)."""
     from geo_data.db import fetch_all
@@ -156,7 +147,7 @@ def set_user_state(conn: psycopg.Connection[Any], scope: Scope, *, user_id: int,
     from geo_data.errors import NotFound
 
     row = conn.execute("SELECT username, county_code FROM users WHERE id = %s FOR UPDATE", (user_id,)).fetchone()
-    if row is None or _as_dict(row, ["username", "county_code"])["county_code"] != scope.county_code:
+    if row is None or row["county_code"] != scope.county_code:
         raise NotFound(f"user {user_id}")
     if active is not None:
         conn.execute("UPDATE users SET active = %s WHERE id = %s", (active, user_id))
@@ -177,7 +168,7 @@ def create_display_token(conn: psycopg.Connection[Any], *, username: str, create
     row = conn.execute("SELECT role, county_code FROM users WHERE username = %s AND active", (username,)).fetchone()
     if row is None:
         raise InvalidInput(f"user: no active user {username}")
-    r = _as_dict(row, ["role", "county_code"])
+    r = row
     if r["role"] != Role.VIEWER.value:
         raise InvalidInput(f"user: {username} is not a viewer; display tokens are for wall-display viewers")
     token = DISPLAY_TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -203,4 +194,4 @@ def user_for_display_token(conn: psycopg.Connection[Any], token: str) -> User | 
         " RETURNING u.id, u.username, u.display_name, u.role, u.county_code, u.township_code",
         (hashlib.sha256(token.encode()).hexdigest(),),
     ).fetchone()
-    return _user(_as_dict(row, ["id", "username", "display_name", "role", "county_code", "township_code"])) if row else None
+    return _user(row) if row else None
