@@ -23,6 +23,8 @@ CREATE INDEX coverage_touch_h3_r7_idx ON coverage_touch (h3_r7);
 CREATE INDEX coverage_touch_h3_r8_idx ON coverage_touch (h3_r8);
 CREATE INDEX coverage_touch_h3_r9_idx ON coverage_touch (h3_r9);
 
+-- ON CONFLICT: two writers refreshing one enterprise-month at once both succeed (the later one overwrites
+-- the row with its own recomputation from the source tables).
 CREATE FUNCTION coverage_touch_refresh(ents bigint[], lo date, hi date) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -51,7 +53,12 @@ BEGIN
         WHERE i.enterprise_id = ANY (ents) AND i.first_seen >= t_lo AND i.first_seen < t_next
     ) s
     JOIN enterprises e ON e.id = s.enterprise_id
-    GROUP BY e.id, s.month;
+    GROUP BY e.id, s.month
+    ON CONFLICT (enterprise_id, month) DO UPDATE
+    SET county_code = EXCLUDED.county_code, township_code = EXCLUDED.township_code,
+        industry_code = EXCLUDED.industry_code, risk = EXCLUDED.risk, h3_r7 = EXCLUDED.h3_r7,
+        h3_r8 = EXCLUDED.h3_r8, h3_r9 = EXCLUDED.h3_r9, remote = EXCLUDED.remote,
+        departments = EXCLUDED.departments;
 END $$;
 
 -- One trigger function for the three sources: (enterprise, local date) of old and new rows.
