@@ -258,6 +258,35 @@ def test_monthly_coverage_preaggregate_equals_the_live_count(conn) -> None:
         assert by_group(conn, scope, filt, "r8") .keys() == by_group(conn, scope, filt, "r8", live=True).keys()
 
 
+def test_coverage_preaggregate_follows_remote_inserts_moves_and_deletes(conn) -> None:
+    """Alert/incident inserts flag months remote (departments kept); updates that move an incident to another
+    enterprise or month recompute both places; updates that move neither change nothing; deletes recompute."""
+    s = Scenario(conn)
+    a, b = s.enterprise(risk="high"), s.enterprise(risk="high", dx=0.004)
+    s.visit(a, date(2026, 3, 2), [M])
+    s.alert(enterprise_id=a, observed=sh(2026, 3, 5, 9))
+    inc = s.incident(created=sh(2026, 3, 6, 9), enterprise_id=b)
+
+    def touch() -> dict[tuple[int, date], tuple[bool, list[str]]]:
+        return {(r["enterprise_id"], r["month"]): (r["remote"], sorted(r["departments"])) for r in conn.execute(
+            "SELECT enterprise_id, month, remote, departments FROM coverage_touch WHERE enterprise_id = ANY(%s)",
+            ([a, b],))}
+
+    assert touch() == {(a, date(2026, 3, 1)): (True, [M]), (b, date(2026, 3, 1)): (True, [])}
+    conn.execute("UPDATE incidents SET alert_count = alert_count + 1, status = 'dispatched' WHERE id = %s", (inc,))
+    assert touch() == {(a, date(2026, 3, 1)): (True, [M]), (b, date(2026, 3, 1)): (True, [])}
+    conn.execute("UPDATE incidents SET first_seen = %s WHERE id = %s", (sh(2026, 2, 27, 9), inc))  # to February
+    assert touch() == {(a, date(2026, 3, 1)): (True, [M]), (b, date(2026, 2, 1)): (True, [])}
+    conn.execute("UPDATE incidents SET enterprise_id = %s WHERE id = %s", (a, inc))                 # to enterprise a
+    assert touch() == {(a, date(2026, 3, 1)): (True, [M]), (a, date(2026, 2, 1)): (True, [])}
+    conn.execute("DELETE FROM alerts WHERE enterprise_id = %s", (a,))
+    assert touch() == {(a, date(2026, 3, 1)): (False, [M]), (a, date(2026, 2, 1)): (True, [])}
+    march = MeasureFilter(date(2026, 2, 1), date(2026, 3, 31))
+    fast, live = _panel(conn, s, march), panel(conn, system_scope(s.county), march, live=True, as_of=AS_OF)
+    assert (fast["coverage_high"].numerator, fast["coverage_high"].denominator) == \
+        (live["coverage_high"].numerator, live["coverage_high"].denominator)
+
+
 def test_deferred_bulk_load_then_rebuild(conn) -> None:
     from geo_data.measures import defer_preaggregates, rebuild_preaggregates
 
