@@ -4,16 +4,15 @@
 
 1. datum conversion and H3 cells, vectorised (``geo_data.coords``);
 2. one query placing every point in the county / a township (outside the county -> rejected item);
-3. transaction-level advisory locks per (county, type, res-6 region of the match disk), taken in key order, so
-   concurrent writers of the same type never match against each other's half-made incidents (and never
-   deadlock on the locks);
-4. one look-up of the source ids already stored (duplicates: nothing more to do for them);
-5. the open incidents near the new alerts (one query on (type, cell) pairs), the pure rule
-   ``enforcement.incidents.match_alerts``, then set-based writes: new incidents (ids reserved first),
-   updated incidents, the alerts themselves already linked (``INSERT ... ON CONFLICT (source, source_id) DO
-   NOTHING RETURNING`` — if a racing writer of another type stored one of them, the transaction is retried),
-   timeline events and the grid-cell counters; live-push notices come from the statement triggers
-   (migration 250).
+3. ONE round trip (pipeline mode) for: transaction-level advisory locks per (county, type, res-6 region of the
+   match disk), taken in key order, so concurrent writers of the same type never match against each other's
+   half-made incidents (and never deadlock on the locks); then, under them, the source ids already stored
+   (duplicates: nothing more to do for them) and the open incidents near the alerts (on (type, cell) pairs);
+4. the pure rule ``enforcement.incidents.match_alerts``; ids reserved for the new incidents;
+5. ONE round trip for the set-based writes: new incidents, updated incidents, the alerts themselves already
+   linked (``INSERT ... ON CONFLICT (source, source_id) DO NOTHING RETURNING`` — if a racing writer of another
+   type stored one of them, the transaction is retried), timeline events and the grid-cell counters. Live-push
+   notices come from the statement triggers (migration 250) or, with ``notices``, are left to the caller.
 
 Nothing is written when anything fails: the caller owns the transaction.
 """
@@ -22,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,11 +28,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+import orjson
 import psycopg
 
 from enforcement.incidents import AlertFact, IncidentState, TypeRule, match_alerts
 from geo_data import coords
-from geo_data.db import fetch_all
+from geo_data.db import fetch_all, fetch_pipelined
 from geo_data.notify import payloads_by_township
 
 
@@ -83,6 +82,11 @@ class AlertTypeInfo:
 def alert_types(conn: psycopg.Connection[Any]) -> dict[str, AlertTypeInfo]:
     """Every configured alert type by code."""
     return {r["code"]: AlertTypeInfo(**r) for r in fetch_all(conn, "alert_types_all")}
+
+
+def _json(value: Any) -> str:
+    """JSON text for a ``jsonb`` parameter (orjson: a 5,000-row batch encodes in a few ms)."""
+    return orjson.dumps(value).decode()
 
 
 _FEW_CELLS = 400  # up to this many (type, cell) pairs: one index probe each; beyond: one scan by cells
@@ -172,17 +176,24 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
     keys = sorted({_lock_key(county_code, alerts[i].type_code, region)
                    for j, i in enumerate(ok)
                    for region in _regions(int(cells[9][j]), types[alerts[i].type_code].ring)})
-    if notices is None:
-        conn.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", (keys,))
-    else:  # the caller notifies after commit: the row triggers (migration 252) stay silent in this transaction
-        conn.execute("SELECT count(pg_advisory_xact_lock(k)), set_config('gridcommand.notify_after_commit', 'on', true)"
-                     " FROM unnest(%s::bigint[]) AS k", (keys,))
-
-    # Under the (county, type, region) locks nobody else can add these source ids for these types here: what is not
-    # stored yet is new (the INSERT below verifies it and asks for a retry if a racing writer won).
-    sids = sorted({alerts[i].source_id for i in ok})
-    existing = {r["source_id"]: r for r in fetch_all(conn, "alert_ids_by_source",
-                                                      {"source": source, "source_ids": sids})}
+    # One round trip: the locks; then, under them, the source ids already stored and the open incidents the
+    # alerts may join (nobody else can add either for these types here while we hold the locks). What is not
+    # stored yet is new (the INSERT below verifies it and asks for a retry if a racing writer of another type
+    # won). With ``notices`` the caller notifies after commit: the row triggers (migration 252) stay silent.
+    rules = {code: TypeRule(code, t.ring, t.window_minutes) for code, t in types.items()}
+    ok_types = sorted({alerts[i].type_code for i in ok})
+    pairs = sorted({(alerts[i].type_code, c) for j, i in enumerate(ok)
+                    for c in _disk_by_distance(int(cells[9][j]), rules[alerts[i].type_code].ring)})
+    since = min(alerts[i].observed_at for i in ok) - timedelta(minutes=max(rules[t].window_minutes
+                                                                           for t in ok_types))
+    _locks, stored, near_rows = fetch_pipelined(conn, [
+        ("alert_matching_lock", {"keys": keys, "after_commit": "off" if notices is None else "on"}),
+        ("alert_ids_by_source", {"source": source, "source_ids": sorted({alerts[i].source_id for i in ok})}),
+        ("incident_open_near_few" if len(pairs) <= _FEW_CELLS else "incident_open_near",
+         {"county_code": county_code, "cells": sorted({c for _t, c in pairs}), "types": ok_types,
+          "since": since, "pair_types": [t for t, _c in pairs], "pair_cells": [c for _t, c in pairs]}),
+    ])
+    existing = {r["source_id"]: r for r in stored}
     rows: dict[int, dict[str, Any]] = {}
     facts: list[AlertFact] = []
     first_of: dict[str, int] = {}
@@ -207,8 +218,8 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
         facts.append(AlertFact(key=i, type_code=a.type_code, h3_r9=rows[i]["h3_r9"], observed_at=a.observed_at,
                                severity=a.severity, source=source))
     if facts:
-        _match_and_store(conn, county_code=county_code, source=source, facts=facts, rows=rows, types=types,
-                         link_m=link_m, results=results, notices=notices)
+        _match_and_store(conn, county_code=county_code, source=source, facts=facts, rows=rows, rules=rules,
+                         candidates=near_rows, link_m=link_m, results=results, notices=notices)
     for i in ok:
         r = results[i]
         if r.status == "duplicate" and r.alert_id is None and r.source_id in first_of:
@@ -218,25 +229,16 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
 
 
 def _match_and_store(conn: psycopg.Connection[Any], *, county_code: str, source: str, facts: list[AlertFact],
-                     rows: dict[int, dict[str, Any]], types: dict[str, AlertTypeInfo], link_m: float,
-                     results: list[ItemResult], notices: list[str] | None = None) -> None:
-    """Match new alerts into incidents (pure rule), then write incidents and alerts set-based."""
-    rules = {code: TypeRule(code, t.ring, t.window_minutes) for code, t in types.items()}
-    pairs = {(f.type_code, c) for f in facts for c in _disk_by_distance(f.h3_r9, rules[f.type_code].ring)}
-    near = {c for _t, c in pairs}
-    max_window = max(rules[f.type_code].window_minutes for f in facts)
-    since = min(f.observed_at for f in facts) - timedelta(minutes=max_window)
-    candidates = [
-        IncidentState(id=r["id"], type_code=r["type_code"], h3_r9=r["h3_r9"], first_seen=r["first_seen"],
-                      last_seen=r["last_seen"], severity=r["severity"], alert_count=r["alert_count"],
-                      sources=list(r["sources"]))
-        for r in fetch_all(conn, "incident_open_near_few" if len(pairs) <= _FEW_CELLS else "incident_open_near",
-                           {"county_code": county_code, "cells": sorted(near),
-                            "types": sorted({f.type_code for f in facts}), "since": since,
-                            "pair_types": [t for t, _c in sorted(pairs)], "pair_cells": [c for _t, c in sorted(pairs)]})
-    ]
-    before = {c.id: c.alert_count for c in candidates}
-    result = match_alerts(facts, candidates, rules, _disk_by_distance)
+                     rows: dict[int, dict[str, Any]], rules: dict[str, TypeRule],
+                     candidates: list[dict[str, Any]], link_m: float, results: list[ItemResult],
+                     notices: list[str] | None = None) -> None:
+    """Match new alerts into incidents (pure rule), then write incidents, alerts, timeline events and cell
+    counters in one round trip."""
+    states = [IncidentState(id=r["id"], type_code=r["type_code"], h3_r9=r["h3_r9"], first_seen=r["first_seen"],
+                            last_seen=r["last_seen"], severity=r["severity"], alert_count=r["alert_count"],
+                            sources=list(r["sources"])) for r in candidates]
+    before = {c.id: c.alert_count for c in states}
+    result = match_alerts(facts, states, rules, _disk_by_distance)
 
     usccs = sorted({rows[f.key]["uscc"] for f in facts if rows[f.key]["uscc"]})
     ent_of = {r["uscc"]: r["id"] for r in fetch_all(conn, "alert_enterprises_by_uscc",
@@ -245,6 +247,10 @@ def _match_and_store(conn: psycopg.Connection[Any], *, county_code: str, source:
         new_ids = [r["id"] for r in fetch_all(conn, "incident_ids_next", {"n": len(result.opened)})]
         for inc, new_id in zip(result.opened, new_ids, strict=True):
             inc.id = int(new_id)
+    for key, inc in result.incident_of.items():
+        rows[key]["incident_id"] = inc.id
+    writes: list[tuple[str, Any]] = []
+    if result.opened:
         payload = []
         for inc in result.opened:
             anchor = rows[inc.anchor_key]  # type: ignore[index]
@@ -254,18 +260,26 @@ def _match_and_store(conn: psycopg.Connection[Any], *, county_code: str, source:
                             "township_code": anchor["township_code"], "enterprise_id": ent_of.get(anchor["uscc"]),
                             "lng": anchor["lng"], "lat": anchor["lat"], "h3_r7": anchor["h3_r7"],
                             "h3_r8": anchor["h3_r8"], "h3_r9": anchor["h3_r9"]})
-        fetch_all(conn, "incident_insert_many", {"county_code": county_code, "link_m": link_m,
-                                                 "rows": json.dumps(payload)})
-    updated_rows: list[dict[str, Any]] = []
+        writes.append(("incident_insert_many", {"county_code": county_code, "link_m": link_m,
+                                                "rows": _json(payload)}))
     if result.updated:
-        updated_rows = fetch_all(conn, "incident_update_many", {"rows": json.dumps([
+        writes.append(("incident_update_many", {"rows": _json([
             {"id": inc.id, "added": inc.alert_count - before[inc.id], "severity": inc.severity,
              "first_seen": inc.first_seen.isoformat(), "last_seen": inc.last_seen.isoformat(),
-             "sources": inc.sources} for inc in result.updated])})
-    for key, inc in result.incident_of.items():
-        rows[key]["incident_id"] = inc.id
-    inserted = fetch_all(conn, "alert_insert_many", {"county_code": county_code, "source": source,
-                                                     "rows": json.dumps([rows[f.key] for f in facts])})
+             "sources": inc.sources} for inc in result.updated])}))
+    source_ids = [rows[f.key]["source_id"] for f in facts]
+    per_cell = Counter(rows[f.key][f"h3_r{res}"] for f in facts for res in (7, 8, 9))
+    cells_sorted = sorted(per_cell)
+    writes += [
+        ("alert_insert_many", {"county_code": county_code, "source": source,
+                               "rows": _json([rows[f.key] for f in facts])}),
+        ("incident_events_from_alerts", {"county_code": county_code, "actor": f"source:{source}", "source": source,
+                                         "source_ids": source_ids, "opened": [inc.id for inc in result.opened]}),
+        ("alert_cells_increment", {"cells": cells_sorted, "counts": [per_cell[c] for c in cells_sorted]}),
+    ]
+    out = fetch_pipelined(conn, writes)
+    updated_rows = out[1 if result.opened else 0] if result.updated else []
+    inserted = out[-3]
     if len(inserted) != len(facts):
         # A writer of another type stored one of these source ids meanwhile: start the transaction again.
         raise psycopg.errors.SerializationFailure("concurrent insert of the same source ids; retry")
@@ -274,15 +288,6 @@ def _match_and_store(conn: psycopg.Connection[Any], *, county_code: str, source:
         res = results[f.key]
         res.alert_id = id_of[res.source_id]
         res.incident_id = result.incident_of[f.key].id
-    events = [{"incident_id": inc.id, "event": "created",
-               "detail": {"alerts": [results[k].alert_id for k in inc.joined]}} for inc in result.opened]
-    events += [{"incident_id": inc.id, "event": "alert_joined", "note": f"+{len(inc.joined)}",
-                "detail": {"alerts": [results[k].alert_id for k in inc.joined]}} for inc in result.updated]
-    fetch_all(conn, "dispatch_event_insert_many", {"county_code": county_code, "actor": f"source:{source}",
-                                                   "rows": json.dumps(events)})
-    per_cell = Counter(rows[f.key][f"h3_r{res}"] for f in facts for res in (7, 8, 9))
-    cells_sorted = sorted(per_cell)
-    fetch_all(conn, "alert_cells_increment", {"cells": cells_sorted, "counts": [per_cell[c] for c in cells_sorted]})
     # Live push: the caller sends these after its commit; without ``notices`` the statement triggers of migration
     # 250 announce the same rows inside this transaction.
     if notices is not None:

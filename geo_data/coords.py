@@ -336,6 +336,9 @@ def _lat_lng_arrays(lat: ArrayLike, lng: ArrayLike) -> tuple[FloatArray, FloatAr
     return lat_a, lng_a
 
 
+_VECTOR_MIN_POINTS = 32  # below this the per-call Arrow conversion costs more than a loop over h3 (same cells)
+
+
 def _h3_cells_h3ronpy(lat: FloatArray, lng: FloatArray, res: int) -> CellArray:
     assert _h3ronpy_coordinates_to_cells is not None
     cells = np.asarray(_h3ronpy_coordinates_to_cells(lat, lng, res), dtype=np.uint64)
@@ -356,7 +359,7 @@ def h3_cells(lat: ArrayLike, lng: ArrayLike, res: int) -> CellArray:
     lat_a, lng_a = _lat_lng_arrays(lat, lng)
     if lat_a.size == 0:
         return np.empty(0, dtype=np.int64)
-    if _h3ronpy_coordinates_to_cells is not None:
+    if _h3ronpy_coordinates_to_cells is not None and lat_a.size >= _VECTOR_MIN_POINTS:
         return _h3_cells_h3ronpy(lat_a, lng_a, res)
     return _h3_cells_loop(lat_a, lng_a, res)
 

@@ -108,6 +108,22 @@ def fetch_one(conn: psycopg.Connection[Any], name: str, params: Params = None) -
         return cur.fetchone() if cur.description else None
 
 
+def fetch_pipelined(conn: psycopg.Connection[Any], queries: Sequence[tuple[str, Params]]
+                    ) -> list[list[dict[str, Any]]]:
+    """Run several named queries in ONE round trip (libpq pipeline mode), in order; each one's rows.
+
+    The server runs them one after the other as usual (a later query sees what an earlier one wrote or locked);
+    only the waiting between them goes. The first failing query aborts the rest (the error is raised here).
+    """
+    cursors: list[psycopg.Cursor[dict[str, Any]]] = []
+    with conn.pipeline():
+        for name, params in queries:
+            cur = conn.cursor(row_factory=dict_row)
+            cur.execute(sql_text(name).encode(), params)
+            cursors.append(cur)
+    return [cur.fetchall() if cur.description else [] for cur in cursors]
+
+
 def execute(conn: psycopg.Connection[Any], name: str, params: Params = None) -> int:
     """Run a named statement with bound parameters; the number of rows affected."""
     with conn.cursor() as cur:
