@@ -23,8 +23,9 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from api import schemas
+from api.alert_groups import AlertGroups
 from api.errors import ApiError, answer, install_app_handlers, json_body, register, validation_problems
-from api.tokens import require_token
+from api.tokens import CHALLENGE, bearer, require_token
 from geo_data import alerts as alert_store
 from geo_data.errors import DatabaseUnavailable
 from geo_data.notify import send_after_commit
@@ -48,8 +49,13 @@ def install(server: Flask, *, pool: ConnectionPool | None = None, settings: Sett
 
         pool = pool or services().pool
         settings = settings or services().settings
-    server.extensions["gc_intake"] = {"pool": pool, "settings": settings,
-                                      "estimator": estimator_for(settings.dispatch), "types": (0.0, {})}
+    state: dict[str, Any] = {"pool": pool, "settings": settings, "estimator": estimator_for(settings.dispatch),
+                             "types": (0.0, {})}
+    state["singles"] = AlertGroups(
+        lambda fn, notices: transaction_on(pool, fn, notices),
+        lambda conn, wanted: _types_of(state, conn, wanted), link_m=settings.dispatch.enterprise_link_m,
+        max_items=settings.dispatch.max_batch)
+    server.extensions["gc_intake"] = state
     server.register_blueprint(bp)
     server.register_blueprint(dispatch_api.bp)
     install_app_handlers(server)
@@ -62,10 +68,15 @@ def ext() -> dict[str, Any]:
 
 
 def run_in_transaction(fn: Callable[[psycopg.Connection[Any]], T], notices: list[str] | None = None) -> T:
-    """Run ``fn`` in one transaction on a pooled connection; deadlocks are retried, an unreachable database
+    """Run ``fn`` in one transaction on a pooled connection of this app (see ``transaction_on``)."""
+    return transaction_on(ext()["pool"], fn, notices)
+
+
+def transaction_on(pool: ConnectionPool, fn: Callable[[psycopg.Connection[Any]], T],
+                   notices: list[str] | None = None) -> T:
+    """Run ``fn`` in one transaction on a connection of ``pool``; deadlocks are retried, an unreachable database
     becomes 503 (nothing written). ``notices`` that ``fn`` collected are sent once the transaction has committed
     (``geo_data.notify.send_after_commit``); failing to send them never fails the request — the data is stored."""
-    pool: ConnectionPool = ext()["pool"]
     for attempt in range(4):
         if notices is not None:
             notices.clear()
@@ -96,10 +107,16 @@ def run_in_transaction(fn: Callable[[psycopg.Connection[Any]], T], notices: list
 
 
 def _types(conn: psycopg.Connection[Any], wanted: set[str]) -> dict[str, alert_store.AlertTypeInfo]:
-    at, cached = ext()["types"]
+    return _types_of(ext(), conn, wanted)
+
+
+def _types_of(state: dict[str, Any], conn: psycopg.Connection[Any], wanted: set[str]
+              ) -> dict[str, alert_store.AlertTypeInfo]:
+    """The alert types, cached for a while (re-read at once when an unknown code arrives)."""
+    at, cached = state["types"]
     if time.monotonic() - at > _TYPES_TTL_S or not wanted <= cached.keys():
         cached = alert_store.alert_types(conn)
-        ext()["types"] = (time.monotonic(), cached)
+        state["types"] = (time.monotonic(), cached)
     return cached
 
 
@@ -117,25 +134,21 @@ def _item_problems(r: alert_store.ItemResult, prefix: str) -> list[dict[str, str
 
 @bp.post("/alerts")
 def post_alert() -> Any:
-    """Store one alert; 201 new, 200 duplicate, 422 invalid."""
+    """Store one alert; 201 new, 200 duplicate, 422 invalid. Stored together with the single alerts other
+    requests are sending at the same moment (``api.alert_groups``: one transaction for the group)."""
     body = json_body()
-
-    def work(conn: psycopg.Connection[Any]) -> Any:
-        token = require_token(conn, "alerts:write")
-        try:
-            alert = _alert_adapter.validate_python(body)
-        except ValidationError as exc:
-            raise ApiError(422, "invalid alert", validation_problems(exc)) from exc
-        settings: Settings = ext()["settings"]
-        (r,) = alert_store.ingest(conn, source=token.source, county_code=token.county_code,
-                                  alerts=[_to_input(alert)], link_m=settings.dispatch.enterprise_link_m,
-                                  types=_types(conn, {alert.type}), notices=notices)
-        if r.status == "rejected":
-            raise ApiError(422, "invalid alert", _item_problems(r, ""))
-        return r
-
-    notices: list[str] = []
-    r = run_in_transaction(work, notices)
+    token = bearer()
+    if token is None:
+        raise ApiError(401, "missing Authorization: Bearer <token>", headers=CHALLENGE)
+    try:
+        alert = _alert_adapter.validate_python(body)
+    except ValidationError as exc:
+        run_in_transaction(lambda conn: require_token(conn, "alerts:write"))  # 401/403 come before 422
+        raise ApiError(422, "invalid alert", validation_problems(exc)) from exc
+    groups: AlertGroups = ext()["singles"]
+    r = groups.store(token, _to_input(alert))
+    if r.status == "rejected":
+        raise ApiError(422, "invalid alert", _item_problems(r, ""))
     resp = jsonify({"status": r.status, "id": r.alert_id, "source_id": r.source_id, "incident_id": r.incident_id})
     resp.status_code = 201 if r.status == "new" else 200
     return resp

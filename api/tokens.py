@@ -13,7 +13,7 @@ from api.errors import ApiError
 from geo_data.scope import Permission, Role, Scope
 from geo_data.tokens import ApiToken, token_for
 
-_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="gridcommand"'}
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="gridcommand"'}
 
 
 def bearer() -> str | None:
@@ -23,7 +23,7 @@ def bearer() -> str | None:
         return None
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
-        raise ApiError(401, "Authorization must be 'Bearer <token>'", headers=_CHALLENGE)
+        raise ApiError(401, "Authorization must be 'Bearer <token>'", headers=CHALLENGE)
     return value.strip()
 
 
@@ -31,10 +31,10 @@ def require_token(conn: psycopg.Connection[Any], scope_name: str) -> ApiToken:
     """The live token of the request carrying ``scope_name``: 401 if missing/unknown/revoked, 403 if not allowed."""
     value = bearer()
     if value is None:
-        raise ApiError(401, "missing Authorization: Bearer <token>", headers=_CHALLENGE)
+        raise ApiError(401, "missing Authorization: Bearer <token>", headers=CHALLENGE)
     token = token_for(conn, value)
     if token is None:
-        raise ApiError(401, "unknown or revoked token", headers=_CHALLENGE)
+        raise ApiError(401, "unknown or revoked token", headers=CHALLENGE)
     if not token.has(scope_name):
         raise ApiError(403, f"token lacks scope {scope_name}")
     return token
@@ -52,7 +52,7 @@ def dispatch_scope(conn: psycopg.Connection[Any], scope_name: str) -> Scope:
     from callbacks.context import current_scope
 
     if not getattr(current_user, "is_authenticated", False):
-        raise ApiError(401, "log in or send Authorization: Bearer <token>", headers=_CHALLENGE)
+        raise ApiError(401, "log in or send Authorization: Bearer <token>", headers=CHALLENGE)
     if request.method not in ("GET", "HEAD") and not _same_origin():
         raise ApiError(403, "cross-site request refused")
     return current_scope(Permission.DISPATCH)

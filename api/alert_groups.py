@@ -1,0 +1,147 @@
+"""Group commit for single alert posts (``POST /api/v1/alerts``).
+
+A busy township sends single alerts from many cameras and sensors at once. Storing each in a transaction of its
+own costs a dozen round trips, the matching locks and a durable commit (a WAL flush) per alert; the server then
+spends most of its time on fixed costs. Instead, each process runs one writer thread: a request thread validates
+its alert and hands it over; the writer takes every alert waiting at that moment (at most ``max_items``) and
+stores them in ONE transaction with ``geo_data.alerts.ingest`` — the same code as a batch —, then answers each
+request with its own result. Under light load a group holds one alert and nothing waits; under heavy load the
+groups grow while the previous transaction runs, so the fixed costs are shared ("natural" batching: no timer).
+
+What a caller sees does not change: 201 new, 200 duplicate (also when two retries of one alert land in one
+group), 422 invalid, 401/403 for its own token. Tokens are checked inside the group's transaction (one query for
+the group), so a token revoked a moment ago is refused exactly as before. When the group's transaction fails for
+any other reason than an unreachable database (say, a value the database refuses), the group is stored again
+one alert per transaction, so only the alert at fault fails. A request gives up after ``wait_s`` with 503 (retrying is safe: ``source_id`` is idempotent).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from api.errors import ApiError
+from api.tokens import CHALLENGE
+from geo_data import alerts as alert_store
+from geo_data.errors import DatabaseUnavailable
+from geo_data.tokens import ApiToken, token_for
+
+log = logging.getLogger(__name__)
+
+# Runs ``fn(conn)`` in one transaction and sends the collected notices after the commit (api.intake).
+TransactionRunner = Callable[[Callable[[psycopg.Connection[Any]], None], list[str]], None]
+TypesOf = Callable[[psycopg.Connection[Any], set[str]], dict[str, alert_store.AlertTypeInfo]]
+
+
+@dataclass
+class Pending:
+    """One request's alert waiting for its group; ``result`` or ``error`` is set before ``done``."""
+
+    token: str
+    alert: alert_store.AlertInput
+    done: threading.Event = field(default_factory=threading.Event)
+    result: alert_store.ItemResult | None = None
+    error: BaseException | None = None
+
+
+class AlertGroups:
+    """One writer thread per process storing waiting single alerts together (see module docstring)."""
+
+    def __init__(self, run: TransactionRunner, types_of: TypesOf, *, link_m: float, max_items: int = 500,
+                 wait_s: float = 30.0) -> None:
+        self._run, self._types_of, self._link_m = run, types_of, link_m
+        self._max, self._wait_s = max_items, wait_s
+        self._queue: queue.SimpleQueue[Pending] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.groups = 0  # groups stored so far, and the largest (for the benchmark and the tests)
+        self.largest = 0
+
+    def store(self, token: str, alert: alert_store.AlertInput) -> alert_store.ItemResult:
+        """Store one alert with the next group; its result, or the error meant for this request."""
+        self._ensure_thread()
+        item = Pending(token, alert)
+        self._queue.put(item)
+        if not item.done.wait(self._wait_s):
+            raise DatabaseUnavailable(f"alert not stored within {self._wait_s:.0f} s")
+        if item.error is not None:
+            raise item.error
+        assert item.result is not None
+        return item.result
+
+    def _ensure_thread(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="gc-alert-groups", daemon=True)
+                self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            group = [self._queue.get()]
+            while len(group) < self._max:
+                try:
+                    group.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self.groups += 1
+            self.largest = max(self.largest, len(group))
+            self._store_group(group)
+
+    def _store_group(self, group: list[Pending]) -> None:
+        notices: list[str] = []
+        try:
+            self._run(lambda conn: self._ingest(conn, group, notices), notices)
+        except (DatabaseUnavailable, psycopg.OperationalError) as exc:  # the database is away: all wait
+            self._fail(group, exc)
+        except Exception as exc:  # noqa: BLE001 - every waiting request must get an answer
+            if len(group) == 1:
+                self._fail(group, exc)
+            else:  # one alert's data was refused: store them one by one, so only that one fails
+                log.info("alert group of %d refused (%s); storing one by one", len(group),
+                         str(exc).splitlines()[0] if str(exc) else repr(exc))
+                for item in group:
+                    self._store_group([item])
+        except BaseException as exc:
+            self._fail(group, exc)
+            raise
+        finally:
+            for item in group:
+                if item.result is None and item.error is None:
+                    item.error = RuntimeError("alert group ended without a result")
+                item.done.set()
+
+    @staticmethod
+    def _fail(group: list[Pending], exc: BaseException) -> None:
+        for item in group:
+            if item.result is None and item.error is None:
+                item.error = exc
+
+    def _ingest(self, conn: psycopg.Connection[Any], group: list[Pending], notices: list[str]) -> None:
+        """Inside the group's transaction: check the tokens, then ingest per (source, county)."""
+        for item in group:  # a retried transaction starts clean
+            item.result = item.error = None
+        tokens: dict[str, ApiToken | None] = {t: token_for(conn, t) for t in {i.token for i in group}}
+        by_source: dict[tuple[str, str], list[Pending]] = {}
+        for item in group:
+            token = tokens[item.token]
+            if token is None:
+                item.error = ApiError(401, "unknown or revoked token", headers=CHALLENGE)
+            elif not token.has("alerts:write"):
+                item.error = ApiError(403, "token lacks scope alerts:write")
+            else:
+                by_source.setdefault((token.source, token.county_code), []).append(item)
+        for (source, county_code), items in by_source.items():
+            results = alert_store.ingest(conn, source=source, county_code=county_code,
+                                         alerts=[i.alert for i in items], link_m=self._link_m,
+                                         types=self._types_of(conn, {i.alert.type_code for i in items}),
+                                         notices=notices)
+            for item, result in zip(items, results, strict=True):
+                item.result = result
