@@ -17,6 +17,7 @@ import pandas as pd
 import psycopg
 import shapely
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 from tqdm import tqdm
 
 from geo_data.cells import add_cells, refresh_cell_counts
@@ -180,7 +181,8 @@ def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: 
     (else each point is placed in its township by point-in-polygon). H3 cells at res 7, 8, 9 are computed
     from the points; cells missing from ``h3_cells`` are added; the counts of the touched cells are
     refreshed. One transaction: on any error nothing is loaded. ``timings`` (if given) receives seconds per
-    phase (prepare, h3, townships, copy, ``index NAME`` and ``constraint NAME`` per rebuilt index or key,
+    phase (prepare, h3, townships, copy, copy wait (the server still parsing after the last chunk was handed
+    over), ``index NAME`` and ``constraint NAME`` per rebuilt index or key,
     analyze, preaggregates, cells). The COPY goes chunk by chunk: H3, townships and
     the COPY text of one chunk are computed while the server parses the previous one.
     """
@@ -221,8 +223,9 @@ def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: 
             sql.SQL(", ").join(sql.Identifier(c) for c in _COPY_COLUMNS))
         bar = tqdm(total=n, unit="row", desc="COPY enterprises", disable=not progress, leave=False)
         lap("prepare")
-        # chunk by chunk, so the server parses one chunk while this process computes the next
-        with conn.cursor() as cur, cur.copy(copy_sql) as copy:
+        # chunk by chunk, so the server parses one chunk while this process computes the next: the queued
+        # writer sends on a thread of its own, so ``write`` returns at once instead of waiting for the server
+        with conn.cursor() as cur, cur.copy(copy_sql, writer=QueuedLibpqWriter(cur)) as copy:
             for start in range(0, n, _COPY_CHUNK_ROWS):
                 part = slice(start, min(n, start + _COPY_CHUNK_ROWS))
                 c_lng, c_lat = lng[part], lat[part]
@@ -244,6 +247,7 @@ def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: 
                     chunk_cells[9]]))
                 bar.update(part.stop - part.start)
                 lap("copy")
+        lap("copy wait")
         bar.close()
         for trg in triggers:
             conn.execute(sql.SQL("ALTER TABLE enterprises ENABLE TRIGGER {}").format(sql.Identifier(trg["name"])))

@@ -376,3 +376,23 @@ def test_non_finite_and_lower_case_values(conn: psycopg.Connection, county: str,
     assert [str(p) for p in checked.problems] == ["row 1: lat: not a number: 'inf'",
                                                   "row 3: lng: not a number: 'nan'"]
     assert checked.clean["uscc"].iloc[1] == frame.iloc[1, 0].strip().upper()
+
+
+
+def test_copy_error_reaches_the_caller_and_loads_nothing(conn: psycopg.Connection, county: str,
+                                                         rng: np.random.Generator) -> None:
+    """COPY data goes through a sending thread; a row the server refuses still raises its own error here."""
+    from geo_data.enterprises import copy_enterprises
+
+    lng, lat = random_points(conn, 3, 970)
+    frame = pd.DataFrame({"uscc": random_usccs(3, rng), "name": ["甲", "乙", "丙"], "address": "",
+                          "industry_code": None, "risk": "low", "credit": "A", "lng": lng, "lat": lat})
+    with conn.transaction():
+        copy_enterprises(conn, county_code=county, frame=frame.iloc[:1])
+    before = count(conn)
+    with pytest.raises(psycopg.errors.UniqueViolation), conn.transaction():
+        copy_enterprises(conn, county_code=county, frame=frame)  # row 1 is registered already
+    frame.loc[2, "uscc"] = "913311250000000IOS"
+    with pytest.raises(psycopg.errors.CheckViolation), conn.transaction():
+        copy_enterprises(conn, county_code=county, frame=frame.iloc[1:])
+    assert count(conn) == before
