@@ -378,6 +378,15 @@ def test_non_finite_and_lower_case_values(conn: psycopg.Connection, county: str,
     assert checked.clean["uscc"].iloc[1] == frame.iloc[1, 0].strip().upper()
 
 
+@pytest.mark.parametrize("code", ["9133112500000001x", "91331125000000010I", "9133112500000001", "9133112500000001000",
+                                  "91331125000000010Ｘ", "91331125 0000001X"])
+def test_database_refuses_a_malformed_uscc_itself(conn: psycopg.Connection, county: str, code: str) -> None:
+    """The CHECK (migration 002: length + alphabet) holds for any writer, not only for checked imports."""
+    with pytest.raises(psycopg.errors.CheckViolation), conn.transaction():
+        conn.execute("INSERT INTO enterprises (county_code, uscc, name, risk, credit, geom, h3_r7, h3_r8, h3_r9)"
+                     " VALUES (%s, %s, 'x', 'low', 'A', ST_SetSRID(ST_MakePoint(119.5, 28.1), 4326), 1, 2, 3)",
+                     (county, code))
+
 
 def test_copy_error_reaches_the_caller_and_loads_nothing(conn: psycopg.Connection, county: str,
                                                          rng: np.random.Generator) -> None:
