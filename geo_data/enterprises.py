@@ -213,6 +213,13 @@ def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: 
             defer_preaggregates(conn)
             conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
             conn.execute("SET LOCAL max_parallel_maintenance_workers = 2")  # parallel B-tree builds
+            # rows go in by risk grade (file order within a grade): the rebuilt (county_code, risk) index then
+            # reads the rows already in key order and its sort is one pass (~1 s less per 1M rows). The ids
+            # follow this order, not the row order of the file.
+            order = np.argsort(pd.factorize(text["risk"], sort=True)[0], kind="stable")
+            lng, lat = lng[order], lat[order]
+            given = given[order] if given is not None else None
+            text = {k: v[order] for k, v in text.items()}
         for ix in indexes:
             conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(ix["name"])))
         for con in constraints:
