@@ -24,7 +24,15 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from api import schemas
 from api.alert_groups import AlertGroups
-from api.errors import ApiError, answer, install_app_handlers, json_body, register, validation_problems
+from api.errors import (
+    ApiError,
+    answer,
+    install_app_handlers,
+    json_body,
+    json_response,
+    register,
+    validation_problems,
+)
 from api.tokens import CHALLENGE, bearer, require_token
 from geo_data import alerts as alert_store
 from geo_data.errors import DatabaseUnavailable
@@ -197,9 +205,7 @@ def post_batch() -> Any:
         problems = [p for r in results for p in r["problems"]][:200]
         resp = answer(422, "every item was rejected", problems)
         return resp
-    resp = jsonify(reply)
-    resp.status_code = 207 if counts["rejected"] else 200
-    return resp
+    return json_response(reply, 207 if counts["rejected"] else 200)
 
 
 @bp.get("/openapi.json")

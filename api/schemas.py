@@ -85,10 +85,11 @@ def _uscc(v: str | None) -> str | None:
 class AlertIn(_Strict):
     """One alert as a source sends it. ``source`` is taken from the API token, never from the body."""
 
-    source_id: Text = Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$",
+    # source_id and type need no _clean: their patterns admit neither NUL nor surrogates
+    source_id: str = Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$",
                             description="the source's own alert id (printable ASCII); idempotency key")
     source_kind: SourceKind
-    type: Text = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$", description="alert type code")
+    type: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$", description="alert type code")
     observed_at: datetime = Field(description="ISO 8601; without an offset it is Asia/Shanghai time")
     location: Location
     confidence: float | None = Field(default=None, ge=0, le=1)

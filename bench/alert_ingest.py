@@ -113,6 +113,7 @@ def main() -> None:
     ap.add_argument("--enterprises", type=int, default=20_000)
     ap.add_argument("--batches", type=int, default=12)
     ap.add_argument("--singles", type=int, default=2_000)
+    ap.add_argument("--senders", type=int, default=8, help="concurrent senders of single posts")
     args = ap.parse_args()
     rng = random.Random(11)
     with fresh_database("gcbench_ingest") as url:
@@ -173,9 +174,9 @@ def main() -> None:
                 status, body = s.post("/api/v1/alerts", item)
                 return None if status in (200, 201) else f"{status} {body[:200]!r}"
 
-            elapsed = _run_parallel(singles, 8, send_one, client)
+            elapsed = _run_parallel(singles, args.senders, send_one, client)
             single_rate = args.singles / elapsed
-            print(f"single: {args.singles} alerts in {elapsed:.2f} s = {single_rate:,.0f} alerts/s (8 clients)")
+            print(f"single: {args.singles} alerts in {elapsed:.2f} s = {single_rate:,.0f} alerts/s ({args.senders} senders)")
             with connect(url) as conn:
                 row = conn.execute("SELECT count(*) AS a, count(DISTINCT incident_id) AS i FROM alerts"
                                    " WHERE source = 'bench'").fetchone()

@@ -37,7 +37,7 @@ from geo_data.db import fetch_all, fetch_pipelined
 from geo_data.notify import payloads_by_township
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class AlertInput:
     """One validated alert as sent (coordinates in ``datum``; ``observed_at`` time-zone aware)."""
 
@@ -176,28 +176,46 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
     keys = sorted({_lock_key(county_code, alerts[i].type_code, region)
                    for j, i in enumerate(ok)
                    for region in _regions(int(cells[9][j]), types[alerts[i].type_code].ring)})
+    # The rows to store and the facts the rule sees, built before the locks are taken (less time under them).
+    c7, c8, c9 = cells[7].tolist(), cells[8].tolist(), cells[9].tolist()
+    prepared: dict[int, tuple[dict[str, Any], AlertFact]] = {}
+    for j, i in enumerate(ok):
+        a = alerts[i]
+        prepared[i] = ({"ord": i, "township_code": township[i], "source_id": a.source_id,
+                        "source_kind": a.source_kind, "type_code": a.type_code,
+                        "observed_at": a.observed_at.isoformat(), "confidence": a.confidence, "severity": a.severity,
+                        "evidence_url": a.evidence_url, "description": a.description, "uscc": a.enterprise_uscc,
+                        "lng": float(lng[i]), "lat": float(lat[i]), "h3_r7": c7[j], "h3_r8": c8[j], "h3_r9": c9[j]},
+                       AlertFact(key=i, type_code=a.type_code, h3_r9=c9[j], observed_at=a.observed_at,
+                                 severity=a.severity, source=source))
     # One round trip: the locks; then, under them, the source ids already stored and the open incidents the
     # alerts may join (nobody else can add either for these types here while we hold the locks). What is not
     # stored yet is new (the INSERT below verifies it and asks for a retry if a racing writer of another type
     # won). With ``notices`` the caller notifies after commit: the row triggers (migration 252) stay silent.
     rules = {code: TypeRule(code, t.ring, t.window_minutes) for code, t in types.items()}
     ok_types = sorted({alerts[i].type_code for i in ok})
-    pairs = sorted({(alerts[i].type_code, c) for j, i in enumerate(ok)
-                    for c in _disk_by_distance(int(cells[9][j]), rules[alerts[i].type_code].ring)})
+    disks = [(alerts[i].type_code, _disk_by_distance(c9[j], rules[alerts[i].type_code].ring))
+             for j, i in enumerate(ok)]
     since = min(alerts[i].observed_at for i in ok) - timedelta(minutes=max(rules[t].window_minutes
                                                                            for t in ok_types))
+    near_params: dict[str, Any] = {"county_code": county_code, "types": ok_types, "since": since}
+    if sum(len(d) for _t, d in disks) <= _FEW_CELLS:  # a few (type, cell) pairs: one index probe each
+        pairs = sorted({(t, c) for t, d in disks for c in d})
+        near_query = "incident_open_near_few"
+        near_params |= {"pair_types": [t for t, _c in pairs], "pair_cells": [c for _t, c in pairs]}
+    else:  # many: one scan by cells (the caller's rule keeps only its exact pairs)
+        near_query = "incident_open_near"
+        near_params["cells"] = sorted(set().union(*(d for _t, d in disks)))
     _locks, stored, near_rows = fetch_pipelined(conn, [
         ("alert_matching_lock", {"keys": keys, "after_commit": "off" if notices is None else "on"}),
         ("alert_ids_by_source", {"source": source, "source_ids": sorted({alerts[i].source_id for i in ok})}),
-        ("incident_open_near_few" if len(pairs) <= _FEW_CELLS else "incident_open_near",
-         {"county_code": county_code, "cells": sorted({c for _t, c in pairs}), "types": ok_types,
-          "since": since, "pair_types": [t for t, _c in pairs], "pair_cells": [c for _t, c in pairs]}),
+        (near_query, near_params),
     ])
     existing = {r["source_id"]: r for r in stored}
     rows: dict[int, dict[str, Any]] = {}
     facts: list[AlertFact] = []
     first_of: dict[str, int] = {}
-    for j, i in enumerate(ok):
+    for i in ok:
         a, r = alerts[i], results[i]
         if a.source_id in existing:
             r.status = "duplicate"
@@ -210,13 +228,8 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
             continue
         first_of[a.source_id] = i
         r.status = "new"
-        rows[i] = {"ord": i, "township_code": township[i], "source_id": a.source_id, "source_kind": a.source_kind,
-                   "type_code": a.type_code, "observed_at": a.observed_at.isoformat(), "confidence": a.confidence,
-                   "severity": a.severity, "evidence_url": a.evidence_url, "description": a.description,
-                   "uscc": a.enterprise_uscc, "lng": float(lng[i]), "lat": float(lat[i]),
-                   "h3_r7": int(cells[7][j]), "h3_r8": int(cells[8][j]), "h3_r9": int(cells[9][j])}
-        facts.append(AlertFact(key=i, type_code=a.type_code, h3_r9=rows[i]["h3_r9"], observed_at=a.observed_at,
-                               severity=a.severity, source=source))
+        rows[i], fact = prepared[i]
+        facts.append(fact)
     if facts:
         _match_and_store(conn, county_code=county_code, source=source, facts=facts, rows=rows, rules=rules,
                          candidates=near_rows, link_m=link_m, results=results, notices=notices)
