@@ -163,6 +163,27 @@ def copy_text_lines(columns: Sequence[np.ndarray | pd.Series]) -> str:
     return "\n".join(map("\t".join, zip(*cols, strict=True))) + "\n"
 
 
+def bulk_load_order(risk: np.ndarray, uscc: np.ndarray) -> np.ndarray:
+    """Row order for a bulk COPY: by risk grade, then by USCC (file order where those tie).
+
+    The rebuilt (county_code, risk) index then reads the rows in key order, so its sort is one pass, and the
+    (county_code, USCC) key reads four sorted runs: on the 1M bench ~0.9 s and ~1.1 s less than in file order.
+    Both orders are byte orders, which the database's C.UTF-8 collation keeps for these ASCII values. USCCs are
+    compared by their first 16 characters (the last two are check characters of those); codes that are not
+    18 ASCII characters leave the order by risk only. The ids follow this order, not the file's.
+    """
+    keys = [pd.factorize(risk, sort=True)[0]]
+    try:
+        blob = "".join(uscc.tolist()).encode("ascii")
+    except (TypeError, UnicodeEncodeError):
+        blob = b""
+    if len(uscc) and len(blob) == 18 * len(uscc):
+        chars = np.frombuffer(blob, dtype=np.uint8).reshape(-1, 18)
+        keys += [np.ascontiguousarray(chars[:, 0:8]).view(">u8").ravel(),
+                 np.ascontiguousarray(chars[:, 8:16]).view(">u8").ravel()]
+    return np.lexsort(keys[::-1])  # lexsort: last key first, stable
+
+
 def _secondary_indexes(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
     return fetch_all(conn, "enterprise_secondary_indexes")
 
@@ -213,10 +234,7 @@ def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: 
             defer_preaggregates(conn)
             conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
             conn.execute("SET LOCAL max_parallel_maintenance_workers = 2")  # parallel B-tree builds
-            # rows go in by risk grade (file order within a grade): the rebuilt (county_code, risk) index then
-            # reads the rows already in key order and its sort is one pass (~1 s less per 1M rows). The ids
-            # follow this order, not the row order of the file.
-            order = np.argsort(pd.factorize(text["risk"], sort=True)[0], kind="stable")
+            order = bulk_load_order(text["risk"], text["uscc"])
             lng, lat = lng[order], lat[order]
             given = given[order] if given is not None else None
             text = {k: v[order] for k, v in text.items()}

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo_data.enterprises import copy_text_lines, point_ewkb_hex
+from geo_data.enterprises import bulk_load_order, copy_text_lines, point_ewkb_hex
 from geo_data.errors import InvalidInput
 from geo_data.importers import (
     CREDIT_VALUES,
@@ -98,3 +98,17 @@ def test_copy_text_escapes_and_nulls_and_ewkb_is_exact() -> None:
     lng, lat = np.array([119.5, 120.123456789]), np.array([29.1, -28.0])
     expected = shapely.to_wkb(shapely.set_srid(shapely.points(lng, lat), 4326), hex=True, include_srid=True)
     assert list(point_ewkb_hex(lng, lat)) == list(expected)
+
+
+def test_bulk_load_order_is_risk_then_uscc_and_keeps_every_row() -> None:
+    rng = np.random.default_rng(5)
+    codes = np.array(KNOWN_VALID * 50, dtype=object)[rng.permutation(200)]
+    risk = np.array(["low", "high", "general", "elevated"], dtype=object)[rng.integers(0, 4, 200)]
+    order = bulk_load_order(risk, codes)
+    assert sorted(order.tolist()) == list(range(200))
+    pairs = list(zip(risk[order], codes[order], order, strict=True))
+    assert pairs == sorted(pairs)  # by risk, USCC, then file order
+    odd = codes.copy()
+    odd[3] = "短"  # not 18 ASCII characters: by risk only, file order within a grade
+    by_risk = bulk_load_order(risk, odd)
+    assert list(zip(risk[by_risk], by_risk, strict=True)) == sorted(zip(risk, range(200), strict=True))
