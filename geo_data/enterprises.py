@@ -34,6 +34,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("uscc", "name", "address", "industry_code",
 # validating join are much cheaper than a million single index inserts and trigger calls.
 BULK_REBUILD_MIN_ROWS = 50_000
 _COPY_CHUNK_ROWS = 100_000
+_COPY_FIRST_CHUNK_ROWS = 10_000  # the server waits for the first chunk: keep it short, then double up to the full size
 # INSERT triggers whose work ``rebuild_preaggregates`` redoes in one pass: switched off (not merely deferred)
 # during a bulk load, so the server does not even collect their million-row transition tables. The DROP INDEX
 # of a bulk load already holds the table's exclusive lock, and ALTER TABLE is transactional.
@@ -184,6 +185,16 @@ def bulk_load_order(risk: np.ndarray, uscc: np.ndarray) -> np.ndarray:
     return np.lexsort(keys[::-1])  # lexsort: last key first, stable
 
 
+def copy_chunks(n: int) -> list[slice]:
+    """Row slices of a COPY: 10,000 rows first, each next chunk twice the last, at most 100,000 rows."""
+    out: list[slice] = []
+    start, size = 0, _COPY_FIRST_CHUNK_ROWS
+    while start < n:
+        out.append(slice(start, min(n, start + size)))
+        start, size = start + size, min(_COPY_CHUNK_ROWS, 2 * size)
+    return out
+
+
 def _secondary_indexes(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
     return fetch_all(conn, "enterprise_secondary_indexes")
 
@@ -251,8 +262,7 @@ def copy_enterprises(conn: psycopg.Connection[Any], *, county_code: str, frame: 
         # chunk by chunk, so the server parses one chunk while this process computes the next: the queued
         # writer sends on a thread of its own, so ``write`` returns at once instead of waiting for the server
         with conn.cursor() as cur, cur.copy(copy_sql, writer=QueuedLibpqWriter(cur)) as copy:
-            for start in range(0, n, _COPY_CHUNK_ROWS):
-                part = slice(start, min(n, start + _COPY_CHUNK_ROWS))
+            for part in copy_chunks(n):
                 c_lng, c_lat = lng[part], lat[part]
                 chunk_cells = cells_all_res(c_lat, c_lng)
                 for r in CELL_RESOLUTIONS:
