@@ -78,6 +78,6 @@ def send_after_commit(conn: psycopg.Connection[Any], payloads: Sequence[str]) ->
     """
     if not payloads:
         return
-    with conn.pipeline(), conn.transaction():  # one round trip: BEGIN, SET, the notices, COMMIT
-        conn.execute("SET LOCAL synchronous_commit = off")
-        conn.execute("SELECT count(pg_notify(%s, p)) FROM unnest(%s::text[]) AS p", (CHANNEL, list(payloads)))
+    with conn.pipeline(), conn.transaction():  # one round trip: BEGIN, the notices, COMMIT
+        conn.execute("SELECT set_config('synchronous_commit', 'off', true), count(pg_notify(%s, p))"
+                     " FROM unnest(%s::text[]) AS p", (CHANNEL, list(payloads)))
