@@ -33,7 +33,7 @@ import psycopg
 
 from enforcement.incidents import AlertFact, IncidentState, TypeRule, match_alerts
 from geo_data import coords
-from geo_data.db import fetch_all, fetch_pipelined
+from geo_data.db import fetch_all, fetch_pipelined, float_array, int_array, text_array
 from geo_data.notify import payloads_by_township
 
 
@@ -156,8 +156,9 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
     pending = [i for i, r in enumerate(results) if r.status == "pending"]
     if not pending:
         return results
-    located = fetch_all(conn, "alert_locate", {"county_code": county_code, "lng": lng[pending].tolist(),
-                                               "lat": lat[pending].tolist()})
+    located = fetch_all(conn, "alert_locate", {"county_code": county_code,
+                                               "lng": float_array(lng[pending].tolist()),
+                                               "lat": float_array(lat[pending].tolist())})
     township: dict[int, str | None] = {}
     for i, row in zip(pending, located, strict=True):
         if not row["in_county"]:
@@ -198,17 +199,18 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
              for j, i in enumerate(ok)]
     since = min(alerts[i].observed_at for i in ok) - timedelta(minutes=max(rules[t].window_minutes
                                                                            for t in ok_types))
-    near_params: dict[str, Any] = {"county_code": county_code, "types": ok_types, "since": since}
+    near_params: dict[str, Any] = {"county_code": county_code, "types": text_array(ok_types), "since": since}
     if sum(len(d) for _t, d in disks) <= _FEW_CELLS:  # a few (type, cell) pairs: one index probe each
         pairs = sorted({(t, c) for t, d in disks for c in d})
         near_query = "incident_open_near_few"
-        near_params |= {"pair_types": [t for t, _c in pairs], "pair_cells": [c for _t, c in pairs]}
+        near_params |= {"pair_types": text_array(t for t, _c in pairs),
+                        "pair_cells": int_array(c for _t, c in pairs)}
     else:  # many: one scan by cells (the caller's rule keeps only its exact pairs)
         near_query = "incident_open_near"
-        near_params["cells"] = sorted(set().union(*(d for _t, d in disks)))
+        near_params["cells"] = int_array(sorted(set().union(*(d for _t, d in disks))))
     _locks, stored, near_rows = fetch_pipelined(conn, [
-        ("alert_matching_lock", {"keys": keys, "after_commit": "off" if notices is None else "on"}),
-        ("alert_ids_by_source", {"source": source, "source_ids": sorted({alerts[i].source_id for i in ok})}),
+        ("alert_matching_lock", {"keys": int_array(keys), "after_commit": "off" if notices is None else "on"}),
+        ("alert_ids_by_source", {"source": source, "source_ids": text_array(sorted({alerts[i].source_id for i in ok}))}),
         (near_query, near_params),
     ])
     existing = {r["source_id"]: r for r in stored}
@@ -287,8 +289,10 @@ def _match_and_store(conn: psycopg.Connection[Any], *, county_code: str, source:
         ("alert_insert_many", {"county_code": county_code, "source": source,
                                "rows": _json([rows[f.key] for f in facts])}),
         ("incident_events_from_alerts", {"county_code": county_code, "actor": f"source:{source}", "source": source,
-                                         "source_ids": source_ids, "opened": [inc.id for inc in result.opened]}),
-        ("alert_cells_increment", {"cells": cells_sorted, "counts": [per_cell[c] for c in cells_sorted]}),
+                                         "source_ids": text_array(source_ids),
+                                         "opened": int_array(inc.id for inc in result.opened if inc.id is not None)}),
+        ("alert_cells_increment", {"cells": int_array(cells_sorted),
+                                   "counts": int_array(per_cell[c] for c in cells_sorted)}),
     ]
     out = fetch_pipelined(conn, writes)
     updated_rows = out[1 if result.opened else 0] if result.updated else []

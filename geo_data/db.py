@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -106,6 +106,26 @@ def fetch_one(conn: psycopg.Connection[Any], name: str, params: Params = None) -
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(sql_text(name).encode(), params)
         return cur.fetchone() if cur.description else None
+
+
+def int_array(values: Iterable[int]) -> str:
+    """A PostgreSQL array literal of integers (``{1,2,3}``), to bind where the SQL casts it (``::bigint[]``).
+
+    psycopg adapts a Python list element by element (~1.5 µs each: a 60,000-cell list took 90 ms); this text
+    is built in a few milliseconds and parsed by the server as fast.
+    """
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def float_array(values: Iterable[float]) -> str:
+    """A PostgreSQL array literal of floats (``::float8[]``); ``repr`` round-trips every double exactly."""
+    return "{" + ",".join(map(repr, values)) + "}"
+
+
+def text_array(values: Iterable[str]) -> str:
+    """A PostgreSQL array literal of texts (``::text[]``): every element double-quoted, ``\\`` and ``"``
+    escaped, so any text (commas, braces, quotes, NULL spelled out) comes back as it was."""
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
 
 
 def fetch_pipelined(conn: psycopg.Connection[Any], queries: Sequence[tuple[str, Params]]
