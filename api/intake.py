@@ -62,7 +62,7 @@ def install(server: Flask, *, pool: ConnectionPool | None = None, settings: Sett
     state["singles"] = AlertGroups(
         lambda fn, notices: transaction_on(pool, fn, notices),
         lambda conn, wanted: _types_of(state, conn, wanted), link_m=settings.dispatch.enterprise_link_m,
-        max_items=settings.dispatch.max_batch)
+        max_items=settings.dispatch.max_batch, linger_s=settings.dispatch.group_linger_ms / 1000)
     server.extensions["gc_intake"] = state
     server.register_blueprint(bp)
     server.register_blueprint(dispatch_api.bp)

@@ -67,6 +67,7 @@ class DispatchSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GRIDCOMMAND_DISPATCH_", extra="ignore")
 
     max_batch: int = 5000                  # items per POST /api/v1/alerts/batch
+    group_linger_ms: float = Field(default=5.0, ge=0, le=50)  # single posts: wait for more while senders queue
     max_future_minutes: int = 10           # observed_at may be at most this far ahead of the server clock
     enterprise_link_m: float = 50.0        # an incident concerns the nearest enterprise within this distance
     travel: Literal["straight", "osrm"] = "straight"
