@@ -3,7 +3,8 @@
 ``ingest`` does, for one request (one alert or a batch of up to 5,000):
 
 1. datum conversion and H3 cells, vectorised (``geo_data.coords``);
-2. one query placing every point in the county / a township (outside the county -> rejected item);
+2. one query placing every point in the county / a township (outside the county -> rejected item) and finding
+   the nearest enterprise within the link distance (for the incidents it may open), before any lock;
 3. ONE round trip (pipeline mode) for: transaction-level advisory locks per (county, type, res-6 region of the
    match disk), taken in key order, so concurrent writers of the same type never match against each other's
    half-made incidents (and never deadlock on the locks); then, under them, the source ids already stored
@@ -156,11 +157,13 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
     pending = [i for i, r in enumerate(results) if r.status == "pending"]
     if not pending:
         return results
-    located = fetch_all(conn, "alert_locate", {"county_code": county_code,
+    located = fetch_all(conn, "alert_locate", {"county_code": county_code, "link_m": link_m,
                                                "lng": float_array(lng[pending].tolist()),
                                                "lat": float_array(lat[pending].tolist())})
     township: dict[int, str | None] = {}
+    near_enterprise: dict[int, int | None] = {}
     for i, row in zip(pending, located, strict=True):
+        near_enterprise[i] = row["near_enterprise_id"]
         if not row["in_county"]:
             results[i].status = "rejected"
             results[i].problems.append(("location", f"point lies outside county {county_code}"))
@@ -186,9 +189,13 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
                         "source_kind": a.source_kind, "type_code": a.type_code,
                         "observed_at": a.observed_at.isoformat(), "confidence": a.confidence, "severity": a.severity,
                         "evidence_url": a.evidence_url, "description": a.description, "uscc": a.enterprise_uscc,
-                        "lng": float(lng[i]), "lat": float(lat[i]), "h3_r7": c7[j], "h3_r8": c8[j], "h3_r9": c9[j]},
+                        "lng": float(lng[i]), "lat": float(lat[i]), "h3_r7": c7[j], "h3_r8": c8[j], "h3_r9": c9[j],
+                        "near_enterprise_id": near_enterprise[i]},
                        AlertFact(key=i, type_code=a.type_code, h3_r9=c9[j], observed_at=a.observed_at,
                                  severity=a.severity, source=source))
+    usccs = sorted({u for i in ok if (u := alerts[i].enterprise_uscc)})
+    ent_of = {r["uscc"]: r["id"] for r in fetch_all(conn, "alert_enterprises_by_uscc", {
+        "county_code": county_code, "usccs": text_array(usccs)})} if usccs else {}
     # One round trip: the locks; then, under them, the source ids already stored and the open incidents the
     # alerts may join (nobody else can add either for these types here while we hold the locks). What is not
     # stored yet is new (the INSERT below verifies it and asks for a retry if a racing writer of another type
@@ -234,7 +241,7 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
         facts.append(fact)
     if facts:
         _match_and_store(conn, county_code=county_code, source=source, facts=facts, rows=rows, rules=rules,
-                         candidates=near_rows, link_m=link_m, results=results, notices=notices)
+                         candidates=near_rows, ent_of=ent_of, results=results, notices=notices)
     for i in ok:
         r = results[i]
         if r.status == "duplicate" and r.alert_id is None and r.source_id in first_of:
@@ -245,7 +252,7 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
 
 def _match_and_store(conn: psycopg.Connection[Any], *, county_code: str, source: str, facts: list[AlertFact],
                      rows: dict[int, dict[str, Any]], rules: dict[str, TypeRule],
-                     candidates: list[dict[str, Any]], link_m: float, results: list[ItemResult],
+                     candidates: list[dict[str, Any]], ent_of: dict[str, int], results: list[ItemResult],
                      notices: list[str] | None = None) -> None:
     """Match new alerts into incidents (pure rule), then write incidents, alerts, timeline events and cell
     counters in one round trip."""
@@ -255,9 +262,6 @@ def _match_and_store(conn: psycopg.Connection[Any], *, county_code: str, source:
     before = {c.id: c.alert_count for c in states}
     result = match_alerts(facts, states, rules, _disk_by_distance)
 
-    usccs = sorted({rows[f.key]["uscc"] for f in facts if rows[f.key]["uscc"]})
-    ent_of = {r["uscc"]: r["id"] for r in fetch_all(conn, "alert_enterprises_by_uscc",
-                                                     {"county_code": county_code, "usccs": usccs})} if usccs else {}
     if result.opened:
         new_ids = [r["id"] for r in fetch_all(conn, "incident_ids_next", {"n": len(result.opened)})]
         for inc, new_id in zip(result.opened, new_ids, strict=True):
@@ -272,31 +276,28 @@ def _match_and_store(conn: psycopg.Connection[Any], *, county_code: str, source:
             payload.append({"id": inc.id, "type_code": inc.type_code, "severity": inc.severity,
                             "first_seen": inc.first_seen.isoformat(), "last_seen": inc.last_seen.isoformat(),
                             "alert_count": inc.alert_count, "sources": inc.sources,
-                            "township_code": anchor["township_code"], "enterprise_id": ent_of.get(anchor["uscc"]),
+                            "township_code": anchor["township_code"],
+                            "enterprise_id": ent_of.get(anchor["uscc"]) or anchor["near_enterprise_id"],
                             "lng": anchor["lng"], "lat": anchor["lat"], "h3_r7": anchor["h3_r7"],
                             "h3_r8": anchor["h3_r8"], "h3_r9": anchor["h3_r9"]})
-        writes.append(("incident_insert_many", {"county_code": county_code, "link_m": link_m,
-                                                "rows": _json(payload)}))
+        writes.append(("incident_insert_many", {"county_code": county_code, "rows": _json(payload)}))
     if result.updated:
         writes.append(("incident_update_many", {"rows": _json([
             {"id": inc.id, "added": inc.alert_count - before[inc.id], "severity": inc.severity,
              "first_seen": inc.first_seen.isoformat(), "last_seen": inc.last_seen.isoformat(),
              "sources": inc.sources} for inc in result.updated])}))
-    source_ids = [rows[f.key]["source_id"] for f in facts]
     per_cell = Counter(rows[f.key][f"h3_r{res}"] for f in facts for res in (7, 8, 9))
     cells_sorted = sorted(per_cell)
     writes += [
-        ("alert_insert_many", {"county_code": county_code, "source": source,
-                               "rows": _json([rows[f.key] for f in facts])}),
-        ("incident_events_from_alerts", {"county_code": county_code, "actor": f"source:{source}", "source": source,
-                                         "source_ids": text_array(source_ids),
-                                         "opened": int_array(inc.id for inc in result.opened if inc.id is not None)}),
+        ("alert_insert_many", {"county_code": county_code, "source": source, "actor": f"source:{source}",
+                               "rows": _json([rows[f.key] for f in facts]),
+                               "opened": int_array(inc.id for inc in result.opened if inc.id is not None)}),
         ("alert_cells_increment", {"cells": int_array(cells_sorted),
                                    "counts": int_array(per_cell[c] for c in cells_sorted)}),
     ]
     out = fetch_pipelined(conn, writes)
     updated_rows = out[1 if result.opened else 0] if result.updated else []
-    inserted = out[-3]
+    inserted = out[-2]
     if len(inserted) != len(facts):
         # A writer of another type stored one of these source ids meanwhile: start the transaction again.
         raise psycopg.errors.SerializationFailure("concurrent insert of the same source ids; retry")

@@ -67,6 +67,10 @@ def test_neighbouring_cell_within_window_joins_one_incident(conn: Any) -> None:
     assert inc["first_seen"] == _at(1) and inc["last_seen"] == _at(1, 30)
     assert inc["township_code"] == "339901001"
     assert [e["event"] for e in timeline(conn, OPERATOR, r[0].incident_id)] == ["created", "alert_joined"]
+    events = conn.execute("SELECT event, note, detail FROM dispatch_events WHERE incident_id = %s ORDER BY id",
+                          (r[0].incident_id,)).fetchall()
+    assert [(e["event"], e["note"], e["detail"]["alerts"]) for e in events] == [
+        ("created", "", [r[0].alert_id, r[1].alert_id]), ("alert_joined", "+1", [r3[0].alert_id])]
 
 
 def test_other_type_other_time_or_too_far_open_separate_incidents(conn: Any) -> None:
