@@ -298,6 +298,9 @@ def _match_and_store(conn: psycopg.Connection[Any], *, county_code: str, source:
     out = fetch_pipelined(conn, writes)
     updated_rows = out[1 if result.opened else 0] if result.updated else []
     inserted = out[-2]
+    if len(updated_rows) != len(result.updated):
+        # An incident was closed after the candidates were read (they are not row-locked): start again.
+        raise psycopg.errors.SerializationFailure("incident closed while alerts were joining it; retry")
     if len(inserted) != len(facts):
         # A writer of another type stored one of these source ids meanwhile: start the transaction again.
         raise psycopg.errors.SerializationFailure("concurrent insert of the same source ids; retry")

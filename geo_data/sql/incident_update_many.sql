@@ -1,4 +1,5 @@
--- Add joined alerts to existing incidents: count, sources, first/last seen, max severity, tighter SLA.
+-- Add joined alerts to existing incidents: count, sources, first/last seen, max severity, tighter SLA. Only
+-- incidents still open or dispatched: the caller compares the rows returned with the rows it sent.
 UPDATE incidents i
 SET alert_count = i.alert_count + r.added,
     first_seen = LEAST(i.first_seen, r.first_seen),
@@ -10,5 +11,5 @@ SET alert_count = i.alert_count + r.added,
 FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(id bigint, added int, severity text, first_seen timestamptz,
         last_seen timestamptz, sources jsonb)
 JOIN alert_types t ON true
-WHERE i.id = r.id AND t.code = i.type_code
+WHERE i.id = r.id AND t.code = i.type_code AND i.status IN ('open', 'dispatched')
 RETURNING i.id, i.township_code

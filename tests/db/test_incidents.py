@@ -156,3 +156,32 @@ def test_on_site_types_cannot_be_closed_remotely(conn: Any) -> None:
     with pytest.raises(Conflict):
         remote_close(conn, OPERATOR, r[0].incident_id, reason="ok", evidence="https://x/1.jpg")
     assert get_incident(conn, OPERATOR, r[0].incident_id)["status"] == "open"
+
+
+def test_an_incident_closed_while_alerts_join_it_makes_the_intake_start_again(
+        conn: Any, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Candidates are read without row locks: if a dispatcher closes one before the join is written, the
+    transaction is refused (retryable) and, sent again, the alert opens a new incident."""
+    import psycopg
+
+    import geo_data.alerts as alerts_mod
+    from geo_data.db import connect
+
+    base = _base(120.071, 30.071)
+    (first,) = _send(conn, (*_centre(base), "gt_vending", _at(3), "low"))
+    real_match = alerts_mod.match_alerts
+
+    def match_then_close(*args: Any, **kwargs: Any) -> Any:
+        with connect(db_url, autocommit=True) as other:  # a dispatcher closes it meanwhile
+            other.execute("UPDATE incidents SET status = 'closed', closed_at = now() WHERE id = %s",
+                          (first.incident_id,))
+        return real_match(*args, **kwargs)
+
+    monkeypatch.setattr(alerts_mod, "match_alerts", match_then_close)
+    with pytest.raises(psycopg.errors.SerializationFailure):
+        _send(conn, (*_centre(base), "gt_vending", _at(3, 10), "high"))
+    monkeypatch.setattr(alerts_mod, "match_alerts", real_match)
+    (again,) = _send(conn, (*_centre(base), "gt_vending", _at(3, 10), "high"))
+    assert again.status == "new" and again.incident_id != first.incident_id
+    closed = get_incident(conn, OPERATOR, first.incident_id)
+    assert closed["status"] == "closed" and closed["alert_count"] == 1
