@@ -11,5 +11,7 @@ SET alert_count = i.alert_count + r.added,
 FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(id bigint, added int, severity text, first_seen timestamptz,
         last_seen timestamptz, sources jsonb)
 JOIN alert_types t ON true
-WHERE i.id = r.id AND t.code = i.type_code AND i.status IN ('open', 'dispatched')
+WHERE i.id = r.id AND t.code = i.type_code
+  AND coalesce(i.status, '') IN ('open', 'dispatched')  -- written so: a bare status test lets the planner scan
+                                                        -- every open incident through a partial index
 RETURNING i.id, i.township_code
