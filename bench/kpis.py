@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import secrets
 import statistics
 import sys
 import time
@@ -24,16 +23,16 @@ from typing import Any
 
 import numpy as np
 import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _fresh_db import create_database, database_name, database_of, drop_database  # noqa: E402  (bench/ is the script's directory)
+
 from enforcement.measures import MeasureFilter  # noqa: E402
 from geo_data.coords import h3_cells  # noqa: E402
-from geo_data.db import connect, database_url, migrate  # noqa: E402
+from geo_data.db import connect  # noqa: E402
 from geo_data.measures import panel  # noqa: E402
 from geo_data.scope import system_scope  # noqa: E402
-from geo_data.settings import DatabaseSettings  # noqa: E402
 
 COUNTY = "330702"
 LNG0, LAT0, SPAN_LNG, SPAN_LAT = 119.40, 28.90, 0.50, 0.40
@@ -53,10 +52,8 @@ def _log(msg: str) -> None:
 
 
 def build(conn: psycopg.Connection[Any], n_ent: int, n_visits: int) -> None:
-    # Bulk load: skip the live-push NOTIFY triggers (one notification per row would dominate the load time);
-    # the measure pre-aggregate triggers (migration 401) stay on, as in production.
-    conn.execute("ALTER TABLE alerts DISABLE TRIGGER alerts_notify")
-    conn.execute("ALTER TABLE incidents DISABLE TRIGGER incidents_notify")
+    # Every trigger stays on, as in production: the live-push ones are statement-level since migration 250
+    # (a notice per statement, not per row), the measure pre-aggregate ones (migration 401) keep the panels fed.
     conn.execute("INSERT INTO counties (code, name, geom) VALUES (%s, '基准县', %s)",
                  (COUNTY, _square(LNG0, LAT0, SPAN_LNG, SPAN_LAT)))
     dl, dt = SPAN_LNG / GRID, SPAN_LAT / GRID
@@ -213,17 +210,10 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
     ap.add_argument("--reuse", help="an existing bench database name to time again (no build)")
     args = ap.parse_args()
-    admin = conninfo_to_dict(database_url(DatabaseSettings()))
-    admin["dbname"] = "postgres"
-    admin_url = make_conninfo(**admin)
-    name = args.reuse or f"gcbench_kpis_{secrets.token_hex(3)}"
-    url = make_conninfo(**{**admin, "dbname": name})
-    if not args.reuse:
-        with psycopg.connect(admin_url, autocommit=True) as c:
-            c.execute(f'CREATE DATABASE "{name}"')
+    url = database_of(args.reuse) if args.reuse else create_database("gcbench_kpis")
+    name = database_name(url)
     try:
         if not args.reuse:
-            migrate(url)
             with connect(url) as conn:
                 t0 = time.perf_counter()
                 build(conn, args.enterprises, args.visits)
@@ -233,8 +223,7 @@ def main() -> None:
             p95 = run(conn, args.repeats)
     finally:
         if not args.keep and not args.reuse:
-            with psycopg.connect(admin_url, autocommit=True) as c:
-                c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_database(url)
     print(f"RESULT kpi_panel_p95_ms={p95:.0f} ms")
 
 
