@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -24,19 +23,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import psycopg
 import shapely
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _fresh_db import create_database, drop_database  # noqa: E402  (bench/ is the script's directory)
+
 from geo_data.cells import ensure_cells, refresh_cell_counts  # noqa: E402
-from geo_data.db import connect, database_url, migrate  # noqa: E402
+from geo_data.db import connect  # noqa: E402
 from geo_data.errors import InvalidInput  # noqa: E402
 from geo_data.importers import import_enterprises  # noqa: E402
 from geo_data.reference import industries, load_reference  # noqa: E402
-from geo_data.settings import DatabaseSettings  # noqa: E402
 from geo_data.townships import (  # noqa: E402
     bundled_county,
     bundled_townships,
@@ -123,20 +121,9 @@ def backend_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _with_dbname(url: str, dbname: str) -> str:
-    info = conninfo_to_dict(url)
-    info["dbname"] = dbname
-    return make_conninfo(**info)
-
-
-def fresh_database() -> tuple[str, str]:
-    """(admin URL, URL of a new migrated database with the county, townships, reference data and cells)."""
-    admin = _with_dbname(database_url(DatabaseSettings()), "postgres")
-    name = f"gcbench_{os.getpid()}_{secrets.token_hex(3)}"
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    url = _with_dbname(admin, name)
-    migrate(url)
+def county_database() -> str:
+    """URL of a new migrated database with the county, townships, reference data and cells."""
+    url = create_database("gcbench_import")
     with connect(url) as conn:
         load_reference(conn)
         load_county(conn, code=COUNTY)
@@ -144,7 +131,7 @@ def fresh_database() -> tuple[str, str]:
         store_townships(conn, county_code=COUNTY, townships=towns, generated=True)
         ensure_cells(conn, county_code=COUNTY)
         conn.commit()
-    return admin, url
+    return url
 
 
 def main() -> None:
@@ -164,7 +151,7 @@ def main() -> None:
         print(f"generated {args.rows} rows in {time.perf_counter() - t:.1f} s", flush=True)
     print(f"CSV {csv_path}: {csv_path.stat().st_size / 2**20:.1f} MiB, load average {os.getloadavg()[0]:.1f}",
           flush=True)
-    admin, url = fresh_database()
+    url = county_database()
     print(f"database: {url}", flush=True)
     totals: list[float] = []
     cpu_totals: list[float] = []
@@ -199,8 +186,7 @@ def main() -> None:
             print(f"enterprises table with indexes: {size['s']}; res-9 cell counts sum to {size['n']}")
     finally:
         if not args.keep:
-            with psycopg.connect(admin, autocommit=True) as c:
-                c.execute(f'DROP DATABASE IF EXISTS "{conninfo_to_dict(url)["dbname"]}" WITH (FORCE)')
+            drop_database(url)
             if args.csv is None:
                 csv_path.unlink(missing_ok=True)
             tmp.rmdir()

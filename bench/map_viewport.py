@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import statistics
 import sys
 import time
@@ -26,15 +25,16 @@ from pathlib import Path
 
 import numpy as np
 import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _fresh_db import create_database, database_name, database_of, drop_database  # noqa: E402  (bench/ is the script's directory)
+
 from callbacks.map_common import view_bounds  # noqa: E402
 from callbacks.map_view import viewport_payload  # noqa: E402
-from geo_data.db import connect, database_url, migrate  # noqa: E402
+from geo_data.db import connect  # noqa: E402
 from geo_data.scope import Role, Scope  # noqa: E402
-from geo_data.settings import DatabaseSettings, MapSettings  # noqa: E402
+from geo_data.settings import MapSettings  # noqa: E402
 from layers.geojson import payload_bytes  # noqa: E402
 
 COUNTY = "330702"
@@ -57,15 +57,9 @@ def main() -> None:
     ap.add_argument("--db", help="reuse this existing, loaded database")
     args = ap.parse_args()
 
-    admin = conninfo_to_dict(database_url(DatabaseSettings()))
-    admin["dbname"] = "postgres"
-    admin_url = make_conninfo(**admin)
-    name = args.db or f"gcbench_map_{secrets.token_hex(3)}"
-    url = make_conninfo(**{**admin, "dbname": name})
+    url = database_of(args.db) if args.db else create_database("gcbench_map")
+    name = database_name(url)
     if not args.db:
-        with psycopg.connect(admin_url, autocommit=True) as c:
-            c.execute(f'CREATE DATABASE "{name}"')
-        migrate(url)
         from geo_data.demo import load_demo
 
         _log(f"loading the demo county with {args.enterprises:,} enterprises into {name}")
@@ -82,8 +76,7 @@ def main() -> None:
         run(url, args.views)
     finally:
         if not args.keep and not args.db:
-            with psycopg.connect(admin_url, autocommit=True) as c:
-                c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_database(url)
         elif not args.db:
             _log(f"kept database {name} (reuse with --db {name})")
 

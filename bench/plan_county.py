@@ -20,7 +20,6 @@ Goal ≤ 60 s. Last line: ``RESULT plan_month_seconds=<v> s``.
 from __future__ import annotations
 
 import argparse
-import secrets
 import sys
 import time
 from datetime import date, timedelta
@@ -29,16 +28,16 @@ from typing import Any
 
 import numpy as np
 import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _fresh_db import create_database, drop_database  # noqa: E402  (bench/ is the script's directory)
 
 from enforcement.measures import VisitFact, repeat_visit_ids  # noqa: E402
 from enforcement.plan import DayRouteConfig  # noqa: E402
 from geo_data import demo, plans  # noqa: E402
-from geo_data.db import connect, database_url, fetch_all, migrate  # noqa: E402
+from geo_data.db import connect, fetch_all  # noqa: E402
 from geo_data.scope import Role, Scope  # noqa: E402
-from geo_data.settings import DatabaseSettings  # noqa: E402
 
 COUNTY = "330702"
 MONTH_START, MONTH_END = date(2026, 12, 1), date(2026, 12, 31)
@@ -104,14 +103,8 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the benchmark database")
     args = ap.parse_args()
 
-    admin = database_url(DatabaseSettings())
-    info = conninfo_to_dict(admin)
-    name = f"gcbench_plan_{secrets.token_hex(3)}"
-    with psycopg.connect(make_conninfo(**{**info, "dbname": "postgres"}), autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    url = make_conninfo(**{**info, "dbname": name})
+    url = create_database("gcbench_plan")
     try:
-        migrate(url)
         with connect(url) as conn:
             t0 = time.perf_counter()
             summary = demo.load_demo(conn, enterprises=args.enterprises, seed=args.seed, history_months=2,
@@ -184,8 +177,7 @@ def main() -> None:
             _ = plan
     finally:
         if not args.keep:
-            with psycopg.connect(make_conninfo(**{**info, "dbname": "postgres"}), autocommit=True) as c:
-                c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_database(url)
     print(f"RESULT plan_month_seconds={elapsed:.2f} s")
 
 

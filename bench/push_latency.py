@@ -15,19 +15,18 @@ Last line: ``RESULT push_p95_ms=<v> ms``.
 from __future__ import annotations
 
 import argparse
-import secrets
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from geo_data.db import connect, database_url, migrate  # noqa: E402
+from _fresh_db import create_database, database_name, drop_database  # noqa: E402  (bench/ is the script's directory)
+
+from geo_data.db import connect  # noqa: E402
 from geo_data.settings import DatabaseSettings, MapSettings, ServerSettings, Settings  # noqa: E402
 from tests import map_scenario as ms  # noqa: E402
 
@@ -49,16 +48,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--alerts", type=int, default=100)
     args = ap.parse_args()
-    admin = conninfo_to_dict(database_url(DatabaseSettings()))
-    admin["dbname"] = "postgres"
-    admin_url = make_conninfo(**admin)
-    name = f"gcbench_push_{secrets.token_hex(3)}"
-    url = make_conninfo(**{**admin, "dbname": name})
-    with psycopg.connect(admin_url, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
+    url = create_database("gcbench_push")
+    name = database_name(url)
     driver = None
     try:
-        migrate(url)
         data_dir = Path("/tmp") / name
         settings = Settings(db=DatabaseSettings(url=url, data_dir=data_dir), server=ServerSettings(), map=MapSettings())
         base = ms.live_server(settings, url)
@@ -106,8 +99,7 @@ def main() -> None:
     finally:
         if driver is not None:
             driver.quit()
-        with psycopg.connect(admin_url, autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(url)
 
 
 if __name__ == "__main__":

@@ -17,13 +17,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from geo_data.db import connect, database_url, migrate  # noqa: E402
+from _fresh_db import create_database, database_name, drop_database  # noqa: E402  (bench/ is the script's directory)
+
+from geo_data.db import connect  # noqa: E402
 from geo_data.settings import DatabaseSettings, MapSettings, ServerSettings, Settings  # noqa: E402
 from layers.i18n import SHANGHAI  # noqa: E402
 from tests import map_scenario as ms  # noqa: E402
@@ -66,16 +66,10 @@ def main() -> None:
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    admin = conninfo_to_dict(database_url(DatabaseSettings()))
-    admin["dbname"] = "postgres"
-    admin_url = make_conninfo(**admin)
-    name = f"gcshots_{secrets.token_hex(3)}"
-    url = make_conninfo(**{**admin, "dbname": name})
-    with psycopg.connect(admin_url, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
+    url = create_database("gcshots")
+    name = database_name(url)
     driver = None
     try:
-        migrate(url)
         from geo_data.demo import load_demo
 
         with connect(url) as c:
@@ -114,8 +108,7 @@ def main() -> None:
     finally:
         if driver is not None:
             driver.quit()
-        with psycopg.connect(admin_url, autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(url)
 
 
 if __name__ == "__main__":
