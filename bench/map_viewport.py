@@ -59,20 +59,20 @@ def main() -> None:
 
     url = database_of(args.db) if args.db else create_database("gcbench_map")
     name = database_name(url)
-    if not args.db:
-        from geo_data.demo import load_demo
-
-        _log(f"loading the demo county with {args.enterprises:,} enterprises into {name}")
-        t0 = time.perf_counter()
-        with connect(url) as c:
-            summary = load_demo(c, enterprises=args.enterprises, seed=7, history_months=args.history_months)
-            c.commit()
-        # a live database has been vacuumed since its rows were written (hint bits set, visibility map built);
-        # without this the first views pay for the bulk load's cleanup and race autovacuum for the two CPUs
-        with psycopg.connect(url, autocommit=True) as c:
-            c.execute("VACUUM (ANALYZE)")
-        _log(f"loaded in {time.perf_counter() - t0:.0f} s: {summary}")
     try:
+        if not args.db:
+            from geo_data.demo import load_demo
+
+            _log(f"loading the demo county with {args.enterprises:,} enterprises into {name}")
+            t0 = time.perf_counter()
+            with connect(url) as c:
+                summary = load_demo(c, enterprises=args.enterprises, seed=7, history_months=args.history_months)
+                c.commit()
+            # a live database has been vacuumed since its rows were written (hint bits set, visibility map built);
+            # without this the first views pay for the bulk load's cleanup and race autovacuum for the two CPUs
+            with psycopg.connect(url, autocommit=True) as c:
+                c.execute("VACUUM (ANALYZE)")
+            _log(f"loaded in {time.perf_counter() - t0:.0f} s: {summary}")
         run(url, args.views)
     finally:
         if not args.keep and not args.db:
