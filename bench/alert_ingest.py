@@ -120,6 +120,7 @@ def main() -> None:
     ap.add_argument("--many-senders", type=int, default=32,
                     help="a second single-post run with this many senders (a county's many cameras; 0: skip)")
     ap.add_argument("--batch-senders", type=int, default=2, help="concurrent senders of batches")
+    ap.add_argument("--workers", type=int, default=2, help="server processes (gridcommand serve --workers)")
     args = ap.parse_args()
     rng = random.Random(11)
     with fresh_database("gcbench_ingest") as url:
@@ -139,7 +140,7 @@ def main() -> None:
                "GRIDCOMMAND_DISPATCH_ESCALATE_EVERY_S": "0", "GRIDCOMMAND_POOL_MAX": "24",
                "PYTHONPATH": str(ROOT)}
         server = subprocess.Popen([str(ROOT / ".venv/bin/gridcommand"), "serve", "--port", str(port),
-                                   "--threads", "16", "--workers", os.environ.get("BENCH_WORKERS", "2")], env=env, stdout=subprocess.DEVNULL,
+                                   "--threads", "16", "--workers", str(args.workers)], env=env, stdout=subprocess.DEVNULL,
                                   stderr=open(data_dir / "server.log", "w"))
         base = f"http://127.0.0.1:{port}"
         try:

@@ -177,11 +177,11 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
     # incident opens it at its own alert's cell: locking every region the disk touches therefore serialises
     # exactly the writers that could match against each other's half-made incidents. Writers elsewhere in the
     # county (single posts from other places) no longer wait for each other.
+    c7, c8, c9 = cells[7].tolist(), cells[8].tolist(), cells[9].tolist()
     keys = sorted({_lock_key(county_code, alerts[i].type_code, region)
                    for j, i in enumerate(ok)
-                   for region in _regions(int(cells[9][j]), types[alerts[i].type_code].ring)})
+                   for region in _regions(c9[j], types[alerts[i].type_code].ring)})
     # The rows to store and the facts the rule sees, built before the locks are taken (less time under them).
-    c7, c8, c9 = cells[7].tolist(), cells[8].tolist(), cells[9].tolist()
     prepared: dict[int, tuple[dict[str, Any], AlertFact]] = {}
     for j, i in enumerate(ok):
         a = alerts[i]
@@ -295,9 +295,8 @@ def _match_and_store(conn: psycopg.Connection[Any], *, county_code: str, source:
         ("alert_cells_increment", {"cells": int_array(cells_sorted),
                                    "counts": int_array(per_cell[c] for c in cells_sorted)}),
     ]
-    out = fetch_pipelined(conn, writes)
-    updated_rows = out[1 if result.opened else 0] if result.updated else []
-    inserted = out[-2]
+    out = dict(zip((name for name, _params in writes), fetch_pipelined(conn, writes), strict=True))
+    updated_rows, inserted = out.get("incident_update_many", []), out["alert_insert_many"]
     if len(updated_rows) != len(result.updated):
         # An incident was closed after the candidates were read (they are not row-locked): start again.
         raise psycopg.errors.SerializationFailure("incident closed while alerts were joining it; retry")
