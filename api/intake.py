@@ -114,10 +114,6 @@ def transaction_on(pool: ConnectionPool, fn: Callable[[psycopg.Connection[Any]],
     raise AssertionError("unreachable")
 
 
-def _types(conn: psycopg.Connection[Any], wanted: set[str]) -> dict[str, alert_store.AlertTypeInfo]:
-    return _types_of(ext(), conn, wanted)
-
-
 def _types_of(state: dict[str, Any], conn: psycopg.Connection[Any], wanted: set[str]
               ) -> dict[str, alert_store.AlertTypeInfo]:
     """The alert types, cached for a while (re-read at once when an unknown code arrives)."""
@@ -189,7 +185,7 @@ def post_batch() -> Any:
         stored = alert_store.ingest(conn, source=token.source, county_code=token.county_code,
                                     alerts=[_to_input(a) for _, a in valid],
                                     link_m=settings.dispatch.enterprise_link_m,
-                                    types=_types(conn, {a.type for _, a in valid}),
+                                    types=_types_of(ext(), conn, {a.type for _, a in valid}),
                                     notices=notices) if valid else []
         for (i, _a), r in zip(valid, stored, strict=True):
             results[i] = {"index": i, "source_id": r.source_id, "status": r.status, "id": r.alert_id,
