@@ -56,16 +56,9 @@ def main() -> None:
         settings = Settings(db=DatabaseSettings(url=url, data_dir=data_dir), server=ServerSettings(), map=MapSettings())
         base = ms.live_server(settings, url)
         user = ms.user(url, "county_operator")
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
         from selenium.webdriver.support.ui import WebDriverWait
 
-        opts = webdriver.ChromeOptions()
-        opts.binary_location = "/usr/bin/chromium"
-        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1600,1000"):
-            opts.add_argument(flag)
-        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+        driver = ms.headless_chromium()
         ms.browser_login(driver, base, user, "/")
         WebDriverWait(driver, 15).until(lambda d: d.execute_script(
             "return window.gc && gc.live.source && gc.live.source.readyState === 1 &&"

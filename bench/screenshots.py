@@ -88,15 +88,8 @@ def main() -> None:
         srv = make_server("127.0.0.1", 0, app.server, threaded=True)
         threading.Thread(target=srv.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{srv.server_port}"
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
 
-        opts = webdriver.ChromeOptions()
-        opts.binary_location = "/usr/bin/chromium"
-        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
-                     "--window-size=1600,1000", "--lang=zh-CN"):
-            opts.add_argument(flag)
-        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+        driver = ms.headless_chromium("--hide-scrollbars")
         ms.browser_login(driver, base, _user(url, "county_operator"), "/")
         time.sleep(6)
         driver.save_screenshot(str(out / "map.png"))

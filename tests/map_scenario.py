@@ -202,6 +202,23 @@ def user(db_url: str, role: str, township: str | None = None) -> str:
     return name
 
 
+def headless_chromium(*extra_flags: str) -> Any:
+    """Headless Debian Chromium through Debian's chromedriver (selenium), 1600×1000, zh-CN; the tests' browser
+    and the browser benchmarks use this one setup."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1600,1000", "--lang=zh-CN", *extra_flags):
+        opts.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    driver.set_page_load_timeout(30)
+    return driver
+
+
 def browser_login(browser: Any, base: str, username: str, path: str = "/") -> Any:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
