@@ -80,28 +80,31 @@ def match_alerts(alerts: Iterable[AlertFact], open_incidents: Iterable[IncidentS
     ``disk(cell, k)`` returns the res-9 cells within ``k`` grid steps of ``cell`` ordered by distance
     (itself first). Existing incidents are updated in place (count, sources, first/last seen, max severity).
     """
-    by_cell: dict[tuple[str, int], list[IncidentState]] = {}
+    by_cell: dict[str, dict[int, list[IncidentState]]] = {}  # type -> res-9 cell -> incidents there
     for inc in open_incidents:
-        by_cell.setdefault((inc.type_code, inc.h3_r9), []).append(inc)
+        by_cell.setdefault(inc.type_code, {}).setdefault(inc.h3_r9, []).append(inc)
     opened: list[IncidentState] = []
     incident_of: dict[int, IncidentState] = {}
-    for a in sorted(alerts, key=lambda x: (x.observed_at, x.key)):
-        rule = rules[a.type_code]
-        window = timedelta(minutes=rule.window_minutes)
+    windows = {code: timedelta(minutes=r.window_minutes) for code, r in rules.items()}
+    # Sorted by epoch seconds: comparing aware datetimes asks both for their UTC offset every time.
+    for a in sorted(alerts, key=lambda x: (x.observed_at.timestamp(), x.key)):
+        cells = by_cell.setdefault(a.type_code, {})
+        window = windows[a.type_code]
         best: IncidentState | None = None
-        for cell in disk(a.h3_r9, rule.ring):
-            for inc in by_cell.get((a.type_code, cell), ()):
+        # The disk's cells that hold incidents of this type, nearest first (most disk cells hold none).
+        for incs in [hit for cell in disk(a.h3_r9, rules[a.type_code].ring) if (hit := cells.get(cell))]:
+            for inc in incs:
                 if inc.first_seen - window <= a.observed_at <= inc.last_seen + window and (
                         best is None or inc.last_seen > best.last_seen):
                     best = inc
             if best is not None:
-                break  # nearest ring with a candidate wins
+                break  # the nearest cell with a candidate wins
         if best is None:
             best = IncidentState(id=None, type_code=a.type_code, h3_r9=a.h3_r9, first_seen=a.observed_at,
                                  last_seen=a.observed_at, severity=a.severity, alert_count=1, sources=[a.source],
                                  new_no=len(opened), anchor_key=a.key, joined=[a.key], changed=True)
             opened.append(best)
-            by_cell.setdefault((a.type_code, a.h3_r9), []).append(best)
+            cells.setdefault(a.h3_r9, []).append(best)
         else:
             best.alert_count += 1
             best.first_seen = min(best.first_seen, a.observed_at)
@@ -112,7 +115,8 @@ def match_alerts(alerts: Iterable[AlertFact], open_incidents: Iterable[IncidentS
             best.joined.append(a.key)
             best.changed = True
         incident_of[a.key] = best
-    updated = [inc for incs in by_cell.values() for inc in incs if inc.id is not None and inc.changed]
+    updated = [inc for cells in by_cell.values() for incs in cells.values() for inc in incs
+               if inc.id is not None and inc.changed]
     return MatchResult(updated=updated, opened=opened, incident_of=incident_of)
 
 
