@@ -22,8 +22,21 @@ import psycopg
 import shapely
 
 from geo_data.coords import CELL_RESOLUTIONS
-from geo_data.db import execute, fetch_all, fetch_one
+from geo_data.db import execute, fetch_all, fetch_one, int_array
 from geo_data.errors import NotFound
+
+
+def res9_cells(cells: Iterable[int]) -> list[int]:
+    """The res-9 cells of ``cells`` (res 7, 8 or 9): itself at res 9, its 49 or 7 res-9 children otherwise,
+    sorted. Alerts and incidents are indexed by their res-9 cell only (migration 253)."""
+    out: set[int] = set()
+    for cell in cells:
+        cell = int(cell)
+        res = h3_int.get_resolution(cell)
+        if res not in CELL_RESOLUTIONS:
+            raise ValueError(f"cell resolution must be one of {CELL_RESOLUTIONS}, got {res}")
+        out.update((cell,) if res == 9 else h3_int.cell_to_children(cell, 9))
+    return sorted(out)
 
 
 def county_cells(geojson: Mapping[str, Any], res: int) -> list[int]:
@@ -161,5 +174,6 @@ def refresh_cell_counts(
     execute(conn, "cell_counts_refresh", {
         "county_code": county_code, "all_cells": cells is None,
         "r7": by_res[7], "r8": by_res[8], "r9": by_res[9],
+        "alert_r9": int_array(res9_cells(c for values in by_res.values() for c in values)),
     })
 

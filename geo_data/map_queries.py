@@ -16,7 +16,8 @@ import psycopg
 from psycopg import sql as pgsql
 from psycopg.rows import tuple_row
 
-from geo_data.db import fetch_all, fetch_one, sql_text
+from geo_data.cells import res9_cells
+from geo_data.db import fetch_all, fetch_one, int_array, sql_text
 from geo_data.errors import Forbidden, InvalidInput, NotFound
 from geo_data.scope import Scope
 
@@ -200,7 +201,7 @@ def cell_details(conn: psycopg.Connection[Any], *, scope: Scope, cell: int, top:
         _not_in_scope(conn, scope, "cell", cell)
     p = {**scope.params, "cell": cell, "res": row["res"], "limit": top}
     row["enterprises"] = fetch_all(conn, "cell_details_enterprises", p)
-    row["recent_alerts"] = fetch_all(conn, "cell_details_alerts", p)
+    row["recent_alerts"] = fetch_all(conn, "cell_details_alerts", {**p, "cells_r9": int_array(res9_cells([cell]))})
     return row
 
 

@@ -1,6 +1,7 @@
 -- Recompute the pre-aggregated counts of the county's cells: all of them (%(all_cells)s) or those listed
 -- per resolution in %(r7)s / %(r8)s / %(r9)s. One scan per source table, grouped at the three resolutions
--- at once. alerts_open counts alerts whose incident is open or dispatched.
+-- at once. alerts_open counts alerts whose incident is open or dispatched. Alerts are indexed by their res-9
+-- cell only: %(alert_r9)s lists the res-9 cells of every listed cell.
 WITH ent AS (
     SELECT coalesce(h3_r9, h3_r8, h3_r7) AS cell,
            count(*) AS total,
@@ -24,7 +25,7 @@ WITH ent AS (
            count(*) FILTER (WHERE i.status IN ('open', 'dispatched')) AS open
     FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id
     WHERE a.county_code = %(county_code)s
-      AND (%(all_cells)s OR a.h3_r7 = ANY (%(r7)s::bigint[]) OR a.h3_r8 = ANY (%(r8)s::bigint[]) OR a.h3_r9 = ANY (%(r9)s::bigint[]))
+      AND (%(all_cells)s OR a.h3_r9 = ANY (%(alert_r9)s::bigint[]))  -- the listed cells' res-9 cells
     GROUP BY GROUPING SETS ((a.h3_r7), (a.h3_r8), (a.h3_r9))
 ), target AS (
     SELECT c.cell

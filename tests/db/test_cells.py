@@ -19,7 +19,7 @@ import pandas as pd
 import psycopg
 import pytest
 
-from geo_data.cells import ensure_cells, refresh_cell_counts
+from geo_data.cells import ensure_cells, refresh_cell_counts, res9_cells
 from geo_data.db import connect
 from geo_data.enterprises import copy_enterprises
 from geo_data.reference import load_reference
@@ -231,6 +231,42 @@ def test_alert_counts_follow_incident_status(conn: psycopg.Connection, county: s
         got = conn.execute("SELECT res, alerts, alerts_open FROM h3_cells WHERE cell = ANY (%s) ORDER BY res",
                            (list(cells.values()),)).fetchall()
         assert [(g["res"], g["alerts"], g["alerts_open"]) for g in got] == [(7, 3, 2), (8, 3, 2), (9, 3, 2)]
+        raise psycopg.Rollback()
+
+
+def test_a_coarse_cell_finds_its_alerts_through_their_res9_cells(conn: psycopg.Connection, county: str) -> None:
+    """Alerts are indexed by res-9 cell only (migration 253): refreshing or opening a res-7 / res-8 cell alone
+    still counts and lists exactly the alerts inside it."""
+    from geo_data.map_queries import cell_details
+    from geo_data.scope import Role, Scope
+
+    lng, lat = random_points(conn, 1, 33)
+    c7 = int(h3_int.latlng_to_cell(float(lat[0]), float(lng[0]), 7))
+    inside = res9_cells([c7])
+    assert len(inside) == 49 and {h3_int.cell_to_parent(c, 7) for c in inside} == {c7}
+    assert res9_cells([h3_int.cell_to_parent(inside[0], 8)]) == sorted(h3_int.cell_to_children(
+        h3_int.cell_to_parent(inside[0], 8), 9))
+    outside = next(c for c in h3_int.grid_disk(inside[0], 12) if h3_int.cell_to_parent(c, 7) != c7)
+    with conn.transaction():
+        for n, cell in enumerate((inside[0], inside[-1], outside)):
+            lat_c, lng_c = h3_int.cell_to_latlng(cell)
+            conn.execute(
+                "INSERT INTO alerts (county_code, source, source_id, source_kind, type_code, observed_at, severity,"
+                " geom, h3_r7, h3_r8, h3_r9) VALUES (%s, 'cells-r9', %s, 'drone', 'street_vending', now(), 'low',"
+                " ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, %s)",
+                (county, f"r9-{n}-{secrets.token_hex(4)}", lng_c, lat_c, h3_int.cell_to_parent(cell, 7),
+                 h3_int.cell_to_parent(cell, 8), cell))
+        conn.execute("UPDATE h3_cells SET alerts = 0 WHERE cell = %s", (c7,))
+        refresh_cell_counts(conn, county_code=county, cells={7: [c7]})
+        assert conn.execute("SELECT alerts FROM h3_cells WHERE cell = %s", (c7,)).fetchone()["alerts"] == conn.execute(
+            "SELECT count(*) AS n FROM alerts WHERE h3_r7 = %s", (c7,)).fetchone()["n"]
+        scope = Scope(actor="t", role=Role.COUNTY_OPERATOR, county_code=county)
+        for cell in (c7, h3_int.cell_to_parent(inside[0], 8), inside[0]):
+            res = h3_int.get_resolution(cell)
+            shown = {a["id"] for a in cell_details(conn, scope=scope, cell=cell, top=1000)["recent_alerts"]}
+            expected = {r["id"] for r in conn.execute(
+                f"SELECT id FROM alerts WHERE h3_r{res} = %s", (cell,)).fetchall()}
+            assert shown == expected and shown
         raise psycopg.Rollback()
 
 
