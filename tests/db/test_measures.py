@@ -285,6 +285,12 @@ def test_coverage_preaggregate_follows_remote_inserts_moves_and_deletes(conn) ->
     fast, live = _panel(conn, s, march), panel(conn, system_scope(s.county), march, live=True, as_of=AS_OF)
     assert (fast["coverage_high"].numerator, fast["coverage_high"].denominator) == \
         (live["coverage_high"].numerator, live["coverage_high"].denominator)
+    # An alert moved to another month moves its remote flag; a deleted incident takes its own away.
+    s.alert(enterprise_id=b, observed=sh(2026, 4, 2, 9))
+    conn.execute("UPDATE alerts SET observed_at = %s WHERE enterprise_id = %s", (sh(2026, 5, 4, 9), b))
+    assert touch()[(b, date(2026, 5, 1))] == (True, []) and (b, date(2026, 4, 1)) not in touch()
+    conn.execute("DELETE FROM incidents WHERE id = %s", (inc,))
+    assert (a, date(2026, 2, 1)) not in touch()
 
 
 def test_deferred_bulk_load_then_rebuild(conn) -> None:
