@@ -285,7 +285,7 @@ def _match_and_store(conn: psycopg.Connection[Any], *, county_code: str, source:
         writes.append(("incident_update_many", {"rows": _json([
             {"id": inc.id, "added": inc.alert_count - before[inc.id], "severity": inc.severity,
              "first_seen": inc.first_seen.isoformat(), "last_seen": inc.last_seen.isoformat(),
-             "sources": inc.sources} for inc in result.updated])}))
+             "sources": sorted(set(inc.sources))} for inc in result.updated])}))
     per_cell = Counter(rows[f.key][f"h3_r{res}"] for f in facts for res in (7, 8, 9))
     cells_sorted = sorted(per_cell)
     writes += [
