@@ -185,3 +185,48 @@ def test_an_incident_closed_while_alerts_join_it_makes_the_intake_start_again(
     assert again.status == "new" and again.incident_id != first.incident_id
     closed = get_incident(conn, OPERATOR, first.incident_id)
     assert closed["status"] == "closed" and closed["alert_count"] == 1
+
+
+def test_candidate_query_for_a_few_pairs_probes_per_pair_even_with_stale_statistics(conn: Any) -> None:
+    """Single posts look their candidates up per (type, cell) pair. Statistics taken while few incidents were
+    open must not make the (cached, generic) plan scan every open incident instead: right after a burst of new
+    incidents that cost 20 ms per group of single posts."""
+    import re
+
+    import psycopg
+
+    from geo_data.db import sql_text
+
+    base = _base(120.031, 30.081)
+    cells = sorted(h3_int.grid_disk(base, 9))
+    conn.execute("ALTER TABLE incidents SET (autovacuum_enabled = false)")
+    try:
+        conn.execute("ANALYZE incidents")  # few open incidents now ...
+        conn.execute(  # ... thousands once the statistics were taken
+            "INSERT INTO incidents (county_code, township_code, type_code, severity, status, first_seen, last_seen,"
+            " geom, h3_r7, h3_r8, h3_r9, sla_due_at) SELECT %s, NULL, 'gt_vending', 'low', 'open', now(), now(),"
+            " ST_SetSRID(ST_MakePoint(120.031, 30.081), 4326), 0, 0, c, now() FROM unnest(%s::bigint[]) AS c,"
+            " generate_series(1, 12)", (COUNTY, cells))
+        names: list[str] = []
+
+        def numbered(m: re.Match[str]) -> str:  # %(name)s -> $n, as the server sees the query
+            if m[1] not in names:
+                names.append(m[1])
+            return f"${names.index(m[1]) + 1}"
+
+        text = re.sub(r"%\((\w+)\)s", numbered, sql_text("incident_open_near_few"))
+        conn.execute("SET plan_cache_mode = force_generic_plan")
+        types = {"pair_types": "text[]", "pair_cells": "bigint[]", "county_code": "text", "since": "timestamptz"}
+        conn.execute(f"PREPARE few_pairs ({', '.join(types[n] for n in names)}) AS {text}")
+        args = {"pair_types": "{gt_vending,gt_vending}", "pair_cells": f"{{{cells[0]},{cells[1]}}}",
+                "county_code": COUNTY, "since": _at(1)}
+        with psycopg.ClientCursor(conn) as cur:  # values inlined: EXECUTE's arguments take the declared types
+            cur.execute("EXPLAIN EXECUTE few_pairs(" + ", ".join(f"%({n})s" for n in names) + ")", args)
+            plan = "\n".join(r["QUERY PLAN"] for r in cur.fetchall())
+        assert "Index Cond" in plan and "h3_r9 = " in plan.split("Index Cond", 1)[1].split("\n")[0], plan
+        assert "Hash Join" not in plan, plan
+    finally:
+        conn.execute("DEALLOCATE ALL")
+        conn.execute("RESET plan_cache_mode")
+        conn.execute("DELETE FROM incidents WHERE h3_r7 = 0 AND h3_r8 = 0")
+        conn.execute("ALTER TABLE incidents RESET (autovacuum_enabled)")
