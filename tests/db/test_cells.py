@@ -264,8 +264,8 @@ def test_a_coarse_cell_finds_its_alerts_through_their_res9_cells(conn: psycopg.C
         for cell in (c7, h3_int.cell_to_parent(inside[0], 8), inside[0]):
             res = h3_int.get_resolution(cell)
             shown = {a["id"] for a in cell_details(conn, scope=scope, cell=cell, top=1000)["recent_alerts"]}
-            expected = {r["id"] for r in conn.execute(
-                f"SELECT id FROM alerts WHERE h3_r{res} = %s", (cell,)).fetchall()}
+            expected = {r["id"] for r in conn.execute(psycopg.sql.SQL("SELECT id FROM alerts WHERE {} = %s").format(
+                psycopg.sql.Identifier(f"h3_r{res}")), (cell,)).fetchall()}
             assert shown == expected and shown
         raise psycopg.Rollback()
 
