@@ -90,7 +90,7 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-_FEW_CELLS = 400  # up to this many (type, cell) pairs: one index probe each; beyond: one scan by cells
+_FEW_PAIRS = 400  # up to this many (type, cell) pairs: one index probe each; beyond: one hash join
 
 
 _LOCK_RES = 6  # matching locks cover (county, type, res-6 region): ~36 km², far wider than any match ring
@@ -206,20 +206,17 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
              for j, i in enumerate(ok)]
     since = min(alerts[i].observed_at for i in ok) - timedelta(minutes=max(rules[t].window_minutes
                                                                            for t in ok_types))
-    near_params: dict[str, Any] = {"county_code": county_code, "types": text_array(ok_types), "since": since}
-    if sum(len(d) for _t, d in disks) <= _FEW_CELLS:  # a few (type, cell) pairs: one index probe each
-        pairs = sorted({(t, c) for t, d in disks for c in d})
-        near_query = "incident_open_near_few"
-        near_params |= {"pair_types": text_array(t for t, _c in pairs),
-                        "pair_cells": int_array(c for _t, c in pairs)}
-    else:  # many: one scan by cells (the caller's rule keeps only its exact pairs)
-        near_query = "incident_open_near"
-        near_params["cells"] = int_array(sorted(set().union(*(d for _t, d in disks))))
+    pairs = sorted({(t, c) for t, d in disks for c in d})
+    # A few (type, cell) pairs: one index probe each; many: one hash join against the open incidents.
+    near_query = "incident_open_near_few" if len(pairs) <= _FEW_PAIRS else "incident_open_near"
+    near_params: dict[str, Any] = {"county_code": county_code, "since": since,
+                                   "pair_types": text_array(t for t, _c in pairs),
+                                   "pair_cells": int_array(c for _t, c in pairs)}
     _locks, stored, near_rows = fetch_pipelined(conn, [
         ("alert_matching_lock", {"keys": int_array(keys), "after_commit": "off" if notices is None else "on"}),
         ("alert_ids_by_source", {"source": source, "source_ids": text_array(sorted({alerts[i].source_id for i in ok}))}),
         (near_query, near_params),
-    ])
+    ], unprepared={"incident_open_near"})  # tens of thousands of pairs: planned for their actual number
     existing = {r["source_id"]: r for r in stored}
     rows: dict[int, dict[str, Any]] = {}
     facts: list[AlertFact] = []

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -128,18 +128,21 @@ def text_array(values: Iterable[str]) -> str:
     return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
 
 
-def fetch_pipelined(conn: psycopg.Connection[Any], queries: Sequence[tuple[str, Params]]
-                    ) -> list[list[dict[str, Any]]]:
+def fetch_pipelined(conn: psycopg.Connection[Any], queries: Sequence[tuple[str, Params]],
+                    *, unprepared: Collection[str] = ()) -> list[list[dict[str, Any]]]:
     """Run several named queries in ONE round trip (libpq pipeline mode), in order; each one's rows.
 
     The server runs them one after the other as usual (a later query sees what an earlier one wrote or locked);
     only the waiting between them goes. The first failing query aborts the rest (the error is raised here).
+    Queries named in ``unprepared`` are planned for their actual values every time (never a cached generic
+    plan): for a large array parameter, ``= ANY(array)`` is a hash look-up only when the array is known to
+    the planner, a linear search per row otherwise.
     """
     cursors: list[psycopg.Cursor[dict[str, Any]]] = []
     with conn.pipeline():
         for name, params in queries:
             cur = conn.cursor(row_factory=dict_row)
-            cur.execute(sql_text(name).encode(), params)
+            cur.execute(sql_text(name).encode(), params, prepare=False if name in unprepared else None)
             cursors.append(cur)
     return [cur.fetchall() if cur.description else [] for cur in cursors]
 

@@ -230,3 +230,50 @@ def test_candidate_query_for_a_few_pairs_probes_per_pair_even_with_stale_statist
         conn.execute("RESET plan_cache_mode")
         conn.execute("DELETE FROM incidents WHERE h3_r7 = 0 AND h3_r8 = 0")
         conn.execute("ALTER TABLE incidents RESET (autovacuum_enabled)")
+
+
+def test_a_big_batch_joins_exactly_the_incidents_the_rule_picks_among_all_open_ones(conn: Any) -> None:
+    """Batches fetch candidates by a hash join on their (type, cell) pairs, single posts by a probe per pair:
+    either way the alerts join exactly what the rule picks when it sees every open incident."""
+    import random
+
+    from enforcement.incidents import AlertFact, IncidentState, TypeRule, match_alerts
+    from geo_data.alerts import _FEW_PAIRS, _disk_by_distance, alert_types
+
+    rng = random.Random(4)
+    types = ["gt_vending", "gt_discharge", "gt_noise"]
+
+    def point() -> tuple[float, float]:
+        return 120.002 + rng.random() * 0.096, 30.002 + rng.random() * 0.096
+
+    seeds = [(*point(), rng.choice(types), _at(20, rng.randint(0, 60)), "low") for _ in range(40)]
+    _send(conn, *seeds)
+    # the batch: next to the seeds (same or neighbouring cells) and elsewhere
+    batch = []
+    for lng, lat, t, at, _sev in seeds * 4:
+        inside = [c for c in _disk_by_distance(_base(lng, lat), 2)
+                  if 120.001 < _centre(c)[0] < 120.099 and 30.001 < _centre(c)[1] < 30.099]
+        batch.append((*_centre(rng.choice(inside)), t if rng.random() < 0.8 else rng.choice(types),
+                      at + timedelta(minutes=rng.randint(-90, 90)), rng.choice(["low", "high"])))
+    batch += [(*point(), rng.choice(types), _at(20, rng.randint(0, 60)), "low") for _ in range(100)]
+    rules = {c: TypeRule(c, t.ring, t.window_minutes) for c, t in alert_types(conn).items()}
+    pairs = {(t, c) for _x, _y, t, _a, _s in batch for c in _disk_by_distance(_base(_x, _y), rules[t].ring)}
+    assert len(pairs) > _FEW_PAIRS  # the hash-join path
+    open_now = [IncidentState(id=r["id"], type_code=r["type_code"], h3_r9=r["h3_r9"], first_seen=r["first_seen"],
+                              last_seen=r["last_seen"], severity=r["severity"], alert_count=r["alert_count"],
+                              sources=list(r["sources"])) for r in conn.execute(
+        "SELECT * FROM incidents WHERE county_code = %s AND status IN ('open', 'dispatched')", (COUNTY,))]
+    facts = [AlertFact(key=i, type_code=t, h3_r9=_base(x, y), observed_at=at, severity=sev, source="t-src")
+             for i, (x, y, t, at, sev) in enumerate(batch)]
+    expected = match_alerts(facts, open_now, rules, _disk_by_distance).incident_of
+    got = _send(conn, *batch)
+    old_ids = {s.id for s in open_now}
+    joined = 0
+    for i, r in enumerate(got):
+        inc = expected[i]
+        if inc.id is not None:
+            assert r.incident_id == inc.id, (i, batch[i])
+            joined += 1
+        else:
+            assert r.incident_id not in old_ids
+    assert joined > 20  # the case is not vacuous
