@@ -178,9 +178,9 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
     # exactly the writers that could match against each other's half-made incidents. Writers elsewhere in the
     # county (single posts from other places) no longer wait for each other.
     c7, c8, c9 = cells[7].tolist(), cells[8].tolist(), cells[9].tolist()
-    keys = sorted({_lock_key(county_code, alerts[i].type_code, region)
-                   for j, i in enumerate(ok)
-                   for region in _regions(c9[j], types[alerts[i].type_code].ring)})
+    regions = {(alerts[i].type_code, region) for j, i in enumerate(ok)
+               for region in _regions(c9[j], types[alerts[i].type_code].ring)}
+    keys = sorted({_lock_key(county_code, t, region) for t, region in regions})  # hashed once per key
     # The rows to store and the facts the rule sees, built before the locks are taken (less time under them).
     prepared: dict[int, tuple[dict[str, Any], AlertFact]] = {}
     for j, i in enumerate(ok):
@@ -206,7 +206,7 @@ def ingest(conn: psycopg.Connection[Any], *, source: str, county_code: str, aler
              for j, i in enumerate(ok)]
     since = min(alerts[i].observed_at for i in ok) - timedelta(minutes=max(rules[t].window_minutes
                                                                            for t in ok_types))
-    pairs = sorted({(t, c) for t, d in disks for c in d})
+    pairs = list({(t, c) for t, d in disks for c in d})  # distinct; any order
     # A few (type, cell) pairs: one index probe each; many: one hash join against the open incidents.
     near_query = "incident_open_near_few" if len(pairs) <= _FEW_PAIRS else "incident_open_near"
     near_params: dict[str, Any] = {"county_code": county_code, "since": since,
