@@ -118,39 +118,42 @@ def two(db_url: str) -> Iterator[tuple[Any, Any]]:
         yield a, b
 
 
-def _in_thread(fn: Any) -> tuple[threading.Thread, list[BaseException | None]]:
+def _blocked_until(observer: Any, waiter: Any, statement: Any, *, release: Any) -> BaseException | None:
+    """Run ``statement`` on ``waiter`` in a thread, check that it waits for a lock, ``release`` the other
+    transaction, and return what the statement raised (None if nothing)."""
     out: list[BaseException | None] = []
 
     def run() -> None:
         try:
-            fn()
+            statement()
             out.append(None)
         except BaseException as exc:  # noqa: BLE001 - handed to the test
             out.append(exc)
 
+    def blocked() -> bool:
+        row = observer.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
+                               (waiter.info.backend_pid,)).fetchone()
+        return row is not None and row["wait_event_type"] == "Lock"
+
     t = threading.Thread(target=run)
     t.start()
-    return t, out
-
-
-def _blocked(conn: Any, pid: int) -> bool:
-    row = conn.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
-    return row is not None and row["wait_event_type"] == "Lock"
+    for _ in range(100):
+        if blocked():
+            break
+        threading.Event().wait(0.05)
+    assert blocked(), "the statement must wait for the other transaction"
+    release()
+    t.join(15)
+    return out[0]
 
 
 def test_a_township_deleted_while_an_alert_is_stored_waits_and_is_refused(conn: Any, two: tuple[Any, Any]) -> None:
     writer, deleter = two
     _township(conn, "339901601")
     _alert(writer, township="339901601")  # not committed yet: its reference holds the township
-    t, out = _in_thread(lambda: deleter.execute("DELETE FROM townships WHERE code = '339901601'"))
-    for _ in range(100):
-        if _blocked(conn, deleter.info.backend_pid):
-            break
-        threading.Event().wait(0.05)
-    assert _blocked(conn, deleter.info.backend_pid), "the delete must wait for the storing transaction"
-    writer.commit()
-    t.join(15)
-    assert isinstance(out[0], psycopg.errors.ForeignKeyViolation)
+    out = _blocked_until(conn, deleter, lambda: deleter.execute("DELETE FROM townships WHERE code = '339901601'"),
+                         release=writer.commit)
+    assert isinstance(out, psycopg.errors.ForeignKeyViolation)
     deleter.rollback()
 
 
@@ -158,14 +161,7 @@ def test_an_alert_stored_while_its_township_is_deleted_waits_and_is_refused(conn
     writer, deleter = two
     _township(conn, "339901602")
     deleter.execute("DELETE FROM townships WHERE code = '339901602'")  # not committed yet
-    t, out = _in_thread(lambda: _alert(writer, township="339901602"))
-    for _ in range(100):
-        if _blocked(conn, writer.info.backend_pid):
-            break
-        threading.Event().wait(0.05)
-    assert _blocked(conn, writer.info.backend_pid), "the insert must wait for the deleting transaction"
-    deleter.commit()
-    t.join(15)
-    assert isinstance(out[0], psycopg.errors.ForeignKeyViolation)
+    out = _blocked_until(conn, writer, lambda: _alert(writer, township="339901602"), release=deleter.commit)
+    assert isinstance(out, psycopg.errors.ForeignKeyViolation)
     writer.rollback()
     assert conn.execute("SELECT count(*) AS n FROM alerts WHERE township_code = '339901602'").fetchone()["n"] == 0
