@@ -1,5 +1,5 @@
-"""The references of alerts and dispatch events, checked per statement (migration 254), hold exactly as the
-foreign keys they replaced: missing targets refused, referenced rows kept, incident deletes followed, and a
+"""The references of alerts, incidents and dispatch events, checked per statement (migration 254), hold exactly
+as the foreign keys they replaced: missing targets refused, referenced rows kept, incident deletes followed, and a
 delete racing an insert never leaves an alert pointing nowhere (real PostGIS, two connections)."""
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ def _alert(conn: Any, *, county: str = COUNTY, township: str | None = TOWN, type
         (county, township, f"r-{next(_ids)}", type_code, incident)).fetchone()["id"])
 
 
-def _incident(conn: Any) -> int:
+def _incident(conn: Any, *, county: str = COUNTY, township: str | None = TOWN, type_code: str = "gt_vending") -> int:
     return int(conn.execute(
         "INSERT INTO incidents (county_code, township_code, type_code, severity, status, first_seen, last_seen,"
-        " geom, h3_r7, h3_r8, h3_r9, sla_due_at) VALUES (%s, %s, 'gt_vending', 'low', 'open', now(), now(),"
-        " ST_SetSRID(ST_MakePoint(120.01, 30.01), 4326), 1, 2, 3, now()) RETURNING id", (COUNTY, TOWN)
+        " geom, h3_r7, h3_r8, h3_r9, sla_due_at) VALUES (%s, %s, %s, 'low', 'open', now(), now(),"
+        " ST_SetSRID(ST_MakePoint(120.01, 30.01), 4326), 1, 2, 3, now()) RETURNING id", (county, township, type_code)
     ).fetchone()["id"])
 
 
@@ -65,6 +65,26 @@ def test_an_alert_pointing_nowhere_is_refused_and_not_stored(conn: Any, kwargs: 
     assert err.value.diag.constraint_name == constraint
     assert str(next(iter(kwargs.values()))) in (err.value.diag.message_detail or "")
     assert conn.execute("SELECT count(*) AS n FROM alerts").fetchone()["n"] == before
+
+
+@pytest.mark.parametrize(("kwargs", "constraint"), [
+    ({"county": "999999"}, "incidents_county_code_fkey"),
+    ({"township": "339901999"}, "incidents_township_code_fkey"),
+    ({"type_code": "no_such_type"}, "incidents_type_code_fkey"),
+])
+def test_an_incident_pointing_nowhere_is_refused(conn: Any, kwargs: dict[str, Any], constraint: str) -> None:
+    with pytest.raises(psycopg.errors.ForeignKeyViolation) as err:
+        _incident(conn, **kwargs)
+    assert err.value.diag.constraint_name == constraint
+
+
+def test_a_type_referenced_by_an_incident_only_cannot_go(conn: Any) -> None:
+    conn.execute("INSERT INTO alert_types (code, name, name_en, remote_closable, window_minutes, ring, departments)"
+                 " VALUES ('refs_inc', '引用测试二', 'refs2', true, 30, 0, '{}')")
+    _incident(conn, type_code="refs_inc")
+    with pytest.raises(psycopg.errors.ForeignKeyViolation) as err:
+        conn.execute("DELETE FROM alert_types WHERE code = 'refs_inc'")
+    assert err.value.diag.constraint_name == "incidents_type_code_fkey"
 
 
 def test_no_township_and_no_incident_are_allowed(conn: Any) -> None:
