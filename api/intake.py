@@ -98,9 +98,10 @@ def transaction_on(pool: ConnectionPool, fn: Callable[[psycopg.Connection[Any]],
                     except psycopg.Error as exc:
                         log.warning("live-push notices after commit not sent: %s", exc)
                 return out
-        except psycopg.errors.TransactionRollback:
+        except psycopg.errors.TransactionRollback as exc:
             if attempt == 3:
                 raise
+            log.warning("transaction retried (%s): %s", type(exc).__name__, str(exc).splitlines()[0])
             time.sleep(0.02 * (attempt + 1))
         except psycopg.errors.UniqueViolation as exc:
             # The coverage pre-aggregate trigger of migration 405 recomputes (delete + insert) the rows of the
@@ -108,6 +109,7 @@ def transaction_on(pool: ConnectionPool, fn: Callable[[psycopg.Connection[Any]],
             # Nothing of this transaction was kept, and resending is idempotent: try again.
             if exc.diag.constraint_name != "coverage_touch_pkey" or attempt == 3:
                 raise
+            log.warning("transaction retried (coverage_touch key collision)")
             time.sleep(0.02 * (attempt + 1))
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise DatabaseUnavailable(str(exc)) from exc
