@@ -135,8 +135,8 @@ def fetch_pipelined(conn: psycopg.Connection[Any], queries: Sequence[tuple[str, 
     The server runs them one after the other as usual (a later query sees what an earlier one wrote or locked);
     only the waiting between them goes. The first failing query aborts the rest (the error is raised here).
     Queries named in ``unprepared`` are planned for their actual values every time (never a cached generic
-    plan): for a large array parameter, ``= ANY(array)`` is a hash look-up only when the array is known to
-    the planner, a linear search per row otherwise.
+    plan): a generic plan does not know how many elements a large array parameter has (it guesses a few), and
+    cannot hash ``= ANY(array)`` — a linear search per row.
     """
     cursors: list[psycopg.Cursor[dict[str, Any]]] = []
     with conn.pipeline():
