@@ -36,12 +36,12 @@ def pool(db_url: str) -> Any:
     p.close()
 
 
-def _groups(pool: ConnectionPool, pause_s: float = 0.0) -> AlertGroups:
+def _groups(pool: ConnectionPool, pause_s: float = 0.0, linger_s: float = 0.005) -> AlertGroups:
     def run(fn: Any, notices: list[str]) -> None:
         time.sleep(pause_s)  # a slow transaction: the next alerts queue up behind it
         transaction_on(pool, fn, notices)
 
-    return AlertGroups(run, lambda conn, _wanted: alert_store.alert_types(conn), link_m=50.0)
+    return AlertGroups(run, lambda conn, _wanted: alert_store.alert_types(conn), link_m=50.0, linger_s=linger_s)
 
 
 def _alert(sid: str, *, severity: str = "medium", lng: float = 120.031) -> alert_store.AlertInput:
@@ -116,3 +116,29 @@ def test_concurrent_single_posts_share_transactions(pool: ConnectionPool, db_url
         assert len(ids) == 1
     n = conn.execute("SELECT count(*) AS n FROM alerts WHERE source_id LIKE %s", (sid + "%",)).fetchone()["n"]
     assert n == 10
+
+
+def test_the_writer_lingers_for_returning_senders_but_not_once_they_are_back(
+        pool: ConnectionPool, db_url: str) -> None:
+    """After a group of three, the writer waits (here up to 5 s) for three alerts before it stores the next
+    group — and not a moment longer once they are there. A lone alert afterwards waits the linger out."""
+    tok = token(db_url, source=f"cam-{secrets.token_hex(3)}")
+    groups = _groups(pool, pause_s=0.2, linger_s=5.0)
+    sid = f"l-{secrets.token_hex(4)}"
+
+    def round_of(n: int, tag: str) -> float:
+        t0 = time.monotonic()
+        threads = [threading.Thread(target=groups.store, args=(tok, _alert(f"{sid}-{tag}{k}",
+                                                                         lng=120.031 + 0.001 * k)))
+                   for k in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        return time.monotonic() - t0
+
+    round_of(4, "a")  # the first alert alone (nothing queued yet), the three queued behind it together
+    assert groups.largest == 3
+    assert round_of(3, "b") < 2.0  # three back: stored at once, no 5 s linger
+    assert groups.groups == 3
+    assert round_of(1, "c") > 4.5  # one of the three expected: it waits the linger out, then goes alone
