@@ -33,7 +33,7 @@ from typing import Any
 import psycopg
 
 from api.errors import ApiError
-from api.tokens import CHALLENGE
+from api.tokens import checked
 from geo_data import alerts as alert_store
 from geo_data.errors import DatabaseUnavailable
 from geo_data.tokens import ApiToken, token_for
@@ -147,13 +147,12 @@ class AlertGroups:
         tokens: dict[str, ApiToken | None] = {t: token_for(conn, t) for t in {i.token for i in group}}
         by_source: dict[tuple[str, str], list[Pending]] = {}
         for item in group:
-            token = tokens[item.token]
-            if token is None:
-                item.error = ApiError(401, "unknown or revoked token", headers=CHALLENGE)
-            elif not token.has("alerts:write"):
-                item.error = ApiError(403, "token lacks scope alerts:write")
-            else:
-                by_source.setdefault((token.source, token.county_code), []).append(item)
+            try:
+                token = checked(tokens[item.token], "alerts:write")
+            except ApiError as exc:  # this request's own 401/403
+                item.error = exc
+                continue
+            by_source.setdefault((token.source, token.county_code), []).append(item)
         for (source, county_code), items in by_source.items():
             results = alert_store.ingest(conn, source=source, county_code=county_code,
                                          alerts=[i.alert for i in items], link_m=self._link_m,

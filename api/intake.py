@@ -33,7 +33,7 @@ from api.errors import (
     register,
     validation_problems,
 )
-from api.tokens import CHALLENGE, bearer, require_token
+from api.tokens import require_token, required_bearer
 from geo_data import alerts as alert_store
 from geo_data.errors import DatabaseUnavailable
 from geo_data.notify import send_after_commit
@@ -143,9 +143,7 @@ def post_alert() -> Any:
     """Store one alert; 201 new, 200 duplicate, 422 invalid. Stored together with the single alerts other
     requests are sending at the same moment (``api.alert_groups``: one transaction for the group)."""
     body = json_body()
-    token = bearer()
-    if token is None:
-        raise ApiError(401, "missing Authorization: Bearer <token>", headers=CHALLENGE)
+    token = required_bearer()
     try:
         alert = _alert_adapter.validate_python(body)
     except ValidationError as exc:
@@ -173,7 +171,7 @@ def post_batch() -> Any:
             raise ApiError(422, "body must be {\"items\": [alert, ...]}", [{"loc": "items", "msg": "required list"}])
         items = body["items"]
         if not 1 <= len(items) <= limit:
-            raise ApiError(422 if items else 422, f"items: between 1 and {limit} alerts per batch",
+            raise ApiError(422, f"items: between 1 and {limit} alerts per batch",
                            [{"loc": "items", "msg": f"{len(items)} items; allowed 1..{limit}"}])
         results: list[dict[str, Any]] = [{} for _ in items]
         valid: list[tuple[int, schemas.AlertIn]] = []

@@ -27,17 +27,26 @@ def bearer() -> str | None:
     return value.strip()
 
 
-def require_token(conn: psycopg.Connection[Any], scope_name: str) -> ApiToken:
-    """The live token of the request carrying ``scope_name``: 401 if missing/unknown/revoked, 403 if not allowed."""
+def required_bearer() -> str:
+    """The token of ``Authorization: Bearer <token>``; 401 when the header is absent."""
     value = bearer()
     if value is None:
         raise ApiError(401, "missing Authorization: Bearer <token>", headers=CHALLENGE)
-    token = token_for(conn, value)
+    return value
+
+
+def checked(token: ApiToken | None, scope_name: str) -> ApiToken:
+    """``token`` (a live token's record, or None) if it carries ``scope_name``: 401 if None, 403 if not allowed."""
     if token is None:
         raise ApiError(401, "unknown or revoked token", headers=CHALLENGE)
     if not token.has(scope_name):
         raise ApiError(403, f"token lacks scope {scope_name}")
     return token
+
+
+def require_token(conn: psycopg.Connection[Any], scope_name: str) -> ApiToken:
+    """The live token of the request carrying ``scope_name``: 401 if missing/unknown/revoked, 403 if not allowed."""
+    return checked(token_for(conn, required_bearer()), scope_name)
 
 
 def dispatch_scope(conn: psycopg.Connection[Any], scope_name: str) -> Scope:
