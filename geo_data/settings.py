@@ -46,6 +46,7 @@ class ServerSettings(BaseSettings):
     lockout_minutes: int = 15
     secure_cookies: bool = False
     max_body_bytes: int = 8 * 1024 * 1024
+    public_base_url: str = ""              # the enterprise page's QR: <this>/v/<code>; "" = the request's own host
 
 
 class MapSettings(BaseSettings):
@@ -96,6 +97,7 @@ class PlanningSettings(BaseSettings):
     setup_min: int = 10                    # per visit on top of the items' service minutes
     scan_max_distance_m: float = 200.0     # scan-in accepted only this close to the enterprise (and H3 ring 1)
     code_attempts_per_10min: int = 10      # scan/rating attempts per code before 429
+    code_misses_per_10min: int = 20        # unknown codes per client address before 429 (guessing)
 
 
 class DemoSettings(BaseSettings):
@@ -118,6 +120,27 @@ class CoverageSettings(BaseSettings):
     max_map_cells: int = 5000              # cells sent to the coverage map at most
 
 
+class PositionSettings(BaseSettings):
+    """Team positions from trackers (OsmAnd/Traccar) and phones (issue 15)."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDCOMMAND_POSITIONS_", extra="ignore")
+
+    max_speed_kmh: float = 200.0           # faster (reported, or implied since the last fix) is kept, not followed
+    max_future_s: int = 300                # a fix stamped further ahead of the server clock is refused
+    track_days: int = 90                   # track points older than this are pruned (geo_data.positions)
+
+
+class EvidenceSettings(BaseSettings):
+    """Photo evidence of incidents (issue 15): stored content-addressed under the data directory."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDCOMMAND_EVIDENCE_", extra="ignore")
+
+    dir: Path | None = None                # default: <data_dir>/evidence
+    max_bytes: int = 10 * 1024 * 1024      # per photo
+    max_pixels: int = 40_000_000           # larger images are refused as decompression bombs
+    thumb_px: int = 320                    # longest side of the thumbnail
+
+
 class Settings(BaseSettings):
     """All settings, one object per concern."""
 
@@ -130,6 +153,8 @@ class Settings(BaseSettings):
     plan: PlanningSettings = Field(default_factory=PlanningSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
     coverage: CoverageSettings = Field(default_factory=CoverageSettings)
+    positions: PositionSettings = Field(default_factory=PositionSettings)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
 
 
 def load_settings() -> Settings:
