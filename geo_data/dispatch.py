@@ -39,8 +39,7 @@ def recommend(conn: psycopg.Connection[Any], scope: Scope, incident_id: int, *, 
     """
     inc = incidents.get_incident(conn, scope, incident_id)
     local = now.astimezone(SHANGHAI)
-    rows = teams.candidates(conn, incident_id=incident_id, county_code=inc["county_code"],
-                            township_code=inc["township_code"], today=local.date(),
+    rows = teams.candidates(conn, incident_id=incident_id, today=local.date(),
                             day_start=datetime.combine(local.date(), time(0), SHANGHAI))
     etas = estimator.minutes([(r["lng"], r["lat"]) for r in rows], (inc["lng"], inc["lat"]))
     cands = [Candidate(team_id=r["id"], name=r["name"], relation=r["relation"], status=r["status"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime
 from typing import Any
 
@@ -34,24 +33,9 @@ def list_teams(conn: psycopg.Connection[Any], scope: Scope) -> list[dict[str, An
     return fetch_all(conn, "team_list", scope.params)
 
 
-_NEIGHBOURS: dict[str, tuple[float, dict[str, list[str]]]] = {}
-_NEIGHBOURS_TTL_S = 600.0
-
-
-def township_neighbours(conn: psycopg.Connection[Any], county_code: str) -> dict[str, list[str]]:
-    """Townships sharing a border, per township of the county (``ST_Touches``; cached for 10 minutes)."""
-    at, pairs = _NEIGHBOURS.get(county_code, (0.0, {}))
-    if time.monotonic() - at > _NEIGHBOURS_TTL_S:
-        pairs = {}
-        for r in fetch_all(conn, "team_township_neighbours", {"county_code": county_code}):
-            pairs.setdefault(r["township_code"], []).append(r["neighbour_code"])
-        _NEIGHBOURS[county_code] = (time.monotonic(), pairs)
-    return pairs
-
-
-def candidates(conn: psycopg.Connection[Any], *, incident_id: int, county_code: str, township_code: str | None,
-               today: date, day_start: datetime) -> list[dict[str, Any]]:
-    """Available, qualified teams of the incident's county with relation, distance and today's workload."""
-    neighbours = township_neighbours(conn, county_code).get(township_code or "", [])
+def candidates(conn: psycopg.Connection[Any], *, incident_id: int, today: date,
+               day_start: datetime) -> list[dict[str, Any]]:
+    """Available, qualified teams of the incident's county with relation (same township, neighbour — read from
+    the townships' outlines as they are now — or county), distance and today's workload."""
     return fetch_all(conn, "team_candidates", {"incident_id": incident_id, "today": today,
-                                               "day_start": day_start, "neighbours": neighbours})
+                                               "day_start": day_start})
