@@ -11,6 +11,7 @@ whole batch is always safe because (source, source_id) is idempotent.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -58,7 +59,7 @@ def install(server: Flask, *, pool: ConnectionPool | None = None, settings: Sett
         pool = pool or services().pool
         settings = settings or services().settings
     state: dict[str, Any] = {"pool": pool, "settings": settings, "estimator": estimator_for(settings.dispatch),
-                             "types": (0.0, {})}
+                             "types": (-math.inf, {})}  # never read yet: monotonic() starts near 0 at boot
     state["singles"] = AlertGroups(
         lambda fn, notices: transaction_on(pool, fn, notices),
         lambda conn, wanted: _types_of(state, conn, wanted), link_m=settings.dispatch.enterprise_link_m,
