@@ -84,7 +84,22 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
         dash.html.Div(id=NOTICE_ID, className="gc-notice", role="alert"),
         dash.page_container,
     ], id="root")
+    _finish_dash_setup(server)
     return app
+
+
+def _finish_dash_setup(server: Flask) -> None:
+    """Let Dash finish its set-up now, before the server takes a request.
+
+    Dash completes its set-up (the page router, the registry of component script paths, the callback map) in a
+    ``before_request`` hook that first marks itself done and only then does the work. Under a threaded server
+    the first requests of a fresh worker race it: a request that arrives meanwhile finds no registered
+    libraries ("dash" is not a registered library -> 500) and its page stays blank. One request served here,
+    single-threaded, runs that hook to its end; ``/healthz`` is public and reads nothing.
+    """
+    reply = server.test_client().get("/healthz")
+    if reply.status_code != 200:
+        raise RuntimeError(f"the app's own health check answered {reply.status_code} during start-up")
 
 
 _callback_snapshot: tuple[dict[str, Any], list[Any], list[Any]] | None = None

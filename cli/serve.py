@@ -34,6 +34,9 @@ def command(ctx: click.Context, host: str | None, port: int | None, workers: int
             self.cfg.set("threads", threads)
             self.cfg.set("timeout", 120)
             self.cfg.set("accesslog", None)
+            # gunicorn's runtime control socket is one fixed path per user: several servers on one machine
+            # (a county's staging beside production, the tests) would take it from each other; nothing uses it.
+            self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
             from app import create_app
