@@ -8,7 +8,8 @@ the inspector (亮码) — may record the scan-in and, afterwards, one rating. T
 itself; the scan endpoint answers only accepted/refused with a reason. Guessing is infeasible (50 random
 bits per county and day); a leaked code allows at most one scan-in, and only at the enterprise (≤ 200 m and
 within the H3 res-9 ring-1 neighbourhood of its cell) on the visit's day, plus one rating after it. Every
-attempt is recorded and each code takes at most ``code_attempts_per_10min`` attempts per ten minutes (429).
+attempt is recorded and each (code, client address) takes at most ``code_attempts_per_10min`` attempts per ten
+minutes (429): a stranger cannot use up the inspector's attempts.
 A client-supplied time ``at`` (queued offline scans) must lie within the last 12 hours and not in the future.
 """
 
@@ -100,10 +101,12 @@ def scan_verdict(*, ent_lng: float, ent_lat: float, ent_cell: int, lng: float, l
     return ScanVerdict(True, "", distance)
 
 
-def _limit(conn: psycopg.Connection[Any], code: str, limit: int) -> None:
-    row = fetch_one(conn, "visit_code_attempts_recent", {"code": code})
+def _limit(conn: psycopg.Connection[Any], code: str, limit: int, addr: str) -> None:
+    """At most ``limit`` attempts per (code, client address) in ten minutes: a stranger's bad requests slow only
+    the stranger, never the inspector's scan-in or the enterprise's rating from their own phones."""
+    row = fetch_one(conn, "visit_code_attempts_recent", {"code": code, "remote_addr": addr[:64]})
     if row is not None and int(row["n"]) >= limit:
-        raise RateLimited(f"too many attempts on code {code}; try again in 10 minutes")
+        raise RateLimited(f"too many attempts on code {code} from this address; try again in 10 minutes")
 
 
 def _attempt(conn: psycopg.Connection[Any], code: str, kind: str, accepted: bool, reason: str, addr: str) -> None:
@@ -121,7 +124,7 @@ def record_scan(conn: psycopg.Connection[Any], code: str, *, lng: float, lat: fl
     row = fetch_one(conn, "visit_code_for_scan", {"code": code})
     if row is None:
         raise NotFound("unknown code")
-    _limit(conn, code, attempts_limit)
+    _limit(conn, code, attempts_limit, remote_addr)
     now = datetime.now(UTC)
     when = now if at is None else at
     if when.tzinfo is None:
@@ -152,7 +155,7 @@ def record_rating(conn: psycopg.Connection[Any], code: str, *, rating: int, comm
     row = fetch_one(conn, "visit_code_for_scan", {"code": code})
     if row is None:
         raise NotFound("unknown code")
-    _limit(conn, code, attempts_limit)
+    _limit(conn, code, attempts_limit, remote_addr)
     if not 1 <= rating <= 5:
         raise InvalidInput("rating: must be 1..5")
     if len(comment) > MAX_COMMENT:

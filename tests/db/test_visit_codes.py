@@ -105,6 +105,23 @@ def test_bad_input_unknown_codes_and_rate_limit(app: Any, codes: list[dict[str, 
     assert statuses[0] == 422 and statuses[-1] == 429
 
 
+def test_a_stranger_cannot_block_the_inspectors_scan_in(app: Any, codes: list[dict[str, Any]]) -> None:
+    """The limit counts per (code, client address): eleven bad requests from elsewhere leave the inspector's
+    scan-in and the enterprise's rating open (issue 16)."""
+    client = app.server.test_client()
+    code = codes[1]
+
+    def from_addr(addr: str, kind: str, body: Any) -> int:
+        return int(client.post(f"/api/v1/visits/{code['code']}/{kind}", json=body,
+                               environ_base={"REMOTE_ADDR": addr}).status_code)
+
+    stranger = [from_addr("203.0.113.9", "scan", {"lng": 119.0, "lat": 29.1}) for _ in range(11)]
+    assert stranger[0] == 422 and stranger[-1] == 429
+    assert from_addr("203.0.113.9", "rating", {"rating": 1}) == 429
+    assert from_addr("198.51.100.7", "scan", {"lng": code["lng"], "lat": code["lat"]}) == 200
+    assert from_addr("198.51.100.8", "rating", {"rating": 5}) == 200
+
+
 def test_qr_and_sheet_need_login_and_escape(app: Any, conn: Any, db_url: str, codes: list[dict[str, Any]]) -> None:
     client = app.server.test_client()
     code = codes[0]["code"]
