@@ -1,13 +1,16 @@
 """``GET /events``: Server-Sent Events with live changes for the logged-in user's scope.
 
-One ``PushHub`` per process (``geo_data.push``) fans notifications out; each stream is one subscriber. A
-heartbeat event every 10 s keeps proxies from closing the stream and lets the page tell "quiet" from "stale".
+One ``PushHub`` per process (``geo_data.push``) fans notifications out; each stream is one subscriber. A stream
+sends at most one message per ``MapSettings.push_interval_ms``: ``{"seq", "at", "resync", "changes": [...]}``
+with the latest change per (kind, id) since the previous message (``geo_data.push.Subscriber``). The first
+event, ``hello``, carries the server time the subscription started: a base the page read before it may miss
+changes and is reloaded. A heartbeat event every 10 s keeps proxies from closing the stream and lets the page
+tell "quiet" from "stale".
 """
 
 from __future__ import annotations
 
 import json
-import queue
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -32,28 +35,35 @@ def install(server: Flask) -> None:
     def render(kind: str, row: dict[str, Any]) -> dict[str, Any]:
         return live_feature(kind, row, datum=datum)
 
-    server.extensions["gc_push"] = hub_for(svc.extras["database_url"], render)
+    server.extensions["gc_push"] = hub_for(svc.extras["database_url"], render,
+                                           max_pending=svc.settings.map.push_max_pending)
+    server.extensions["gc_push_interval_s"] = svc.settings.map.push_interval_ms / 1000.0
     server.register_blueprint(bp)
 
 
-def _stream(hub: PushHub, county_code: str, township_code: str | None) -> Iterator[str]:
+def stream(hub: PushHub, county_code: str, township_code: str | None, *, interval_s: float,
+           heartbeat_s: float = HEARTBEAT_S) -> Iterator[str]:
+    """The event stream of one subscriber: hello, then batches at most every ``interval_s``, heartbeats."""
     sub = hub.subscribe(county_code, township_code)
     try:
         yield "retry: 2000\n"
         yield f"event: hello\ndata: {json.dumps({'at': time.time()})}\n\n"
+        seq, last = 0, 0.0
         while True:
-            try:
-                change = sub.queue.get(timeout=HEARTBEAT_S)
-            except queue.Empty:
+            if not sub.wait(heartbeat_s):
                 yield f"event: heartbeat\ndata: {json.dumps({'at': time.time()})}\n\n"
                 continue
-            batch = [change]
-            while len(batch) < 200:  # send what is already waiting in one message
-                try:
-                    batch.append(sub.queue.get_nowait())
-                except queue.Empty:
-                    break
-            yield "data: [" + ",".join(c.as_json() for c in batch) + "]\n\n"
+            # something waits: hold it until the interval since the last message has passed, so that every
+            # further change of the same rows in the meantime replaces it instead of following it
+            pause = last + interval_s - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            batch = sub.take()
+            if batch is None:
+                continue
+            seq += 1
+            last = time.monotonic()
+            yield f"data: {batch.as_json(seq)}\n\n"
     finally:
         hub.unsubscribe(sub)
 
@@ -65,7 +75,8 @@ def events() -> Any:
     except Forbidden as exc:
         return jsonify({"error": str(exc)}), 401
     hub: PushHub = current_app.extensions["gc_push"]
-    resp = Response(_stream(hub, scope.county_code, scope.township_code), mimetype="text/event-stream")
+    resp = Response(stream(hub, scope.county_code, scope.township_code,
+                           interval_s=current_app.extensions["gc_push_interval_s"]), mimetype="text/event-stream")
     resp.headers["Cache-Control"] = "no-cache"
     resp.headers["X-Accel-Buffering"] = "no"
     return resp

@@ -1,20 +1,26 @@
 """Live push: one LISTEN connection per server process, fanned out to per-client queues.
 
 The listener thread LISTENs on channel ``gridcommand`` (payload ``{"kind", "op", "id", "county_code",
-"township_code"}``, sent by the table triggers of migration 100 and by ``geo_data.notify``), reads the changed
-row once on its own second connection, turns it into a ``Change`` through the ``render`` callable and puts it on
-the queue of every subscriber whose scope covers the row. A township subscriber only ever receives rows of its
+"township_code"}``, sent by the table triggers of migrations 100/250/252 and by ``geo_data.notify``), reads the
+changed row once on its own second connection, turns it into a ``Change`` through the ``render`` callable and
+offers it to every subscriber whose scope covers the row. A township subscriber only ever receives rows of its
 own township (county squads, whose township is NULL, go to the whole county). It reconnects with exponential
 backoff; after a reconnect every subscriber is told to resync, since notifications may have been missed.
+
+Nothing is sent twice: the hub drops a change whose rendered state equals the one it published last for that
+row, and each subscriber keeps only the latest change per (kind, id) until its stream sends the next batch
+(``api/events.py``: at most one message per ``MapSettings.push_interval_ms``). Closed incidents are removals:
+they leave the live layer (history and playback still show them).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-import queue
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +31,7 @@ from geo_data.db import connect
 from geo_data.map_queries import LIVE_KINDS, live_row
 
 CHANNEL = "gridcommand"
+CLOSED = ("closed", "remote_closed")   # incidents in these states leave the live layer (history only)
 log = logging.getLogger(__name__)
 
 Render = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -32,7 +39,11 @@ Render = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 @dataclass(frozen=True)
 class Change:
-    """One change for the browser: add/update (with the rendered feature) or remove, or a resync request."""
+    """One change for the browser: add/update (with the rendered feature) or remove, or a resync request.
+
+    ``at`` (epoch s) is taken BEFORE the row is read: the state the change carries is at least that new. The
+    browser keeps, per (kind, id), the state with the latest ``at`` (a base load carries its own stamp), so
+    base and pushes merge correctly in whatever order they arrive."""
 
     kind: str                      # alert | incident | team | resync
     op: str                        # upsert | remove | resync
@@ -42,18 +53,49 @@ class Change:
     feature: dict[str, Any] | None = None
     at: float = field(default_factory=time.time)
 
-    def as_json(self) -> str:
+    @functools.cached_property
+    def text(self) -> str:
+        """The JSON the stream sends (encoded once, however many subscribers receive it)."""
         return json.dumps({"kind": self.kind, "op": self.op, "id": self.id, "feature": self.feature,
-                           "at": self.at}, ensure_ascii=False, separators=(",", ":"), default=str)
+                           "at": round(self.at, 3)}, ensure_ascii=False, separators=(",", ":"), default=str)
+
+    def as_json(self) -> str:
+        return self.text
+
+    @property
+    def key(self) -> tuple[str, int | None]:
+        return self.kind, self.id
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What one stream message carries: the latest change per (kind, id) since the last message, in the order
+    of their last change, or ``resync`` (the client reloads its bases; ``changes`` is then empty)."""
+
+    changes: list[Change]
+    resync: bool = False
+
+    def as_json(self, seq: int) -> str:
+        head = f'{{"seq":{seq},"at":{time.time():.3f},"resync":{"true" if self.resync else "false"},"changes":['
+        return head + ",".join(c.text for c in self.changes) + "]}"
 
 
 class Subscriber:
-    """One browser stream: a bounded queue and the scope it may see."""
+    """One browser stream: the changes waiting for its next message, coalesced by (kind, id), and its scope.
 
-    def __init__(self, county_code: str, township_code: str | None, maxsize: int = 1000) -> None:
+    ``offer`` never blocks the listener: a change replaces the waiting one of the same row. When more than
+    ``max_pending`` distinct rows wait (a client that does not keep up, or a burst), they are dropped and the
+    next message is one compact resync instead of a backlog; changes offered while a resync waits are dropped
+    too, since the reload the client makes after receiving it reads them anyway."""
+
+    def __init__(self, county_code: str, township_code: str | None, max_pending: int = 2000) -> None:
         self.county_code = county_code
         self.township_code = township_code
-        self.queue: queue.Queue[Change] = queue.Queue(maxsize=maxsize)
+        self.max_pending = max_pending
+        self._pending: dict[tuple[str, int | None], Change] = {}
+        self._resync = False
+        self._cond = threading.Condition()
+        self.offered = 0       # changes offered (diagnostics: offered - sent = coalesced away)
 
     def covers(self, change: Change) -> bool:
         if change.kind == "resync" and change.county_code is None:
@@ -68,21 +110,52 @@ class Subscriber:
         return change.township_code == self.township_code or (change.kind == "team" and change.township_code is None)
 
     def offer(self, change: Change) -> None:
-        try:
-            self.queue.put_nowait(change)
-        except queue.Full:  # a stalled client: drop its backlog and make it resync instead
-            with self.queue.mutex:
-                self.queue.queue.clear()
-            self.queue.put_nowait(Change("resync", "resync", None, None, None))
+        with self._cond:
+            self.offered += 1
+            if change.kind == "resync":
+                self._resync = True
+                self._pending.clear()
+            elif not self._resync:
+                self._pending.pop(change.key, None)    # re-insert: the order is that of the last change
+                self._pending[change.key] = change
+                if len(self._pending) > self.max_pending:
+                    self._pending.clear()
+                    self._resync = True
+            self._cond.notify_all()
+
+    def wait(self, timeout: float) -> bool:
+        """Block until something waits to be sent (True) or ``timeout`` seconds pass (False)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._resync or bool(self._pending), timeout)
+
+    def take(self, timeout: float = 0.0) -> Batch | None:
+        """What waits, as one batch (and clear it), after waiting up to ``timeout`` s; None when nothing came."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._resync or bool(self._pending), timeout):
+                return None
+            if self._resync:
+                self._resync = False
+                self._pending.clear()
+                return Batch([], resync=True)
+            batch = Batch(list(self._pending.values()))
+            self._pending = {}
+            return batch
 
 
 class PushHub:
     """The process's listener thread and its subscribers."""
 
-    def __init__(self, url: str, render: Render, *, max_backoff_s: float = 30.0) -> None:
+    def __init__(self, url: str, render: Render, *, max_backoff_s: float = 30.0, max_pending: int = 2000,
+                 remember: int = 100_000) -> None:
         self.url = url
         self.render = render
         self.max_backoff_s = max_backoff_s
+        self.max_pending = max_pending
+        # (kind, id) -> the text of its last published state: a notice that changes nothing the map shows (a
+        # statement touching a row twice, a trigger and an application notice for one write) is not sent again
+        self._last: OrderedDict[tuple[str, int], str] = OrderedDict()
+        self._remember = remember
+        self.skipped_same = 0
         self._subs: set[Subscriber] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -92,7 +165,7 @@ class PushHub:
 
     # -- subscribers ---------------------------------------------------------------------------------------
     def subscribe(self, county_code: str, township_code: str | None) -> Subscriber:
-        sub = Subscriber(county_code, township_code)
+        sub = Subscriber(county_code, township_code, self.max_pending)
         with self._lock:
             self._subs.add(sub)
         return sub
@@ -134,6 +207,7 @@ class PushHub:
                     reader.execute("SET TIME ZONE 'Asia/Shanghai'")
                     self.connected.set()
                     if not first:  # notifications may have been missed while disconnected
+                        self._last.clear()
                         self.publish(Change("resync", "resync", None, None, None))
                     first = False
                     backoff = 0.5
@@ -183,22 +257,41 @@ class PushHub:
 
     def _publish_row(self, reader: psycopg.Connection[Any], kind: str, row_id: int, county: str | None,
                      township: str | None, op: str) -> None:
+        at = time.time()  # before the read: the state read is at least this new
         row = None if op == "remove" else live_row(reader, kind=kind, id=row_id)
-        if row is None or row.get("active") is False:
-            self.publish(Change(kind, "remove", row_id, county, township))
+        if row is None or row.get("active") is False or (kind == "incident" and row.get("status") in CLOSED):
+            change = Change(kind, "remove", row_id, row["county_code"] if row else county,
+                            row["township_code"] if row else township, at=at)
+            fingerprint = "remove"
+        else:
+            change = Change(kind, "upsert", row_id, row["county_code"], row["township_code"],
+                            self.render(kind, row), at=at)
+            fingerprint = json.dumps(change.feature, ensure_ascii=False, sort_keys=True, default=str)
+        if not self._remember_state((kind, row_id), fingerprint):
+            self.skipped_same += 1
             return
-        self.publish(Change(kind, "upsert", row_id, row["county_code"], row["township_code"],
-                            self.render(kind, row)))
+        self.publish(change)
+
+    def _remember_state(self, key: tuple[str, int], fingerprint: str) -> bool:
+        """Record the row's newest published state; False when it is the one published last time."""
+        if self._last.get(key) == fingerprint:
+            self._last.move_to_end(key)
+            return False
+        self._last[key] = fingerprint
+        self._last.move_to_end(key)
+        while len(self._last) > self._remember:
+            self._last.popitem(last=False)
+        return True
 
 
 _hubs: dict[str, PushHub] = {}
 _hubs_lock = threading.Lock()
 
 
-def hub_for(url: str, render: Render) -> PushHub:
+def hub_for(url: str, render: Render, *, max_pending: int = 2000) -> PushHub:
     """The one started hub of this process for database ``url``."""
     with _hubs_lock:
         hub = _hubs.get(url)
         if hub is None:
-            hub = _hubs[url] = PushHub(url, render).start()
+            hub = _hubs[url] = PushHub(url, render, max_pending=max_pending).start()
         return hub

@@ -60,6 +60,10 @@ class MapSettings(BaseSettings):
     xyz_attribution: str = ""
     max_points: int = 1500   # enterprise points per view (~180 B each: keeps a view under 300 KB)
     points_min_zoom: int = 14
+    push_interval_ms: int = Field(default=500, ge=50, le=10_000)  # live push: one message per client at most this often
+    push_max_pending: int = 2000   # rows waiting for one client beyond this: it gets a resync instead
+    live_max_features: int = 2000  # alerts / incidents in a live layer's base (the map says when it cuts)
+    alerts_bin_below_zoom: int = 13  # alerts drawn as counted bins below this zoom
 
 
 class DispatchSettings(BaseSettings):

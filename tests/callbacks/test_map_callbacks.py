@@ -145,6 +145,18 @@ def test_day_routes_and_playback(conn: Any, scn: Any) -> None:
     assert times == sorted(times) and meta["steps"] == 10 and meta["start"] <= times[0]
 
 
+def _changes(sub: Any, n: int, timeout: float = 3.0) -> list[Any]:
+    """The next ``n`` changes a subscriber receives (over as many batches as they come in)."""
+    out: list[Any] = []
+    end = time.monotonic() + timeout
+    while len(out) < n and time.monotonic() < end:
+        batch = sub.take(timeout=max(0.0, end - time.monotonic()))
+        if batch is not None:
+            out += batch.changes
+    assert len(out) == n, f"expected {n} changes, got {out}"
+    return out
+
+
 def test_push_hub_delivers_each_change_only_to_scopes_that_cover_it(db_url: str, conn: Any, scn: Any) -> None:
     hub = PushHub(db_url, lambda kind, row: live_feature(kind, row)).start()
     try:
@@ -152,10 +164,10 @@ def test_push_hub_delivers_each_change_only_to_scopes_that_cover_it(db_url: str,
         county, west = hub.subscribe(ms.COUNTY, None), hub.subscribe(ms.COUNTY, ms.TOWN_W)
         ms.add_alert(conn, lng=119.69, lat=29.06, township=ms.TOWN_E, source_id=f"hub-e-{time.time()}")
         ms.add_alert(conn, lng=119.61, lat=29.06, township=ms.TOWN_W, source_id=f"hub-w-{time.time()}")
-        got_county = [county.queue.get(timeout=3) for _ in range(4)]   # two incidents + two alerts
-        got_west = [west.queue.get(timeout=3) for _ in range(2)]
+        got_county = _changes(county, 4)   # two incidents + two alerts
+        got_west = _changes(west, 2)
         time.sleep(0.3)
-        assert west.queue.empty()
+        assert west.take() is None
         assert {c.township_code for c in got_county} == {ms.TOWN_E, ms.TOWN_W}
         assert {c.township_code for c in got_west} == {ms.TOWN_W}
         alert = next(c for c in got_west if c.kind == "alert")
@@ -174,12 +186,13 @@ def test_push_hub_understands_the_application_batch_notices(db_url: str, conn: A
         ids = [r["id"] for r in conn.execute("SELECT id FROM alerts WHERE township_code = %s ORDER BY id LIMIT 2",
                                              (ms.TOWN_W,))]
         notify(conn, kind="alerts", op="update", id=ids, county_code=ms.COUNTY)
-        got = sorted(west.queue.get(timeout=3).id for _ in ids)
+        got = sorted(c.id for c in _changes(west, len(ids)))
         assert got == ids
         notify(conn, kind="alerts", op="update", id=list(range(1, 600)), county_code=ms.COUNTY)
-        assert west.queue.get(timeout=3).op == "resync"
+        batch = west.take(timeout=3)
+        assert batch is not None and batch.resync and not batch.changes
         notify(conn, kind="team", op="remove", id=1, county_code=ms.COUNTY, township_code=ms.TOWN_W)
-        removed = west.queue.get(timeout=3)
+        (removed,) = _changes(west, 1)
         assert (removed.kind, removed.op, removed.id) == ("team", "remove", 1)
     finally:
         hub.stop()
