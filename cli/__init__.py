@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "cli.audit",
     "cli.imports",
     "cli.tokens",
+    "cli.devices",
     "cli.simulate",
     "cli.demo",
     "cli.kpi",
