@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -51,15 +52,16 @@ def main() -> None:
     url = create_database("gcbench_push")
     name = database_name(url)
     driver = None
+    servers = ExitStack()
     try:
         data_dir = Path("/tmp") / name
         settings = Settings(db=DatabaseSettings(url=url, data_dir=data_dir), server=ServerSettings(), map=MapSettings())
-        base = ms.live_server(settings, url)
+        base = servers.enter_context(ms.live_server(settings, url))
         user = ms.user(url, "county_operator")
         from selenium.webdriver.support.ui import WebDriverWait
 
         driver = ms.headless_chromium()
-        ms.browser_login(driver, base, user, "/")
+        ms.browser_login(driver, base, user, "/", db_url=url)
         WebDriverWait(driver, 15).until(lambda d: d.execute_script(
             "return window.gc && gc.live.source && gc.live.source.readyState === 1 &&"
             " document.querySelectorAll('.gc-alert').length >= 3"))
@@ -92,6 +94,7 @@ def main() -> None:
     finally:
         if driver is not None:
             driver.quit()
+        servers.close()
         drop_database(url)
 
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: a private test database on the real PostGIS, a live server, a headless Chromium.
+"""Shared fixtures: a private test database on the real PostGIS, the real server, a headless Chromium.
 
 Each pytest run creates its own databases (``gctest_*``) on the local cluster, or on the server
 ``DATABASE_URL`` names, and drops them at the end, so runs never see each other's data: one migrated template,
@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -76,7 +75,7 @@ def demo_db_url(admin_url: str, template_db: str) -> Iterator[str]:
 
 
 # Fixtures that mean "this module works in the shared demo database next to the live server".
-_DEMO_FIXTURES = {"demo_county", "live_app", "live_url", "make_user", "http_login",
+_DEMO_FIXTURES = {"demo_county", "live_server", "live_url", "make_user", "http_login",
                   "browser_login"}
 
 
@@ -135,36 +134,33 @@ def demo_county(demo_db_url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def live_app(settings: Settings, demo_county: str) -> Iterator[Any]:
-    """The real app (Dash + API) served by a threaded WSGI server on a free local port."""
-    from werkzeug.serving import make_server
+def live_server(settings: Settings, demo_db_url: str, demo_county: str) -> Iterator[Any]:
+    """The product as ``make run`` serves it (``gridcommand serve``: gunicorn, two workers, the job worker) on a
+    free local port, against the run's demo database."""
+    from tests.served import served
 
-    from app import create_app
-
-    app = create_app(settings, url=settings.db.url)
-    srv = make_server("127.0.0.1", settings.server.port, app.server, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    app.base_url = f"http://127.0.0.1:{settings.server.port}"
-    yield app
-    srv.shutdown()
+    with served(demo_db_url, settings.db.data_dir) as instance:
+        yield instance
 
 
 @pytest.fixture(scope="session")
-def live_url(live_app: Any) -> str:
-    return str(live_app.base_url)
+def live_url(live_server: Any) -> str:
+    return str(live_server.base_url)
 
 
 @pytest.fixture(scope="session")
 def make_user(demo_db_url: str, demo_county: str) -> Any:
     """``make_user(role, township=None) -> username`` with password ``TEST_PASSWORD``."""
     from geo_data.users import create_user
+    from tests.auth_steps import TWO_FACTOR_ROLES, enrol_for_tests
 
     def make(role: str, township: str | None = None, county: str = "330702") -> str:
         name = f"{role[:8]}_{secrets.token_hex(3)}"
         with connect(demo_db_url) as c:
             create_user(c, username=name, password=TEST_PASSWORD, role=role, county_code=county,
                         township_code=township)
+            if role in TWO_FACTOR_ROLES:  # these roles must log in with two factors (issue 16)
+                enrol_for_tests(c, name)
             c.commit()
         return name
 
@@ -172,11 +168,13 @@ def make_user(demo_db_url: str, demo_county: str) -> Any:
 
 
 @pytest.fixture
-def http_login(live_url: str) -> Any:
+def http_login(live_url: str, demo_db_url: str) -> Any:
     """``http_login(username) -> requests.Session`` logged in through the real login form."""
     import re
 
     import requests
+
+    from tests.auth_steps import http_second_step
 
     def login(username: str, password: str = TEST_PASSWORD) -> requests.Session:
         s = requests.Session()
@@ -186,6 +184,7 @@ def http_login(live_url: str) -> Any:
         r = s.post(f"{live_url}/login", data={"username": username, "password": password,
                                               "csrf_token": token.group(1), "next": "/"},
                    headers={"Origin": live_url}, timeout=10, allow_redirects=False)
+        r = http_second_step(s, live_url, demo_db_url, username, r)
         assert r.status_code == 302, f"login failed for {username}: {r.status_code}"
         return s
 
@@ -203,11 +202,13 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def browser_login(browser: Any, live_url: str) -> Any:
+def browser_login(browser: Any, live_url: str, demo_db_url: str) -> Any:
     """``browser_login(username, path='/')``: log the shared browser in through the form."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.auth_steps import browser_second_step
 
     def login(username: str, path: str = "/", password: str = TEST_PASSWORD) -> Any:
         browser.delete_all_cookies()
@@ -215,6 +216,9 @@ def browser_login(browser: Any, live_url: str) -> Any:
         browser.find_element(By.NAME, "username").send_keys(username)
         browser.find_element(By.NAME, "password").send_keys(password)
         browser.find_element(By.ID, "login-submit").click()
+        WebDriverWait(browser, 15).until(lambda b: "/login/totp" in b.current_url
+                                         or ec.url_matches(rf"{live_url}{path}$")(b))
+        browser_second_step(browser, demo_db_url, username)
         WebDriverWait(browser, 15).until(ec.url_matches(rf"{live_url}{path}$"))
         return browser
 

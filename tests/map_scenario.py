@@ -8,7 +8,10 @@ independently of) the shared demo county.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import h3.api.basic_int as h3
@@ -160,32 +163,27 @@ def _handles(conn: psycopg.Connection[Any]) -> dict[str, Any]:
 
 # -- a live server on the scenario (started once per test run) -------------------------------------------------
 
-_servers: dict[str, dict[str, Any]] = {}
 PASSWORD = "correct-horse-battery"
 
 
-def live_server(settings: Any, db_url: str) -> str:
-    """The real app on a threaded werkzeug server with the scenario loaded in ``db_url``; its base URL.
-
-    One server per database: each test module has its own database, so it gets its own server.
-    """
-    if db_url in _servers:
-        return str(_servers[db_url]["url"])
-    import threading
-
-    from werkzeug.serving import make_server
-
-    from app import create_app
+@contextmanager
+def live_server(settings: Any, db_url: str) -> Iterator[str]:
+    """The product as ``make run`` serves it (``tests.served``) with the scenario loaded in ``db_url``; its base
+    URL while the block runs."""
     from geo_data.db import connect
+    from tests.served import served
 
     with connect(db_url) as c:
         load(c)
         c.commit()
-    app = create_app(settings, url=db_url)
-    srv = make_server("127.0.0.1", 0, app.server, threaded=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    _servers[db_url] = {"url": f"http://127.0.0.1:{srv.server_port}", "srv": srv, "app": app}
-    return str(_servers[db_url]["url"])
+    with served(db_url, Path(settings.db.data_dir) / f"scenario-{database_name(db_url)}") as instance:
+        yield instance.base_url
+
+
+def database_name(url: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict
+
+    return str(conninfo_to_dict(url)["dbname"])
 
 
 def user(db_url: str, role: str, township: str | None = None) -> str:
@@ -194,10 +192,13 @@ def user(db_url: str, role: str, township: str | None = None) -> str:
 
     from geo_data.db import connect
     from geo_data.users import create_user
+    from tests.auth_steps import TWO_FACTOR_ROLES, enrol_for_tests
 
     name = f"map_{role[:6]}_{secrets.token_hex(3)}"
     with connect(db_url) as c:
         create_user(c, username=name, password=PASSWORD, role=role, county_code=COUNTY, township_code=township)
+        if role in TWO_FACTOR_ROLES:  # these roles log in with two factors (issue 16)
+            enrol_for_tests(c, name)
         c.commit()
     return name
 
@@ -210,6 +211,7 @@ def headless_chromium(*extra_flags: str) -> Any:
 
     opts = webdriver.ChromeOptions()
     opts.binary_location = "/usr/bin/chromium"
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console messages: driver.get_log("browser")
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage", "--window-size=1600,1000", "--lang=zh-CN", *extra_flags):
@@ -219,7 +221,12 @@ def headless_chromium(*extra_flags: str) -> Any:
     return driver
 
 
-def browser_login(browser: Any, base: str, username: str, path: str = "/") -> Any:
+def console_errors(driver: Any) -> list[str]:
+    """Console errors (and uncaught exceptions) the page logged since the last call."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def browser_login(browser: Any, base: str, username: str, path: str = "/", db_url: str | None = None) -> Any:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -229,5 +236,12 @@ def browser_login(browser: Any, base: str, username: str, path: str = "/") -> An
     browser.find_element(By.NAME, "username").send_keys(username)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     browser.find_element(By.ID, "login-submit").click()
-    WebDriverWait(browser, 15).until(ec.url_contains(path.split("?")[0]))
+    WebDriverWait(browser, 15).until(lambda b: "/login/totp" in b.current_url
+                                     or ec.url_contains(path.split("?")[0])(b))
+    if "/login/totp" in browser.current_url:
+        from tests.auth_steps import browser_second_step
+
+        assert db_url, f"{username} logs in with two factors: pass db_url= to browser_login"
+        browser_second_step(browser, db_url, username)
+        WebDriverWait(browser, 15).until(ec.url_contains(path.split("?")[0]))
     return browser

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,8 +19,9 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def base(settings: Any, db_url: str) -> str:
-    return ms.live_server(settings, db_url)
+def base(settings: Any, db_url: str) -> Iterator[str]:
+    with ms.live_server(settings, db_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +44,8 @@ def _search(browser: Any, text: str) -> None:
 
 
 def test_map_shows_layers_opens_cell_details_and_switches_hexes_to_points(browser: Any, base: str,
-                                                                         operator: str) -> None:
-    ms.browser_login(browser, base, operator, "/")
+                                                                         operator: str, db_url: str) -> None:
+    ms.browser_login(browser, base, operator, "/", db_url=db_url)
     wait = WebDriverWait(browser, 10)
     wait.until(lambda b: "H3" in _legend(b))
     n_cells = _js(browser, "return document.querySelectorAll('path[stroke=\"#7a7a7a\"]').length")
@@ -71,7 +73,7 @@ def test_map_shows_layers_opens_cell_details_and_switches_hexes_to_points(browse
 
 def test_alert_inserted_through_the_database_appears_without_reload(browser: Any, base: str, operator: str,
                                                                     db_url: str) -> None:
-    ms.browser_login(browser, base, operator, "/")
+    ms.browser_login(browser, base, operator, "/", db_url=db_url)
     wait = WebDriverWait(browser, 10)
     wait.until(lambda b: _js(b, "return document.querySelectorAll('.gc-alert').length") >= 3)
     wait.until(lambda b: _js(b, "return window.gc && gc.live.source && gc.live.source.readyState === 1"))
@@ -86,8 +88,8 @@ def test_alert_inserted_through_the_database_appears_without_reload(browser: Any
     assert _js(browser, "return window.__notReloaded === true"), "the page was not reloaded"
 
 
-def test_enterprise_with_html_name_shows_as_text(browser: Any, base: str, operator: str) -> None:
-    ms.browser_login(browser, base, operator, "/")
+def test_enterprise_with_html_name_shows_as_text(browser: Any, base: str, operator: str, db_url: str) -> None:
+    ms.browser_login(browser, base, operator, "/", db_url=db_url)
     wait = WebDriverWait(browser, 10)
     wait.until(lambda b: "H3" in _legend(b))
     _search(browser, "<img src")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,8 +17,9 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def base(settings: Any, db_url: str) -> str:
-    return ms.live_server(settings, db_url)
+def base(settings: Any, db_url: str) -> Iterator[str]:
+    with ms.live_server(settings, db_url) as url:
+        yield url
 
 
 def _js(browser: Any, script: str) -> Any:
