@@ -28,6 +28,7 @@ STATUS_CHOICES = ("accepted", "en_route", "on_site", "resolved", "closed", "canc
 
 def layout(lang: str | None = None, township: str | None = None, **_query: Any) -> html.Div:
     from callbacks.dispatch import page_context
+    from pages.map import initial_view  # centre + zoom: dash-leaflet 1.1 given bounds alone fails on 'equals'
 
     lang = "en" if lang == "en" else "zh"
     ctx = page_context(township)
@@ -56,7 +57,7 @@ def layout(lang: str | None = None, township: str | None = None, **_query: Any) 
                 html.Ol(id="dsp-queue", style={"listStyle": "none", "padding": 0}),
             ]),
             html.Div(style={"flex": 1, "minWidth": 0}, children=[
-                dl.Map(id="dsp-map", bounds=ctx["bounds"], style={"height": "100%", "width": "100%"}, children=[
+                dl.Map(id="dsp-map", **initial_view(ctx["bounds"]), style={"height": "100%", "width": "100%"}, children=[
                     *[dl.TileLayer(url=tile.url, attribution=tile.attribution, maxZoom=tile.max_zoom)
                       for tile in ctx["tiles"]],
                     dl.GeoJSON(id="dsp-outlines", data=ctx["outlines"], interactive=False,
