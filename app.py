@@ -18,6 +18,7 @@ from callbacks import context
 from callbacks.errors import NOTICE_ID, handle_callback_error
 from geo_data.db import database_url, open_pool
 from geo_data.errors import Forbidden
+from geo_data.jobs import queue_app
 from geo_data.scope import Permission
 from geo_data.settings import PROJECT_ROOT, Settings, load_settings
 
@@ -51,7 +52,8 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
     url = url or database_url(settings.db)
     pool = open_pool(url, settings.db)
     server = Flask(__name__, static_folder=None)
-    context.init(context.Services(settings=settings, pool=pool, extras={"database_url": url}), server)
+    jobs = queue_app(settings, url).open(pool)  # defers background jobs; `gridcommand worker` runs them
+    context.init(context.Services(settings=settings, pool=pool, extras={"database_url": url, "jobs": jobs}), server)
     server.secret_key = _secret_key(settings.db.data_dir)
     server.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
     auth_pages.install(server, pool=pool, session_hours=settings.server.session_hours,

@@ -1,5 +1,6 @@
 """Alert intake for machines (``/api/v1/alerts``, ``/api/v1/alerts/batch``), the OpenAPI document, and the
-wiring of the dispatch endpoints (``api.dispatch``) and the SLA escalation thread into the server.
+wiring of the dispatch endpoints (``api.dispatch``) into the server. SLA escalation is a periodic job of the
+job worker (``geo_data.jobs``).
 
 Batch semantics: each item is validated and stored on its own merits inside ONE transaction — valid items are
 stored (``new``) or recognised (``duplicate``), invalid ones are reported per item (``rejected`` with
@@ -12,10 +13,8 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import psycopg
@@ -50,7 +49,7 @@ _TYPES_TTL_S = 30.0
 
 
 def install(server: Flask, *, pool: ConnectionPool | None = None, settings: Settings | None = None) -> None:
-    """Mount intake + dispatch blueprints and JSON routing errors; start the SLA escalation thread."""
+    """Mount intake + dispatch blueprints and JSON routing errors."""
     from api import dispatch as dispatch_api
 
     if pool is None or settings is None:
@@ -68,8 +67,6 @@ def install(server: Flask, *, pool: ConnectionPool | None = None, settings: Sett
     server.register_blueprint(bp)
     server.register_blueprint(dispatch_api.bp)
     install_app_handlers(server)
-    if settings.dispatch.escalate_every_s > 0:
-        _start_escalation(pool, settings.dispatch.escalate_every_s)
 
 
 def ext() -> dict[str, Any]:
@@ -208,21 +205,6 @@ def post_batch() -> Any:
 @bp.get("/openapi.json")
 def openapi() -> Any:
     return jsonify(openapi_document())
-
-
-def _start_escalation(pool: ConnectionPool, every_s: int) -> None:
-    from geo_data.dispatch import escalate_overdue
-
-    def loop() -> None:
-        while True:
-            time.sleep(every_s)
-            try:
-                with pool.connection() as conn, conn.transaction():
-                    escalate_overdue(conn, datetime.now(UTC))
-            except Exception as exc:  # noqa: BLE001 - a background loop must survive a DB restart
-                log.warning("SLA escalation run failed: %s", str(exc).splitlines()[0] if str(exc) else exc)
-
-    threading.Thread(target=loop, name="gc-sla-escalation", daemon=True).start()
 
 
 # -- OpenAPI 3.1 ----------------------------------------------------------------------------------------------

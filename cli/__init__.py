@@ -12,6 +12,7 @@ from geo_data.settings import load_settings
 COMMAND_MODULES = [
     "cli.db",
     "cli.serve",
+    "cli.worker",
     "cli.users",
     "cli.audit",
     "cli.imports",

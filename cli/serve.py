@@ -1,4 +1,5 @@
-"""``gridcommand serve [--host H] [--port P]``: the dashboard and the API on one server (gunicorn, threads)."""
+"""``gridcommand serve [--host H] [--port P]``: the dashboard and the API on one server (gunicorn, threads), and
+the job worker beside it (``cli.worker``; stopped with the server)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from typing import Any
 
 import click
 
-from cli.common import settings_of
+from cli.common import settings_of, url_of
+from cli.worker import WorkerChild
 
 
 @click.command("serve")
@@ -16,10 +18,11 @@ from cli.common import settings_of
               help="processes (each has one LISTEN connection); 2 lets the API use both cores despite the GIL")
 @click.option("--threads", default=64, show_default=True, help="threads per process (live streams hold one)")
 @click.option("--simulate", is_flag=True, help="also run the alert simulator against this server, if installed")
+@click.option("--no-worker", is_flag=True, help="no job worker beside the server (run `gridcommand worker` yourself)")
 @click.pass_context
 def command(ctx: click.Context, host: str | None, port: int | None, workers: int, threads: int,
-            simulate: bool) -> None:
-    """Serve the dashboard at http://HOST:PORT."""
+            simulate: bool, no_worker: bool) -> None:
+    """Serve the dashboard at http://HOST:PORT, with a job worker (``gridcommand worker``) beside it."""
     from gunicorn.app.base import BaseApplication
 
     settings = settings_of(ctx)
@@ -46,7 +49,12 @@ def command(ctx: click.Context, host: str | None, port: int | None, workers: int
     if simulate:
         _start_simulator(ctx, f"http://{host}:{port}")
     click.echo(f"GridCommand on http://{host}:{port}")
-    _App().run()
+    job_worker = None if no_worker else WorkerChild(url_of(ctx), stop_timeout_s=settings.jobs.stop_timeout_s).start()
+    try:
+        _App().run()
+    finally:
+        if job_worker is not None:
+            job_worker.stop()
 
 
 def _start_simulator(ctx: click.Context, base_url: str) -> None:

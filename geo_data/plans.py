@@ -8,12 +8,12 @@ and writes the tables of migration 300 (``visit_plans``, ``plan_visits``, ``plan
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import procrastinate
 import psycopg
 from psycopg_pool import ConnectionPool
 
@@ -31,7 +31,7 @@ from enforcement.plan import (
 from enforcement.quotas import EnterpriseStanding, QuotaFlag, QuotaVisit, check_quotas
 from geo_data import audit
 from geo_data.db import execute, fetch_all, fetch_one, sql_text, transaction
-from geo_data.errors import Conflict, InvalidInput, NotFound
+from geo_data.errors import Conflict, DatabaseUnavailable, GridCommandError, InvalidInput, NotFound
 from geo_data.scope import Permission, Scope
 
 DEFAULT_ROUTE_CONFIG = DayRouteConfig()
@@ -417,9 +417,13 @@ def route_job(conn: psycopg.Connection[Any], scope: Scope, *, plan_id: int | Non
                                              "plan_id": plan_id})
 
 
-def start_route_job(pool: ConnectionPool, scope: Scope, plan_id: int, *,
+def start_route_job(pool: ConnectionPool, scope: Scope, plan_id: int, *, queue: procrastinate.App,
                     config: DayRouteConfig = DEFAULT_ROUTE_CONFIG) -> int:
-    """Queue a routing job and run it in a background thread; progress is kept in ``route_jobs``."""
+    """Queue a routing job for the job worker (``gridcommand worker``); progress is kept in ``route_jobs``.
+
+    The ``route_jobs`` row and the queued job are written in one transaction: both or neither."""
+    from geo_data import jobs
+
     scope.require(Permission.PLAN)
     # errors are raised outside ``transaction`` so they reach the caller as they are
     with transaction(pool) as conn:
@@ -427,35 +431,73 @@ def start_route_job(pool: ConnectionPool, scope: Scope, plan_id: int, *,
         row = (fetch_one(conn, "route_job_insert", {"county_code": scope.county_code, "plan_id": plan_id,
                                                     "actor": scope.actor})
                if found is not None and found["status"] == "approved" else None)
+        if row is not None:
+            jobs.defer_route_plan(queue, conn, job_id=int(row["id"]), scope=scope, plan_id=plan_id, config=config)
     if found is None:
         raise NotFound(f"plan {plan_id} not found")
     if row is None:
         raise Conflict(f"plan {plan_id} is {found['status']}; approve it before routing")
-    job_id = int(row["id"])
-    thread = threading.Thread(target=run_route_job, args=(pool, scope, plan_id, job_id, config),
-                              name=f"route-job-{job_id}", daemon=True)
-    thread.start()
-    return job_id
+    return int(row["id"])
 
 
 def run_route_job(pool: ConnectionPool, scope: Scope, plan_id: int, job_id: int,
-                  config: DayRouteConfig = DEFAULT_ROUTE_CONFIG) -> None:
-    """The job body: progress rows in their own short transactions, the result in one transaction."""
+                  config: DayRouteConfig = DEFAULT_ROUTE_CONFIG, *, attempt: int = 1, final: bool = True,
+                  check_stop: Callable[[], None] = lambda: None) -> bool:
+    """The job body (run by the job worker): progress rows in their own short transactions, the routes, the
+    codes and the job's "done" in ONE transaction. Returns False if the job was already done.
+
+    Safe to run again for the same job (a retry after a lost worker): a run that did not commit left nothing
+    behind, and a job that is done is not routed again — its routes and codes are stored once. ``check_stop``
+    is called at each progress step and raises to interrupt the run (the worker is stopping). An error is
+    recorded on the job and raised again (for the queue's retry decision); ``final`` says no retry follows.
+    """
 
     def progress(fraction: float, message: str) -> None:
+        check_stop()
         with transaction(pool) as c:
             execute(c, "route_job_update", {"job_id": job_id, "status": "running",
                                             "progress": min(0.99, max(0.0, fraction)), "message": message})
 
     try:
-        progress(0.0, "started")
+        progress(0.0, "started" if attempt == 1 else f"restarted (attempt {attempt})")
         with transaction(pool) as conn:
+            execute(conn, "route_plan_lock", {"plan_id": plan_id, "county_code": scope.county_code})
+            job = route_job(conn, scope, job_id=job_id)
+            if job is None or job["status"] == "done":
+                return False
             routes = route_plan(conn, scope, plan_id, config=config, progress=progress)
-        with transaction(pool) as c:
-            execute(c, "route_job_update", {
+            execute(conn, "route_job_update", {
                 "job_id": job_id, "status": "done", "progress": 1.0,
                 "message": f"{len(routes.routed())} visits routed, {len(routes.unassigned)} unassigned"})
-    except Exception as exc:  # noqa: BLE001 - a background job must record any failure
+        return True
+    except Exception as exc:
+        if final or not route_job_retryable(exc):
+            fail_route_job(pool, job_id, f"{type(exc).__name__}: {exc}")
+        else:
+            _note_retry(pool, job_id, f"interrupted ({type(exc).__name__}); will be retried")
+        raise
+
+
+def route_job_retryable(exc: BaseException) -> bool:
+    """Whether a routing run that raised ``exc`` is worth another run: not for the product's own verdicts (plan
+    not approved, gone, not allowed), which another run would repeat; yes for a database that was away, a
+    stopping worker, or a fault of the process."""
+    return not isinstance(exc, GridCommandError) or isinstance(exc, DatabaseUnavailable)
+
+
+def fail_route_job(pool: ConnectionPool, job_id: int, message: str) -> None:
+    """Record a routing job as failed (unless it is done); a database that is away leaves it as it was."""
+    try:
         with transaction(pool) as c:
             execute(c, "route_job_update", {"job_id": job_id, "status": "failed", "progress": 1.0,
-                                            "message": f"{type(exc).__name__}: {exc}"[:500]})
+                                            "message": message[:500]})
+    except DatabaseUnavailable:
+        pass
+
+
+def _note_retry(pool: ConnectionPool, job_id: int, message: str) -> None:
+    try:
+        with transaction(pool) as c:
+            execute(c, "route_job_note", {"job_id": job_id, "message": message[:500]})
+    except DatabaseUnavailable:
+        pass

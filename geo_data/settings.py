@@ -86,7 +86,7 @@ class DispatchSettings(BaseSettings):
     rural_km: float = 15.0
     piggyback_km: float = 2.0              # a planned visit today within this distance earns a bonus
     max_candidates: int = 20
-    escalate_every_s: int = 30             # background SLA escalation period in the server (0: off)
+    escalate_every_s: int = 30             # SLA escalation period, a periodic job of the job worker (0: off)
 
 
 class PlanningSettings(BaseSettings):
@@ -102,6 +102,21 @@ class PlanningSettings(BaseSettings):
     scan_max_distance_m: float = 200.0     # scan-in accepted only this close to the enterprise (and H3 ring 1)
     code_attempts_per_10min: int = 10      # scan/rating attempts per code before 429
     code_misses_per_10min: int = 20        # unknown codes per client address before 429 (guessing)
+
+
+class JobSettings(BaseSettings):
+    """The job queue (procrastinate, in the database) and its worker process ``gridcommand worker`` (issue 12)."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDCOMMAND_JOBS_", extra="ignore")
+
+    concurrency: int = Field(default=4, ge=1, le=32)   # jobs one worker runs at once (sync jobs run in threads)
+    poll_s: float = Field(default=5.0, gt=0)           # fallback polling; new jobs arrive by LISTEN/NOTIFY
+    heartbeat_s: float = Field(default=10.0, gt=0)     # a worker says it is alive this often
+    stalled_after_s: float = Field(default=30.0, gt=0)  # a worker silent this long is dead: its jobs are retried
+    stalled_check_every_s: int = Field(default=30, ge=1)  # period of the stalled-job check (a periodic job)
+    stop_timeout_s: float = Field(default=10.0, ge=0)  # on stop, running jobs get this long; then retried later
+    route_attempts: int = Field(default=3, ge=1)       # a routing job runs at most this often (crashes count)
+    keep_finished_hours: int = Field(default=72, ge=1)  # finished jobs kept for inspection, then removed nightly
 
 
 class DemoSettings(BaseSettings):
@@ -157,6 +172,7 @@ class Settings(BaseSettings):
     plan: PlanningSettings = Field(default_factory=PlanningSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
     coverage: CoverageSettings = Field(default_factory=CoverageSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
     positions: PositionSettings = Field(default_factory=PositionSettings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 import time
 from datetime import date
 from typing import Any
@@ -13,11 +14,11 @@ import pytest
 from enforcement.draws import DrawParams
 from enforcement.plan import DayRouteConfig
 from enforcement.routing import REASON_NO_TEAM
-from geo_data import draws, plans
+from geo_data import draws, jobs, plans
 from geo_data.db import open_pool
 from geo_data.errors import Conflict, InvalidInput
 from geo_data.scope import Role, Scope
-from geo_data.settings import DatabaseSettings
+from geo_data.settings import DatabaseSettings, Settings
 from tests.db import plan_scenario as ps
 
 SCOPE = Scope(actor="planner1", role=Role.PLANNER, county_code=ps.COUNTY)
@@ -180,14 +181,20 @@ def test_day_routes_are_feasible_and_every_visit_is_routed_or_listed(conn: Any, 
 
 def test_background_route_job_reports_progress_until_done(conn: Any, sc: ps.Scenario, db_url: str) -> None:
     plan_id, _ = _routing_plan(conn, sc, 4)
-    pool = open_pool(db_url, DatabaseSettings(url=db_url, pool_max=4))
+    settings = Settings(db=DatabaseSettings(url=db_url, pool_max=4))
+    pool = open_pool(db_url, settings.db)
     try:
+        queue = jobs.queue_app(settings, db_url).open(pool)
         with pytest.raises(Conflict):
             draft = Scope(actor="p", role=Role.PLANNER, county_code=ps.COUNTY)
             with conn.transaction():
                 other = plans.build_plan(conn, draft, period_start=date(2028, 5, 1), period_end=date(2028, 5, 2))
-            plans.start_route_job(pool, SCOPE, other, config=FAST)
-        job_id = plans.start_route_job(pool, SCOPE, plan_id, config=FAST)
+            plans.start_route_job(pool, SCOPE, other, queue=queue, config=FAST)
+        job_id = plans.start_route_job(pool, SCOPE, plan_id, queue=queue, config=FAST)
+        # the job worker, in this process, until the queue is empty (tests/db/test_jobs_routing.py: a process)
+        worker = threading.Thread(target=jobs.run_worker, args=(settings, db_url),
+                                  kwargs={"wait": False, "install_signal_handlers": False})
+        worker.start()
         deadline = time.monotonic() + 15
         seen = []
         while time.monotonic() < deadline:
@@ -196,6 +203,7 @@ def test_background_route_job_reports_progress_until_done(conn: Any, sc: ps.Scen
             if job["status"] in ("done", "failed"):
                 break
             time.sleep(0.1)
+        worker.join(15)
         assert job["status"] == "done", job["message"]
         assert job["progress"] == 1.0 and "visits routed" in job["message"]
         assert seen == sorted(seen)
