@@ -21,6 +21,7 @@ from geo_data.errors import Forbidden
 from geo_data.jobs import queue_app
 from geo_data.scope import Permission
 from geo_data.settings import PROJECT_ROOT, Settings, load_settings
+from layers.basemaps import tile_hosts
 
 # Screens: modules under pages/ with PATH, TITLE and layout(); and their callback modules.
 PAGE_MODULES = ["pages.map", "pages.wall", "pages.admin", "pages.coverage", "pages.planner", "pages.dispatch"]
@@ -29,6 +30,8 @@ CALLBACK_MODULES: list[str] = ["callbacks.map_view", "callbacks.map_live", "call
                                "callbacks.coverage_filter", "callbacks.coverage_panel", "callbacks.coverage_map",
                                "callbacks.coverage_export", "callbacks.planner_plan", "callbacks.planner_routes",
                                "callbacks.planner_draws", "callbacks.dispatch"]
+# The callbacks a wall display's session may run (it reaches /wall only).
+DISPLAY_CALLBACK_MODULES = {"callbacks.wall"}
 # Flask blueprints for machines (each module has ``bp``); auth comes first, installed separately.
 API_MODULES: list[str] = ["api.events", "api.intake", "api.visits", "api.reports", "api.positions",
                           "api.evidence"]
@@ -56,10 +59,7 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
     context.init(context.Services(settings=settings, pool=pool, extras={"database_url": url, "jobs": jobs}), server)
     server.secret_key = _secret_key(settings.db.data_dir)
     server.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
-    auth_pages.install(server, pool=pool, session_hours=settings.server.session_hours,
-                       max_failures=settings.server.max_failed_logins,
-                       lockout_minutes=settings.server.lockout_minutes,
-                       secure_cookies=settings.server.secure_cookies)
+    auth_pages.install(server, pool=pool, settings=settings.server, image_hosts=tile_hosts(settings.map))
     for name in API_MODULES:
         module: Any = importlib.import_module(name)
         if hasattr(module, "install"):
@@ -83,6 +83,12 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
         dash.register_page(name, path=page.PATH, title=page.TITLE, layout=_guarded(page.layout))
         auth_pages.PAGE_PERMISSIONS[page.PATH] = getattr(page, "PERMISSION", Permission.READ)
     _register_callbacks()
+    # a component-suite path outside the registered files (``..%2f`` and the like) is a 404, not a 500
+    server.register_error_handler(dash.exceptions.DependencyException, lambda _exc: ("no such file", 404))
+    auth_pages.set_script_hashes(server, app.csp_hashes)
+    auth_pages.set_display_callbacks(server, lambda: [
+        key for key, spec in app.callback_map.items()
+        if getattr(spec.get("callback"), "__module__", "") in DISPLAY_CALLBACK_MODULES])
     app.layout = dash.html.Div([
         dash.html.Div(id=NOTICE_ID, className="gc-notice", role="alert"),
         dash.page_container,

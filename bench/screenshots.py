@@ -56,6 +56,10 @@ def _user(url: str, role: str) -> str:
     name = f"shot_{secrets.token_hex(3)}"
     with connect(url) as c:
         create_user(c, username=name, password=ms.PASSWORD, role=role, county_code=COUNTY)
+        from tests.auth_steps import TWO_FACTOR_ROLES, enrol_for_tests
+
+        if role in TWO_FACTOR_ROLES:
+            enrol_for_tests(c, name)
         c.commit()
     return name
 
@@ -90,7 +94,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{srv.server_port}"
 
         driver = ms.headless_chromium("--hide-scrollbars")
-        ms.browser_login(driver, base, _user(url, "county_operator"), "/")
+        ms.browser_login(driver, base, _user(url, "county_operator"), "/", db_url=url)
         time.sleep(6)
         driver.save_screenshot(str(out / "map.png"))
         driver.set_window_size(1920, 1080)

@@ -59,3 +59,10 @@ def current_scope(permission: Permission = Permission.READ) -> Scope:
     scope: Scope = current_user.user.scope(remote_addr=request.remote_addr or "")
     scope.require(permission)
     return scope
+
+
+def form_token() -> str:
+    """The session's form token (CSRF) for a form a page renders (e.g. the logout button)."""
+    from api.auth_pages import csrf_token
+
+    return csrf_token()

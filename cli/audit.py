@@ -1,4 +1,4 @@
-"""``gridcommand audit verify|tail``: check the hash chain, read the latest entries."""
+"""``gridcommand audit verify|tail|prune``: check the hash chain, read the latest entries, apply retention."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from cli.common import db_conn
+from cli.common import db_conn, settings_of
 from geo_data import audit
 
 
@@ -42,3 +42,15 @@ def tail(ctx: click.Context, limit: int, action: str | None) -> None:
     for r in reversed(rows):
         click.echo(f"{r['seq']:>7} {r['at']:%Y-%m-%d %H:%M:%S} {r['actor']:<16} {r['action']:<20} "
                    f"{r['object_type']}:{r['object_id']} {json.dumps(r['detail'], ensure_ascii=False)}")
+
+
+@command.command("prune")
+@click.option("--keep-days", type=int, default=None,
+              help="keep this many days (default: settings, GRIDCOMMAND_AUDIT_RETENTION_DAYS; at least 180)")
+@click.pass_context
+def prune(ctx: click.Context, keep_days: int | None) -> None:
+    """Remove entries older than the retention period from the start of the chain (it stays verifiable)."""
+    days = keep_days if keep_days is not None else settings_of(ctx).server.audit_retention_days
+    with db_conn(ctx) as conn:
+        removed = audit.prune(conn, keep_days=days)
+    click.echo(f"removed {removed} audit rows older than {days} days")

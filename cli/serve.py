@@ -49,12 +49,32 @@ def command(ctx: click.Context, host: str | None, port: int | None, workers: int
     if simulate:
         _start_simulator(ctx, f"http://{host}:{port}")
     click.echo(f"GridCommand on http://{host}:{port}")
+    _without_server_banner()
     job_worker = None if no_worker else WorkerChild(url_of(ctx), stop_timeout_s=settings.jobs.stop_timeout_s).start()
     try:
         _App().run()
     finally:
         if job_worker is not None:
             job_worker.stop()
+
+
+def _without_server_banner() -> None:
+    """No ``Server: gunicorn`` header: the software and version are nobody's business (issue 16).
+
+    gunicorn writes the header itself (``Response.default_headers``) and has no setting for it; the workers are
+    forked from this process, so patching the class here covers them all.
+    """
+    from gunicorn.http import wsgi
+
+    original = wsgi.Response.default_headers
+    if getattr(original, "_gc_no_banner", False):
+        return
+
+    def default_headers(self: Any) -> list[str]:
+        return [h for h in original(self) if not h.startswith("Server:")]
+
+    default_headers._gc_no_banner = True  # type: ignore[attr-defined]
+    wsgi.Response.default_headers = default_headers
 
 
 def _start_simulator(ctx: click.Context, base_url: str) -> None:

@@ -114,7 +114,11 @@ class VerifyResult:
 def verify(conn: psycopg.Connection[Any]) -> VerifyResult:
     """Recompute the whole chain; report every row whose hash, link or position does not match."""
     problems: list[str] = []
-    expected_prev, expected_seq, n = GENESIS, 1, 0
+    anchor = conn.execute("SELECT value FROM app_state WHERE key = 'audit_anchor'").fetchone()
+    # after a retention prune the chain starts at the anchor: the first kept row and its predecessor's hash
+    expected_prev, expected_seq = ((str(anchor["value"]["prev_hash"]), int(anchor["value"]["seq"]))
+                                   if anchor else (GENESIS, 1))
+    n = 0
     with conn.transaction(), conn.cursor(name="audit_verify") as cur:
         cur.execute(
             "SELECT seq, at, actor, actor_kind, action, object_type, object_id, county_code, township_code,"
@@ -147,3 +151,14 @@ def latest(conn: psycopg.Connection[Any], *, limit: int = 50, action: str | None
     if scope is not None:
         params.update(scope.params)
     return fetch_all(conn, "audit_latest", params)
+
+
+def prune(conn: psycopg.Connection[Any], *, keep_days: int) -> int:
+    """Remove audit rows older than ``keep_days`` (never fewer than 180: the database refuses) from the start of
+    the chain; the chain stays verifiable from its new first row. Audited; returns the rows removed."""
+    row = conn.execute("SELECT audit_prune(%s) AS n", (keep_days,)).fetchone()
+    removed = int(row["n"]) if row else 0
+    if removed:
+        record(conn, actor="system", actor_kind="system", action="audit.prune",
+               detail={"removed": removed, "keep_days": keep_days})
+    return removed

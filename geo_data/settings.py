@@ -41,10 +41,19 @@ class ServerSettings(BaseSettings):
     default_language: Literal["zh", "en"] = "zh"
     timezone: str = "Asia/Shanghai"
     default_county: str = "330702"
-    session_hours: int = 12
-    max_failed_logins: int = 5
-    lockout_minutes: int = 15
-    secure_cookies: bool = False
+    session_hours: int = 12                # absolute lifetime of a login session
+    session_idle_minutes: int = 30         # a session with no user action this long ends (timers don't count)
+    display_session_days: int = 30         # a wall display's session (no idle timeout; ends with its token)
+    login_free_failures: int = 3           # wrong passwords per (name, client address) before delays start
+    login_delay_seconds: int = 5           # first delay; doubles with each further failure ...
+    login_max_delay_seconds: int = 900     # ... up to this
+    login_address_failures: int = 30       # failures from one address across all names within the window
+    login_address_window_minutes: int = 15  # block that address until the window ends
+    trusted_proxies: list[str] = []        # peers whose X-Forwarded-For / -Proto are believed (TLS terminators)
+    totp_required_roles: list[str] = ["admin", "county_operator"]  # others may enrol, need not
+    secure_cookies: bool = False           # served over TLS (directly or by a proxy): Secure cookies and HSTS
+    hsts_seconds: int = 31_536_000
+    audit_retention_days: int = Field(default=180, ge=180)  # security events kept at least 6 months
     max_body_bytes: int = 8 * 1024 * 1024
     public_base_url: str = ""              # the enterprise page's QR: <this>/v/<code>; "" = the request's own host
 

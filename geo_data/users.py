@@ -1,21 +1,21 @@
-"""Users: Argon2id password hashes, lock-out after repeated failures, and the scope a user carries."""
+"""Users: Argon2id password hashes, password rules, login checks (throttled per name and address) and the
+scope a user carries."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import psycopg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from geo_data import audit
+from geo_data import audit, login_throttle, passwords
 from geo_data.errors import InvalidInput
+from geo_data.login_throttle import ThrottlePolicy
 from geo_data.scope import Role, Scope
 
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
-MIN_PASSWORD_LENGTH = 8
 
 
 @dataclass(frozen=True)
@@ -39,18 +39,22 @@ def _user(row: dict[str, Any]) -> User:
                 county_code=row["county_code"], township_code=row["township_code"])
 
 
-def hash_password(password: str) -> str:
-    """Argon2id hash of ``password`` (refuses passwords shorter than 8 characters)."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+def hash_password(password: str, *, username: str) -> str:
+    """Argon2id hash of ``password`` once it passes the password rules (``geo_data.passwords``)."""
+    passwords.check(password, username=username)
     return _hasher.hash(password)
 
 
 def create_user(
     conn: psycopg.Connection[Any], *, username: str, password: str, role: Role | str, county_code: str,
     township_code: str | None = None, display_name: str = "", created_by: str = "cli",
+    must_change_password: bool = False,
 ) -> User:
-    """Create a user; a township dispatcher needs a township of the same county."""
+    """Create a user; a township dispatcher needs a township of the same county.
+
+    ``must_change_password``: the user must choose a new password at first login (accounts an admin creates
+    with a password the admin knows).
+    """
     role = Role(role)
     if role == Role.TOWNSHIP_DISPATCHER and not township_code:
         raise InvalidInput("township: a township dispatcher needs --township")
@@ -63,9 +67,11 @@ def create_user(
     if conn.execute("SELECT 1 FROM users WHERE username = %s", (username,)).fetchone():
         raise InvalidInput(f"username: {username} already exists")
     row = conn.execute(
-        "INSERT INTO users (username, display_name, password_hash, role, county_code, township_code)"
-        " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id, username, display_name, role, county_code, township_code",
-        (username, display_name or username, hash_password(password), role.value, county_code, township_code),
+        "INSERT INTO users (username, display_name, password_hash, role, county_code, township_code,"
+        " must_change_password) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+        " RETURNING id, username, display_name, role, county_code, township_code",
+        (username, display_name or username, hash_password(password, username=username), role.value, county_code,
+         township_code, must_change_password),
     ).fetchone()
     assert row is not None  # INSERT … RETURNING always returns the row
     user = _user(row)
@@ -87,51 +93,73 @@ def get_user(conn: psycopg.Connection[Any], user_id: int) -> User | None:
 @dataclass(frozen=True)
 class LoginOutcome:
     user: User | None
-    reason: str  # "ok", "bad_credentials", "locked"
+    reason: str  # "ok", "bad_credentials", "throttled" (the same for unknown and known names)
+    retry_after: float = 0.0  # seconds before this name may be tried again from this address
+    must_change_password: bool = False
+    has_second_factor: bool = False
 
 
 def authenticate(
     conn: psycopg.Connection[Any], *, username: str, password: str, remote_addr: str = "",
-    max_failures: int = 5, lockout: timedelta = timedelta(minutes=15),
+    policy: ThrottlePolicy | None = None,
 ) -> LoginOutcome:
-    """Check a password; after ``max_failures`` consecutive failures the account is locked for ``lockout``.
+    """Check a password, throttled per (name, client address) and per address (``geo_data.login_throttle``).
 
-    Every attempt is audited (``login.ok``, ``login.failed``, ``login.locked``).
+    Failures, blocks and refused attempts are audited here; the caller audits ``login.ok`` once every factor
+    passed and then calls ``login_throttle.record_success``. While blocked the password is not even checked.
     """
+    policy = policy or ThrottlePolicy()
+    wait = login_throttle.blocked_for(conn, username=username, remote_addr=remote_addr)
+    if wait > 0:
+        audit.record(conn, actor=username[:64], action="login.blocked", remote_addr=remote_addr,
+                     detail={"seconds": round(wait)})
+        return LoginOutcome(None, "throttled", wait)
     row = conn.execute(
-        "SELECT id, username, display_name, role, county_code, township_code, password_hash, failed_logins,"
-        " locked_until > now() AS locked FROM users WHERE username = %s AND active FOR UPDATE", (username,),
+        "SELECT id, username, display_name, role, county_code, township_code, password_hash, must_change_password,"
+        " totp_secret IS NOT NULL AS has_totp FROM users WHERE username = %s AND active", (username,),
     ).fetchone()
+    reason = "unknown user"
     if row is None:
         _hasher.hash("timing-equaliser")  # same work whether or not the user exists
-        audit.record(conn, actor=username[:64], action="login.failed", remote_addr=remote_addr,
-                     detail={"reason": "unknown user"})
-        return LoginOutcome(None, "bad_credentials")
-    r = row
-    if r["locked"]:
-        audit.record(conn, actor=username, action="login.locked", remote_addr=remote_addr,
-                     county_code=r["county_code"], township_code=r["township_code"])
-        return LoginOutcome(None, "locked")
+    else:
+        try:
+            _hasher.verify(row["password_hash"], password)
+            reason = ""
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            reason = "wrong password"
+    if reason:
+        wait = login_throttle.record_failure(conn, username=username, remote_addr=remote_addr, policy=policy,
+                                             reason=reason, county_code=row["county_code"] if row else None)
+        return LoginOutcome(None, "throttled" if wait else "bad_credentials", wait)
+    assert row is not None
+    if _hasher.check_needs_rehash(row["password_hash"]):
+        conn.execute("UPDATE users SET password_hash = %s WHERE id = %s", (_hasher.hash(password), row["id"]))
+    conn.execute("UPDATE users SET last_login_at = now() WHERE id = %s", (row["id"],))
+    return LoginOutcome(_user(row), "ok", must_change_password=bool(row["must_change_password"]),
+                        has_second_factor=bool(row["has_totp"]))
+
+
+def change_password(conn: psycopg.Connection[Any], *, user_id: int, current: str, new: str,
+                    remote_addr: str = "") -> None:
+    """The user sets a new password (checked against the rules; must differ from the current one).
+
+    Every session of the user ends (trigger of migration 510); the caller starts a new one for this browser.
+    """
+    row = conn.execute("SELECT username, county_code, township_code, password_hash FROM users"
+                       " WHERE id = %s AND active FOR UPDATE", (user_id,)).fetchone()
+    if row is None:
+        raise InvalidInput("user: not an active user")
     try:
-        _hasher.verify(r["password_hash"], password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        failures = int(r["failed_logins"]) + 1
-        locked = failures >= max_failures
-        conn.execute(
-            "UPDATE users SET failed_logins = %s, locked_until = CASE WHEN %s THEN now() + %s ELSE NULL END"
-            " WHERE id = %s", (0 if locked else failures, locked, lockout, r["id"]),
-        )
-        audit.record(conn, actor=username, action="login.locked" if locked else "login.failed",
-                     remote_addr=remote_addr, county_code=r["county_code"], township_code=r["township_code"],
-                     detail={"failures": failures})
-        return LoginOutcome(None, "locked" if locked else "bad_credentials")
-    if _hasher.check_needs_rehash(r["password_hash"]):
-        conn.execute("UPDATE users SET password_hash = %s WHERE id = %s", (_hasher.hash(password), r["id"]))
-    conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = %s",
-                 (r["id"],))
-    audit.record(conn, actor=username, action="login.ok", remote_addr=remote_addr,
-                 county_code=r["county_code"], township_code=r["township_code"])
-    return LoginOutcome(_user(r), "ok")
+        _hasher.verify(row["password_hash"], current)
+    except (VerifyMismatchError, VerificationError, InvalidHashError) as exc:
+        raise InvalidInput("current_password: wrong password · 当前密码错误") from exc
+    if new == current:
+        raise InvalidInput("password: must differ from the current one · 新密码不能与当前密码相同")
+    conn.execute("UPDATE users SET password_hash = %s, must_change_password = false, password_changed_at = now()"
+                 " WHERE id = %s", (hash_password(new, username=row["username"]), user_id))
+    audit.record(conn, actor=row["username"], action="user.password_change", object_type="user",
+                 object_id=user_id, county_code=row["county_code"], township_code=row["township_code"],
+                 remote_addr=remote_addr)
 
 
 def list_users(conn: psycopg.Connection[Any], *, county_code: str) -> list[dict[str, Any]]:
@@ -150,9 +178,9 @@ def set_user_state(conn: psycopg.Connection[Any], scope: Scope, *, user_id: int,
     if row is None or row["county_code"] != scope.county_code:
         raise NotFound(f"user {user_id}")
     if active is not None:
-        conn.execute("UPDATE users SET active = %s WHERE id = %s", (active, user_id))
+        conn.execute("UPDATE users SET active = %s WHERE id = %s", (active, user_id))  # ends sessions (trigger)
     if unlock:
-        conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = %s", (user_id,))
+        login_throttle.unlock(conn, username=row["username"], actor=scope.actor, county_code=scope.county_code)
     audit.record_for(conn, scope, "user.update", object_type="user", object_id=user_id,
                      detail={"active": active, "unlock": unlock})
 
@@ -183,15 +211,15 @@ def create_display_token(conn: psycopg.Connection[Any], *, username: str, create
     return token
 
 
-def user_for_display_token(conn: psycopg.Connection[Any], token: str) -> User | None:
-    """The viewer a live (not revoked) display token is bound to, or None."""
+def user_for_display_token(conn: psycopg.Connection[Any], token: str) -> tuple[User, int] | None:
+    """The viewer a live (not revoked) display token is bound to and the token's id, or None."""
     import hashlib
 
     row = conn.execute(
         "UPDATE api_tokens t SET last_used_at = now() FROM users u"
         " WHERE t.token_hash = %s AND t.kind = 'display' AND t.revoked_at IS NULL"
         " AND u.username = t.source AND u.active AND u.role = 'viewer'"
-        " RETURNING u.id, u.username, u.display_name, u.role, u.county_code, u.township_code",
+        " RETURNING u.id, u.username, u.display_name, u.role, u.county_code, u.township_code, t.id AS token_id",
         (hashlib.sha256(token.encode()).hexdigest(),),
     ).fetchone()
-    return _user(row) if row else None
+    return (_user(row), int(row["token_id"])) if row else None

@@ -50,3 +50,19 @@ def tile_layers(settings: MapSettings) -> list[TileSpec]:
 def display_datum(settings: MapSettings) -> str:
     """The datum overlays are drawn in: 'gcj02' over Amap tiles, else 'wgs84'."""
     return "gcj02" if settings.basemap == "amap" else "wgs84"
+
+
+def tile_hosts(settings: MapSettings) -> list[str]:
+    """The origins the configured basemap's tiles come from (``https://t0.tianditu.gov.cn`` …), for the CSP
+    ``img-src``: every subdomain spelled out, nothing else."""
+    from urllib.parse import urlsplit
+
+    hosts: list[str] = []
+    for spec in tile_layers(settings):
+        for sub in spec.subdomains if "{s}" in spec.url else " ":
+            parts = urlsplit(spec.url.replace("{s}", sub.strip()))
+            if parts.scheme in ("http", "https") and parts.netloc and "{" not in parts.netloc:
+                origin = f"{parts.scheme}://{parts.netloc}"
+                if origin not in hosts:
+                    hosts.append(origin)
+    return hosts

@@ -20,6 +20,7 @@ from geo_data.db import transaction
 from geo_data.errors import Forbidden
 from geo_data.scope import Permission, Role
 from layers.basemaps import tile_layers
+from pages.account_links import account_links
 
 PATH = "/coverage"
 TITLE = "覆盖与指标 · Coverage & KPIs"
@@ -71,7 +72,7 @@ def layout(**query: Any) -> html.Div:
         html.Header([html.H1("覆盖与指标 · Coverage & KPIs"), html.A("返回地图 · Map", href="/", style=GAP),
                      html.A("月报 · Monthly report", id="cov-report-link", href="/reports/monthly", target="_blank",
                             style=GAP),
-                     html.A("退出 · Log out", href="/logout", className="logout", style=GAP)], className="page-head"),
+                     account_links()], className="page-head"),
         html.Div(className="row cov-filters", style=ROW, children=[
             dcc.Dropdown(id="cov-township", options=opts["townships"], value=township, disabled=scope.township_code is not None,
                          placeholder="全县 Whole county", style={"width": 200}),

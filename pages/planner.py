@@ -14,6 +14,7 @@ from callbacks.context import current_scope, services
 from geo_data.plans import quota_matrix
 from geo_data.scope import Permission
 from layers.basemaps import tile_layers
+from pages.account_links import account_links
 
 PATH = "/planner"
 TITLE = "计划编排 · Visit planning"
@@ -65,7 +66,7 @@ def layout(**_query: Any) -> html.Div:
              for s in tile_layers(services().settings.map)]
     return html.Div(className="planner-page", children=[
         html.Header([html.H1("计划编排 · Visit planning (综合查一次)"), html.A("返回地图 · Map", href="/"),
-                     html.A("退出 · Log out", href="/logout", className="logout")], className="page-head"),
+                     account_links()], className="page-head"),
         html.Section([
             html.H2("任务与计划 · Tasks and plans"),
             html.Div(className="row", children=[

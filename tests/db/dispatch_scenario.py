@@ -153,8 +153,7 @@ def api_server(db_url: str, settings: Settings, *, pool_timeout: float = 10.0) -
     server = Flask("gc_test_api")
     server.secret_key = secrets.token_hex(16)
     server.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
-    auth_pages.install(server, pool=pool, session_hours=1, max_failures=5, lockout_minutes=1,
-                       secure_cookies=False)
+    auth_pages.install(server, pool=pool, settings=settings.server)
     intake.install(server, pool=pool, settings=settings)
     srv = make_server("127.0.0.1", settings.server.port, server, threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
