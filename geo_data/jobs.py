@@ -7,7 +7,8 @@ them. What runs there:
   A run that dies (worker killed, machine lost) is retried by ``retry_stalled_jobs``; its result is stored once.
 - periodic, deferred once per cluster whatever the number of web or job workers (procrastinate keeps one row
   per task and tick in ``procrastinate_periodic_defers``): SLA escalation every ``dispatch.escalate_every_s``,
-  the stalled-job check every ``jobs.stalled_check_every_s``, and the nightly removal of old finished jobs.
+  the stalled-job check every ``jobs.stalled_check_every_s``, the nightly removal of old finished jobs, and the
+  nightly audit retention (``audit.prune``: entries older than ``server.audit_retention_days``, at least 180).
 
 The pre-aggregated counts (cells, measures) need no periodic refresh: every write keeps them in the same
 transaction (``geo_data.cells``, migrations 401-408).
@@ -42,6 +43,7 @@ ROUTE_PLAN = "gridcommand.route_plan"
 ESCALATE_OVERDUE = "gridcommand.escalate_overdue"
 RETRY_STALLED = "gridcommand.retry_stalled_jobs"
 REMOVE_OLD_JOBS = "gridcommand.remove_old_jobs"
+PRUNE_AUDIT = "gridcommand.prune_audit"
 ROUTES_QUEUE = "routes"
 UPKEEP_QUEUE = "upkeep"
 _RESOURCES = "gridcommand"  # key of the worker's resources in the job context
@@ -89,6 +91,9 @@ def queue_app(settings: Settings, url: str) -> procrastinate.App:
     remove = app.task(name=REMOVE_OLD_JOBS, queue=UPKEEP_QUEUE, pass_context=True,
                       queueing_lock=REMOVE_OLD_JOBS)(_remove_old_jobs)
     app.periodic(cron="7 4 * * *")(remove)
+    prune_audit = app.task(name=PRUNE_AUDIT, queue=UPKEEP_QUEUE, pass_context=True,
+                           queueing_lock=PRUNE_AUDIT)(_prune_audit)
+    app.periodic(cron="37 3 * * *")(prune_audit)
     return app
 
 
@@ -212,3 +217,15 @@ async def _retry_stalled_jobs(context: JobContext, timestamp: int) -> None:
 async def _remove_old_jobs(context: JobContext, timestamp: int) -> None:
     await builtin_tasks.remove_old_jobs(context, max_hours=_resources(context).settings.jobs.keep_finished_hours,
                                         remove_failed=True, remove_cancelled=True, remove_aborted=True)
+
+
+def _prune_audit(context: JobContext, timestamp: int) -> None:
+    """Audit retention: remove entries older than ``server.audit_retention_days`` from the chain's start."""
+    from geo_data import audit
+
+    res = _resources(context)
+    with transaction(res.pool) as conn:
+        removed = audit.prune(conn, keep_days=res.settings.server.audit_retention_days)
+    if removed:
+        log.info("audit retention: %d entries older than %d days removed", removed,
+                 res.settings.server.audit_retention_days)

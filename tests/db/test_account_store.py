@@ -130,3 +130,12 @@ def test_audit_prune_keeps_the_chain_verifiable_and_180_days(conn: Any) -> None:
     assert result.ok, result.problems
     with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
         conn.execute("DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)")
+
+
+def test_audit_retention_runs_nightly_on_the_job_queue(db_url: str) -> None:
+    from geo_data.jobs import PRUNE_AUDIT, queue_app
+    from geo_data.settings import DatabaseSettings, Settings
+
+    queue = queue_app(Settings(db=DatabaseSettings(url=db_url)), db_url)
+    crons = {name: task.cron for (name, _), task in queue.periodic_registry.periodic_tasks.items()}
+    assert crons[PRUNE_AUDIT] == "37 3 * * *"
