@@ -36,6 +36,7 @@ def command(ctx: click.Context, concurrency: int | None, parent_pid: int | None)
     if concurrency is not None:
         settings = settings.model_copy(update={"jobs": settings.jobs.model_copy(update={"concurrency": concurrency})})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(process)d %(levelname)s %(message)s")
+    logging.getLogger("procrastinate").setLevel(logging.WARNING)   # not a line per job; ours say what matters
     if parent_pid is not None:
         _stop_with_parent(parent_pid, grace_s=settings.jobs.stop_timeout_s + 10)
     with fail_clearly():

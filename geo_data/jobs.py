@@ -16,8 +16,14 @@ transaction (``geo_data.cells``, migrations 401-408).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import logging
+import os
+import signal
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +32,7 @@ from typing import Any
 import procrastinate
 import psycopg
 from procrastinate import builtin_tasks
+from procrastinate.app import WorkerOptions
 from procrastinate.exceptions import JobAborted
 from procrastinate.job_context import JobContext
 from procrastinate.jobs import Job, Status
@@ -76,7 +83,8 @@ def queue_app(settings: Settings, url: str) -> procrastinate.App:
     The web app opens it on its own pool (``App.open(pool)``) to defer jobs; the worker runs it
     (``run_worker``). Both build it here, so they agree on task names, queues, locks and retries.
     """
-    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url),
+    # the queue's own pool (worker side): a database that is away fails a call within 10 s, not psycopg's 30
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url, timeout=10),
                             periodic_defaults={"max_delay": 60})
     jobs = settings.jobs
     app.task(name=ROUTE_PLAN, queue=ROUTES_QUEUE, pass_context=True,
@@ -98,23 +106,69 @@ def queue_app(settings: Settings, url: str) -> procrastinate.App:
 
 
 def run_worker(settings: Settings, url: str, *, name: str | None = None, wait: bool = True,
-               install_signal_handlers: bool = True) -> None:
-    """Run a job worker until stopped (SIGTERM / SIGINT), or with ``wait=False`` until the queue is empty.
+               handle_signals: bool = True) -> None:
+    """Run a job worker until stopped (SIGTERM / SIGINT with ``handle_signals``), or with ``wait=False`` until the
+    queue is empty.
 
     On stop, running jobs get ``jobs.stop_timeout_s``; a routing job still running then is interrupted at its
-    next progress step and retried by a later worker (its partial work is rolled back).
+    next progress step and retried by a later worker (its partial work is rolled back). A worker that loses the
+    database (a restart, a failover) starts again by itself once it is back, 1 s to 30 s later.
     """
     jobs = settings.jobs
     pool = open_pool(url, settings.db, name="gridcommand-jobs")
+    options: WorkerOptions = {
+        "name": name or "worker", "wait": wait, "concurrency": jobs.concurrency, "install_signal_handlers": False,
+        "fetch_job_polling_interval": jobs.poll_s, "abort_job_polling_interval": jobs.poll_s,
+        "update_heartbeat_interval": jobs.heartbeat_s, "stalled_worker_timeout": jobs.stalled_after_s,
+        "shutdown_graceful_timeout": jobs.stop_timeout_s, "delete_jobs": "never",
+        "additional_context": {_RESOURCES: WorkerResources(pool=pool, settings=settings)}}
     try:
-        queue_app(settings, url).run_worker(
-            name=name, wait=wait, concurrency=jobs.concurrency, install_signal_handlers=install_signal_handlers,
-            fetch_job_polling_interval=jobs.poll_s, abort_job_polling_interval=jobs.poll_s,
-            update_heartbeat_interval=jobs.heartbeat_s, stalled_worker_timeout=jobs.stalled_after_s,
-            shutdown_graceful_timeout=jobs.stop_timeout_s, delete_jobs="never",
-            additional_context={_RESOURCES: WorkerResources(pool=pool, settings=settings)})
+        asyncio.run(_work(queue_app(settings, url), options, handle_signals=handle_signals,
+                          hard_stop_s=jobs.stop_timeout_s + 15))
     finally:
         pool.close()
+
+
+async def _work(app: procrastinate.App, options: WorkerOptions, *, handle_signals: bool,
+                hard_stop_s: float) -> None:
+    stopping = asyncio.Event()
+    if handle_signals:
+        def stop() -> None:
+            if not stopping.is_set():
+                stopping.set()
+                # a worker that cannot end in order (a job stuck in the database) still ends: its jobs are retried
+                timer = threading.Timer(hard_stop_s, os._exit, (1,))
+                timer.daemon = True
+                timer.start()
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(sig, stop)
+    backoff = 1.0
+    while not stopping.is_set():
+        started = time.monotonic()
+        try:
+            async with app.open_async():
+                run = asyncio.create_task(app.run_worker_async(**options))
+                asked = asyncio.create_task(stopping.wait())
+                await asyncio.wait({run, asked}, return_when=asyncio.FIRST_COMPLETED)
+                if not run.done():
+                    run.cancel()   # procrastinate's graceful stop: running jobs get their time, then abort
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await run
+                    return
+                asked.cancel()
+                run.result()
+                if not options.get("wait", True):
+                    return
+                log.warning("job worker stopped by itself; starting again in %.0f s", backoff)
+        except Exception as exc:  # noqa: BLE001 - the worker must outlive a database restart
+            log.warning("job worker lost the database (%s); starting again in %.0f s",
+                        str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, backoff)
+        if time.monotonic() - started > 60:
+            backoff = 1.0
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), backoff)
+        backoff = min(30.0, backoff * 2)
 
 
 # -- deferring (web side) ----------------------------------------------------------------------------------

@@ -38,10 +38,11 @@ def queue(db_url: str, pool: ConnectionPool) -> procrastinate.App:
     return jobs.queue_app(Settings(db=DatabaseSettings(url=db_url)), db_url).open(pool)
 
 
-def _approved_plan(conn: Any, month: int) -> int:
-    """An approved plan for 2029-<month>-01..10 with 24 on-site visits of two departments."""
+def _approved_plan(conn: Any, year: int) -> int:
+    """An approved plan for <year>-03-01..10 with 24 on-site visits of two departments. Each test takes its own
+    year: visit quotas count per year, so plans of one year would change each other's visits."""
     sc = ps.build(conn)
-    lo, hi = f"2029-{month:02d}-01", f"2029-{month:02d}-10"
+    lo, hi = f"{year}-03-01", f"{year}-03-10"
     for n in range(1, 25):
         ent = sc.by_name(f"测试企业{n:02d}")
         dept, items = (ps.FIRE, ["PF01"]) if n % 4 == 0 else (ps.MARKET, ["PM01", "PM02"])
@@ -49,7 +50,7 @@ def _approved_plan(conn: Any, month: int) -> int:
                      " earliest, latest) VALUES (%s,%s,%s,%s,'special',%s,%s)",
                      (ps.COUNTY, dept, ent["id"], items, lo, hi))
     with conn.transaction():
-        plan_id = plans.build_plan(conn, SCOPE, period_start=date(2029, month, 1), period_end=date(2029, month, 10))
+        plan_id = plans.build_plan(conn, SCOPE, period_start=date(year, 3, 1), period_end=date(year, 3, 10))
         plans.approve_plan(conn, SCOPE, plan_id)
     return plan_id
 
@@ -78,9 +79,9 @@ def _stored_once(conn: Any, plan_id: int) -> dict[str, int]:
 
 def test_a_route_job_is_queued_with_its_row_and_run_by_a_worker_process_with_progress(
         conn: Any, db_url: str, pool: ConnectionPool, queue: procrastinate.App, tmp_path: Path) -> None:
-    plan_id = _approved_plan(conn, 3)
+    plan_id = _approved_plan(conn, 2031)
     with conn.transaction():
-        draft = plans.build_plan(conn, SCOPE, period_start=date(2029, 9, 1), period_end=date(2029, 9, 2))
+        draft = plans.build_plan(conn, SCOPE, period_start=date(2031, 9, 1), period_end=date(2031, 9, 2))
     before = conn.execute("SELECT count(*) AS n FROM procrastinate_jobs").fetchone()["n"]
     with pytest.raises(Conflict):
         plans.start_route_job(pool, SCOPE, draft, queue=queue)
@@ -110,7 +111,7 @@ def test_a_route_job_is_queued_with_its_row_and_run_by_a_worker_process_with_pro
 
 def test_a_worker_killed_mid_job_leaves_nothing_and_another_worker_finishes_the_job_once(
         conn: Any, db_url: str, pool: ConnectionPool, queue: procrastinate.App, tmp_path: Path) -> None:
-    plan_id = _approved_plan(conn, 5)
+    plan_id = _approved_plan(conn, 2032)
     job_id = plans.start_route_job(pool, SCOPE, plan_id, queue=queue,
                                    config=DayRouteConfig(time_limit_per_day_s=2.0))
     with job_worker(db_url, tmp_path, name="killed") as first:
@@ -143,7 +144,7 @@ def _unqueued_job(conn: Any, plan_id: int) -> int:
 
 def test_running_a_finished_route_job_again_changes_nothing(conn: Any, pool: ConnectionPool) -> None:
     """A worker that dies after the job's commit but before the queue heard of it: the retry is a no-op."""
-    plan_id = _approved_plan(conn, 7)
+    plan_id = _approved_plan(conn, 2033)
     job_id = _unqueued_job(conn, plan_id)
     fast = DayRouteConfig(time_limit_per_day_s=0.3)
     assert plans.run_route_job(pool, SCOPE, plan_id, job_id, fast) is True
@@ -158,7 +159,7 @@ def test_running_a_finished_route_job_again_changes_nothing(conn: Any, pool: Con
 
 
 def test_a_plan_the_product_refuses_fails_at_once_without_retries(conn: Any, pool: ConnectionPool) -> None:
-    plan_id = _approved_plan(conn, 8)
+    plan_id = _approved_plan(conn, 2034)
     job_id = _unqueued_job(conn, plan_id)
     conn.execute("UPDATE visit_plans SET status = 'draft' WHERE id = %s", (plan_id,))   # changed meanwhile
     with pytest.raises(Conflict):

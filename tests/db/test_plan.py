@@ -193,7 +193,7 @@ def test_background_route_job_reports_progress_until_done(conn: Any, sc: ps.Scen
         job_id = plans.start_route_job(pool, SCOPE, plan_id, queue=queue, config=FAST)
         # the job worker, in this process, until the queue is empty (tests/db/test_jobs_routing.py: a process)
         worker = threading.Thread(target=jobs.run_worker, args=(settings, db_url),
-                                  kwargs={"wait": False, "install_signal_handlers": False})
+                                  kwargs={"wait": False, "handle_signals": False})
         worker.start()
         deadline = time.monotonic() + 15
         seen = []
