@@ -35,12 +35,13 @@ def enrol_for_tests(conn: Any, username: str) -> None:
                  (totp_secret_for(username), username))
 
 
-def next_code(db_url: str, username: str) -> str:
-    """A code the server will accept now for ``username``: the earliest usable step after its last used one."""
+def next_code(db_url: str, username: str, secret: str | None = None) -> str:
+    """A code the server will accept now for ``username`` (key ``secret``, default the derived test key): the
+    earliest usable step after its last used one."""
     with connect(db_url) as c:
         row = c.execute("SELECT totp_last_step FROM users WHERE username = %s", (username,)).fetchone()
     last = row["totp_last_step"] if row else None
-    totp = pyotp.TOTP(totp_secret_for(username))
+    totp = pyotp.TOTP(secret or totp_secret_for(username))
     while True:
         now_step = int(time.time()) // totp.interval
         step = now_step if last is None or last < now_step else last + 1
