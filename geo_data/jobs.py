@@ -265,7 +265,7 @@ async def _retry_stalled_jobs(context: JobContext, timestamp: int) -> None:
             from geo_data import plans
 
             await sync_to_async(plans.fail_route_job, thread_sensitive=False)(
-                res.pool, int(job.task_kwargs["job_id"]), f"worker lost {job.attempts + 1} times")
+                res.pool, int(str(job.task_kwargs["job_id"])), f"worker lost {job.attempts + 1} times")
 
 
 async def _remove_old_jobs(context: JobContext, timestamp: int) -> None:

@@ -167,3 +167,18 @@ def test_a_plan_the_product_refuses_fails_at_once_without_retries(conn: Any, poo
     row = _job_row(conn, job_id)
     assert row["status"] == "failed" and "approve it" in row["message"]
     assert not plans.route_job_retryable(Conflict("x"))
+
+
+def test_a_route_job_that_lost_its_worker_too_often_is_failed_with_its_row(
+        conn: Any, db_url: str, pool: ConnectionPool, queue: procrastinate.App, tmp_path: Path) -> None:
+    plan_id = _approved_plan(conn, 2035)
+    job_id = plans.start_route_job(pool, SCOPE, plan_id, queue=queue)
+    # as a worker leaves it when it dies and is pruned: taken ('doing'), no worker any more
+    conn.execute("UPDATE procrastinate_jobs SET status = 'doing' WHERE task_name = %s"
+                 " AND (args->>'job_id')::bigint = %s", (jobs.ROUTE_PLAN, job_id))
+    with job_worker(db_url, tmp_path, env={"GRIDCOMMAND_JOBS_ROUTE_ATTEMPTS": "1"}) as worker:
+        row = wait_for("the job to be failed", lambda: (r := _job_row(conn, job_id))["status"] == "failed" and r,
+                       30, logs=worker.log)
+    assert "worker lost 1 times" in row["message"]
+    assert [j["status"] for j in _queued(conn, job_id)] == ["failed"]
+    assert _stored_once(conn, plan_id)["audits"] == 0
