@@ -13,52 +13,122 @@
     function hide(ctx) { return (ctx && ctx.hideout) || {}; }
 
     // ---------------------------------------------------------------- live state fed by Server-Sent Events
+    // One store per kind, keyed by feature id ("alert:12"), merged from the period's base (Dash stores) and the
+    // pushed batches of /events. Every entry remembers the epoch s its state was read at (a base's
+    // generated_at, a change's at); an older state never replaces a newer one and a removal leaves a
+    // tombstone, so base and pushes merge in whatever order they arrive. Drawing is incremental: one change
+    // touches one Leaflet layer (canvas circle markers; alerts as counted bins below cfg.binZoom).
+    var KINDS = ["alert", "incident", "team"];
     var live = {
-        layers: {alert: {}, incident: {}, team: {}},   // kind -> id -> feature
+        layers: {alert: {}, incident: {}, team: {}},   // kind -> fid -> feature (what is shown)
+        ver: {alert: {}, incident: {}, team: {}},      // kind -> fid -> epoch s of the state (tombstones too)
         liveOn: {alert: true, incident: true, team: true},
         baseAt: {alert: 0, incident: 0, team: 0},
-        pushedAt: {alert: {}, incident: {}, team: {}}, // kind -> id -> epoch s of the push
+        baseInfo: {alert: null, incident: null, team: null},   // {shown, total} of the last base
         lastAt: Date.now(),     // last message or heartbeat (ms)
-        seq: 0,
-        urgent: null,           // the latest new urgent incident/alert feature
-        seen: 0,                // features applied (tests and benchmarks read it)
-        arrivedAt: {},          // feature id -> ms when its last change arrived (diagnostics)
+        helloAt: 0,             // server epoch s the current subscription started
+        seq: 0,                 // last batch's seq
+        seen: 0,                // changes applied (tests and benchmarks read it)
+        drawnAt: {},            // fid -> performance.timeOrigin + now() when its last change was drawn
+        pushedAt: {},           // fid -> server epoch s of its last pushed state
+        batches: 0, bytes: 0,   // stream messages and their characters received
         source: null,
-        resync: 0
+        resync: 0,
+        cfg: {}
     };
+    var view = null;            // the page's one map view (see attach)
 
-    var sentResync = 0;
-    function setTick() {
-        live.seq += 1;
-        var dc = window.dash_clientside;
-        if (dc && dc.set_props) {
-            dc.set_props("live-tick", {data: {seq: live.seq, resync: live.resync}});
-            if (live.resync !== sentResync) { sentResync = live.resync; dc.set_props("live-resync", {data: live.resync}); }
-        }
+    function dc() { return window.dash_clientside; }
+    function setProps(id, props) {   // ids of the page's own layout only (stores have no DOM element to check)
+        var d = dc();
+        if (d && d.set_props) { d.set_props(id, props); }
     }
 
-    function apply(changes) {
-        var touched = false;
-        if (Object.keys(live.arrivedAt).length > 5000) { live.arrivedAt = {}; }
-        changes.forEach(function (c) {
-            if (c.op === "resync") { live.resync += 1; touched = true; return; }
-            var layer = live.layers[c.kind];
-            if (!layer) { return; }
-            var fid = c.kind + ":" + c.id;
-            if (c.op === "remove") { delete layer[fid]; touched = true; return; }
-            if (!c.feature) { return; }
-            var isNew = !layer[fid];
-            var f = c.feature;
-            if (c.kind === "alert" || c.kind === "incident") {
-                if (f.properties.severity === "urgent" && isNew) { live.urgent = f; }
+    function askResync() { live.resync += 1; setProps("live-resync", {data: live.resync}); }
+
+    function put(kind, fid, f, v) {
+        if ((live.ver[kind][fid] || 0) > v) { return false; }
+        live.ver[kind][fid] = v;
+        if (kind === "incident" && CLOSED[f.properties.status]) { return drop(kind, fid, v); }
+        var isNew = !live.layers[kind][fid];
+        live.layers[kind][fid] = f;
+        if (view) { view.draw(kind, fid, f, isNew); }
+        return isNew;
+    }
+    function drop(kind, fid, v) {
+        if ((live.ver[kind][fid] || 0) > v) { return false; }
+        live.ver[kind][fid] = v;
+        if (live.layers[kind][fid]) {
+            delete live.layers[kind][fid];
+            if (view) { view.undraw(kind, fid); }
+        }
+        return false;
+    }
+    var CLOSED = {closed: true, remote_closed: true};
+
+    // A base (FeatureCollection with generated_at, live, shown, total) replaces what it knew at its stamp.
+    function setBase(kind, base) {
+        if (!base || !base.features) { return; }
+        var at = base.generated_at || 0, ids = {};
+        live.liveOn[kind] = base.live !== false;
+        base.features.forEach(function (f) { ids[f.id] = true; put(kind, f.id, f, at); });
+        Object.keys(live.ver[kind]).forEach(function (fid) {
+            if (!ids[fid] && live.ver[kind][fid] <= at) {      // not in the window as of the base: gone
+                delete live.ver[kind][fid];
+                if (live.layers[kind][fid]) { delete live.layers[kind][fid]; if (view) { view.undraw(kind, fid); } }
             }
-            layer[fid] = f;
-            live.pushedAt[c.kind][fid] = c.at;
-            live.arrivedAt[fid] = Date.now();
-            live.seen += 1;
-            touched = true;
         });
-        if (touched) { setTick(); }
+        live.baseAt[kind] = at;
+        live.baseInfo[kind] = {shown: base.shown, total: base.total};
+        if (at && live.helloAt && at < live.helloAt - 1) { askResync(); }  // read before the stream: may miss some
+        if (view) { view.note(); }
+    }
+
+    var incidentsTouched = false, tickTimer = null;
+    function incidentTick() {   // the wall's incident list: at most one refresh a second
+        if (tickTimer) { return; }
+        tickTimer = setTimeout(function () {
+            tickTimer = null;
+            if (incidentsTouched) { incidentsTouched = false; setProps("live-tick", {data: {seq: live.seq}}); }
+        }, 1000);
+    }
+
+    // Ask for the bases until ones read after ``since`` (server epoch s) arrived: the first hello can come before
+    // Dash has wired its callbacks, and a request made then is lost.
+    var ensureTimer = null;
+    function ensureBases(since) {
+        if (ensureTimer) { clearTimeout(ensureTimer); }
+        var tries = 0;
+        (function again() {
+            var fresh = KINDS.every(function (k) { return live.baseAt[k] >= since; });
+            if (fresh || tries >= 30) { ensureTimer = null; return; }
+            tries += 1;
+            askResync();
+            ensureTimer = setTimeout(again, 2500);
+        })();
+    }
+
+    function apply(msg) {
+        var changes = Array.isArray(msg) ? msg : (msg.changes || []);
+        if (msg.seq) { live.seq = msg.seq; }
+        if (msg.resync) { askResync(); }
+        changes.forEach(function (c) {
+            if (c.op === "resync") { askResync(); return; }
+            if (!live.layers[c.kind] || !live.liveOn[c.kind]) { return; }
+            var fid = c.kind + ":" + c.id, isNew = false;
+            if (c.op === "remove") { drop(c.kind, fid, c.at); }
+            else if (c.feature) {
+                isNew = put(c.kind, fid, c.feature, c.at);
+                if (isNew && c.kind !== "team" && c.feature.properties.severity === "urgent" && view) {
+                    view.urgent(c.kind, c.feature);
+                }
+            }
+            if (c.kind === "incident") { incidentsTouched = true; }
+            live.pushedAt[fid] = c.at;
+            live.seen += 1;
+        });
+        if (view && changes.length) { view.stamp(changes); view.noteSoon(); }
+        if (incidentsTouched) { incidentTick(); }
     }
 
     function connect(url) {
@@ -67,13 +137,16 @@
         live.source = es;
         es.onmessage = function (ev) {
             live.lastAt = Date.now();
+            live.batches += 1;
+            live.bytes += ev.data.length;
             try { apply(JSON.parse(ev.data)); } catch (err) { console.error("gc push", err); }
         };
         es.addEventListener("heartbeat", function () { live.lastAt = Date.now(); });
-        es.addEventListener("hello", function () {
-            // (re)connected: anything could have happened while away, ask the page to resync
-            if (live.seq > 0) { live.resync += 1; setTick(); }
+        es.addEventListener("hello", function (ev) {
+            // (re)connected: load the bases now — what changes from here on is pushed
+            try { live.helloAt = JSON.parse(ev.data).at; } catch (err) { live.helloAt = Date.now() / 1000; }
             live.lastAt = Date.now();
+            ensureBases(live.helloAt);
         });
     }
 
@@ -82,26 +155,263 @@
         return {type: "FeatureCollection", features: Object.keys(layer).map(function (k) { return layer[k]; })};
     }
 
-    // Replace a live layer with a freshly loaded base, keeping pushes that arrived after the base was read.
-    function reset(kind, base) {
-        var layer = {};
-        var at = (base && base.generated_at) || 0;
-        ((base && base.features) || []).forEach(function (f) { layer[f.id] = f; });
-        var old = live.layers[kind];
-        Object.keys(old).forEach(function (fid) {
-            if ((live.pushedAt[kind][fid] || 0) > at && !layer[fid]) { layer[fid] = old[fid]; }
+    // ------------------------------------------------------------------------------------ the map view
+    var SEV = {urgent: "#b10026", high: "#e31a1c", medium: "#fd8d3c", low: "#fecc5c"};
+    function latlngOf(f) { var c = f.geometry.coordinates; return [c[1], c[0]]; }
+
+    function View(map) {
+        this.map = map;
+        this.groups = {};
+        this.markers = {alert: {}, incident: {}, team: {}};
+        this.bins = {};          // key -> {n, marker}
+        this.binOf = {};         // alert fid -> bin key
+        this.focus = null;
+        this.pending = [];
+        var self = this;
+        ["alert", "incident", "team", "urgent"].forEach(function (name, i) {
+            var pane = map.getPane("gc-" + name) || map.createPane("gc-" + name);
+            pane.style.zIndex = String(410 + i * 10);
+            pane.style.pointerEvents = "none";     // hits are found by gc (hit), so the cells below stay clickable
         });
-        live.layers[kind] = layer;
-        live.liveOn[kind] = !base || base.live !== false;
-        live.baseAt[kind] = at;
+        this.renderers = {alert: L.canvas({pane: "gc-alert", padding: 0.2}),
+                          incident: L.canvas({pane: "gc-incident", padding: 0.2}),
+                          team: L.canvas({pane: "gc-team", padding: 0.2}),
+                          urgent: L.canvas({pane: "gc-urgent", padding: 0.2})};
+        this.binned = this.binMode();
+        map.on("zoomend", function () {
+            var b = self.binMode();
+            if (b !== self.binned || b) { self.binned = b; self.redrawAlerts(); }
+            self.note();
+        });
+        map.on("overlayadd overlayremove", function (e) {
+            var id = (live.cfg.overlays || {})[e.name];
+            if (id) { setProps(id, {checked: e.type === "overlayadd"}); }
+        });
+        var box = map.getContainer();
+        box.addEventListener("click", function (ev) { self.click(ev); }, true);
+        var lastMove = 0;
+        box.addEventListener("mousemove", function (ev) {
+            var now = Date.now();
+            if (now - lastMove < 120) { return; }
+            lastMove = now;
+            self.hover(ev);
+        });
+        this.tip = L.tooltip({direction: "top", offset: [0, -8]});
     }
 
-    function merged(kind, tick, base) {
-        var ctx = window.dash_clientside && window.dash_clientside.callback_context;
-        var trig = ctx && ctx.triggered && ctx.triggered.length ? ctx.triggered[0].prop_id : "";
-        if (trig.indexOf("tick") < 0 || !live.liveOn[kind]) { reset(kind, base); }
-        if (!live.liveOn[kind]) { return base; }
-        return collection(kind);
+    View.prototype.binMode = function () { return this.map.getZoom() < (live.cfg.binZoom || 13); };
+
+    View.prototype.style = function (kind, f) {
+        var p = f.properties, h = live.cfg;
+        if (kind === "team") {
+            return {radius: 6, color: "#1d2733", weight: 1.5, fillColor: (h.statusColors || {})[p.status] || "#555",
+                    fillOpacity: 0.95};
+        }
+        var color = SEV[p.severity] || "#e31a1c";
+        if (kind === "incident") {
+            return {radius: p.severity === "urgent" ? 10 : 7, color: color, weight: 3, fillColor: "#fff",
+                    fillOpacity: 0.55};
+        }
+        return {radius: p.severity === "urgent" ? 6 : 4, color: "#fff", weight: 0.8, fillColor: color, fillOpacity: 0.9};
+    };
+
+    View.prototype.rendererFor = function (kind, f) {
+        return f.properties.severity === "urgent" && kind !== "team" ? this.renderers.urgent : this.renderers[kind];
+    };
+
+    View.prototype.draw = function (kind, fid, f, isNew) {
+        var group = this.groups[kind];
+        if (!group) { return; }
+        if (kind === "alert" && this.binned) { this.unbin(fid); this.bin(fid, f); return; }
+        var m = this.markers[kind][fid], ll = latlngOf(f), st = this.style(kind, f);
+        var renderer = this.rendererFor(kind, f);
+        if (m && m.options.renderer !== renderer) { group.removeLayer(m); m = null; }
+        if (!m) {
+            st.renderer = renderer;
+            st.interactive = false;
+            m = L.circleMarker(ll, st);
+            m.gcKind = kind; m.gcFid = fid;
+            this.markers[kind][fid] = m;
+            group.addLayer(m);
+        } else {
+            var old = m.getLatLng();
+            if (old.lat !== ll[0] || old.lng !== ll[1]) { m.setLatLng(ll); }
+            if (m.options.fillColor !== st.fillColor || m.options.radius !== st.radius) { m.setStyle(st); m.setRadius(st.radius); }
+        }
+        if (this.focus && this.focus.gcFid === fid) { this.focus.setLatLng(ll); }
+    };
+
+    View.prototype.undraw = function (kind, fid) {
+        if (kind === "alert") { this.unbin(fid); }
+        var m = this.markers[kind][fid];
+        if (m) { if (this.groups[kind]) { this.groups[kind].removeLayer(m); } delete this.markers[kind][fid]; }
+        if (this.focus && this.focus.gcFid === fid) { this.map.removeLayer(this.focus); this.focus = null; }
+    };
+
+    var BIN_PX = 56;
+    View.prototype.binKey = function (f) {
+        var z = this.map.getZoom(), pt = this.map.project(latlngOf(f), z);
+        return z + ":" + Math.floor(pt.x / BIN_PX) + ":" + Math.floor(pt.y / BIN_PX);
+    };
+    View.prototype.binIcon = function (n, urgent) {
+        var size = n < 10 ? 22 : (n < 100 ? 28 : 34);
+        return L.divIcon({className: "gc-bin" + (urgent ? " gc-bin-urgent" : ""), iconSize: [size, size],
+                          html: "<span>" + esc(n) + "</span>"});
+    };
+    View.prototype.bin = function (fid, f) {
+        var key = this.binKey(f), b = this.bins[key];
+        var urgent = f.properties.severity === "urgent" ? 1 : 0;
+        if (!b) {
+            var parts = key.split(":"), z = +parts[0];
+            var centre = this.map.unproject([(+parts[1] + 0.5) * BIN_PX, (+parts[2] + 0.5) * BIN_PX], z);
+            b = this.bins[key] = {n: 0, urgent: 0, marker: L.marker(centre, {interactive: false, keyboard: false,
+                                                                              pane: "gc-alert"})};
+            b.marker.gcBin = b;
+            this.groups.alert.addLayer(b.marker);
+        }
+        b.n += 1; b.urgent += urgent;
+        b.marker.setIcon(this.binIcon(b.n, b.urgent > 0));
+        this.binOf[fid] = key;
+        b.sev = urgent;
+    };
+    View.prototype.unbin = function (fid) {
+        var key = this.binOf[fid];
+        if (!key) { return; }
+        delete this.binOf[fid];
+        var b = this.bins[key], f = live.layers.alert[fid];
+        if (!b) { return; }
+        b.n -= 1;
+        if (f && f.properties.severity === "urgent") { b.urgent = Math.max(0, b.urgent - 1); }
+        if (b.n <= 0) { this.groups.alert.removeLayer(b.marker); delete this.bins[key]; }
+        else { b.marker.setIcon(this.binIcon(b.n, b.urgent > 0)); }
+    };
+
+    // Zoom crossed the bin threshold (or bins changed size): the one O(n) step, once per zoom.
+    View.prototype.redrawAlerts = function () {
+        var self = this, group = this.groups.alert;
+        if (!group) { return; }
+        Object.keys(this.bins).forEach(function (k) { group.removeLayer(self.bins[k].marker); });
+        this.bins = {}; this.binOf = {};
+        Object.keys(this.markers.alert).forEach(function (fid) { group.removeLayer(self.markers.alert[fid]); });
+        this.markers.alert = {};
+        var layer = live.layers.alert;
+        Object.keys(layer).forEach(function (fid) { self.draw("alert", fid, layer[fid], true); });
+    };
+
+    View.prototype.attach = function (kind, group) {
+        if (this.groups[kind] === group) { return; }
+        this.groups[kind] = group;
+        this.markers[kind] = {};
+        if (kind === "alert") { this.bins = {}; this.binOf = {}; }
+        var layer = live.layers[kind], self = this;
+        Object.keys(layer).forEach(function (fid) { self.draw(kind, fid, layer[fid], true); });
+        this.note();
+    };
+
+    // The thing under a click or the mouse: nearest marker within 12 px, urgent and teams before the rest.
+    View.prototype.hit = function (ev) {
+        var map = this.map, pt = map.mouseEventToContainerPoint(ev), best = null, bestD = 145;
+        var order = ["alert", "incident", "team"];
+        for (var k = 0; k < order.length; k++) {
+            var kind = order[k], group = this.groups[kind];
+            if (!group || !map.hasLayer(group) || (kind === "alert" && this.binned)) { continue; }
+            var ms = this.markers[kind];
+            for (var fid in ms) {
+                var p = map.latLngToContainerPoint(ms[fid].getLatLng());
+                var dx = p.x - pt.x, dy = p.y - pt.y, d = dx * dx + dy * dy;
+                var bonus = kind === "alert" ? 0 : -40;     // incidents and teams win near-ties: drawn on top
+                if (d + bonus < bestD) { bestD = d + bonus; best = {kind: kind, fid: fid}; }
+            }
+        }
+        return best;
+    };
+    View.prototype.click = function (ev) {
+        var h = this.hit(ev);
+        if (!h) { return; }
+        ev.stopPropagation();
+        var f = live.layers[h.kind][h.fid];
+        live.clickAt = performance.timeOrigin + performance.now();
+        var props = Object.assign({}, f.properties, {kind: h.kind, rid: h.fid.split(":")[1]});
+        setProps((live.cfg.prefix || "") + h.kind + "s", {clickData: {type: "Feature", id: f.id, properties: props,
+                                                                       geometry: f.geometry}});
+    };
+    View.prototype.hover = function (ev) {
+        var h = this.hit(ev), map = this.map;
+        if (!h) { if (map.hasLayer(this.tip)) { map.closeTooltip(this.tip); } return; }
+        var f = live.layers[h.kind][h.fid], p = f.properties, lang = live.cfg.lang;
+        var text = h.kind === "team" ? esc(p.name) + " · " + esc((live.cfg.statusNames || {})[p.status] || p.status)
+            : esc(lang === "en" ? p.type_name_en : p.type_name) + " · " +
+              esc((live.cfg.severityNames || {})[p.severity] || p.severity);
+        this.tip.setLatLng(latlngOf(f)).setContent(text);
+        if (!map.hasLayer(this.tip)) { map.openTooltip(this.tip); }
+    };
+
+    // A new urgent item: the wall flies there; both screens mark it with a pulsing ring.
+    View.prototype.urgent = function (kind, f) {
+        var map = this.map, p = f.properties;
+        var fid = kind === "alert" && p.incident_id ? "incident:" + p.incident_id : f.id;
+        if (this.focus) { map.removeLayer(this.focus); }
+        this.focus = L.marker(latlngOf(f), {interactive: false, keyboard: false, zIndexOffset: 3000,
+            icon: L.divIcon({className: "gc-incident gc-sev-urgent gc-pulse", iconSize: [30, 30], iconAnchor: [15, 15],
+                             html: "<span style=\"border-color:" + SEV.urgent + "\">!</span>"})});
+        this.focus.gcFid = fid;
+        this.focus.addTo(map);
+        live.urgentAt = Date.now();
+        if (live.cfg.page === "wall") { map.flyTo(latlngOf(f), 15, {duration: 1.2}); }
+    };
+
+    // Push -> drawn: Leaflet's canvases draw on the next animation frame; stamp the changes then.
+    View.prototype.stamp = function (changes) {
+        var self = this;
+        changes.forEach(function (c) { self.pending.push(c.kind + ":" + c.id); });
+        if (this.stampQueued) { return; }
+        this.stampQueued = true;
+        requestAnimationFrame(function () {
+            requestAnimationFrame(function () {
+                var t = performance.timeOrigin + performance.now();
+                self.pending.forEach(function (fid) { live.drawnAt[fid] = t; });
+                self.pending = [];
+                self.stampQueued = false;
+                if (Object.keys(live.drawnAt).length > 20000) { live.drawnAt = {}; }
+            });
+        });
+    };
+
+    // Said out loud: where a layer is cut or binned.
+    View.prototype.noteSoon = function () {
+        var self = this;
+        if (this.noteQueued) { return; }
+        this.noteQueued = true;
+        setTimeout(function () { self.noteQueued = false; self.note(); }, 1000);
+    };
+    View.prototype.note = function () {
+        var el = document.getElementById((live.cfg.prefix || "") + "live-note");
+        if (!el) { return; }
+        var t = live.cfg.texts || {}, parts = [];
+        KINDS.forEach(function (kind) {
+            var info = live.baseInfo[kind];
+            if (info && info.total > info.shown) {
+                var n = Object.keys(live.layers[kind]).length;
+                parts.push(String(t.capped || "{layer}: {n} / {m}").replace("{layer}", (t.layers || {})[kind] || kind)
+                    .replace("{n}", fmt(n)).replace("{m}", fmt(info.total - info.shown + n)));
+            }
+        });
+        if (this.binned && this.groups.alert && this.map.hasLayer(this.groups.alert)) {
+            parts.push(String(t.binned || "").replace("{n}", fmt(Object.keys(live.layers.alert).length))
+                .replace("{z}", live.cfg.binZoom || 13));
+        }
+        var text = parts.join(" · ");
+        if (el.textContent !== text) { el.textContent = text; }
+    };
+    function fmt(n) { return Number(n).toLocaleString("en-US"); }
+
+    function attacher(kind) {
+        return function (e) {
+            var group = e.target, map = group._map;
+            if (!map) { return; }
+            if (!view || view.map !== map) { view = new View(map); }
+            view.attach(kind, group);
+        };
     }
 
     // ---------------------------------------------------------------------------------- layer functions
@@ -210,21 +520,14 @@
     }
 
     // ------------------------------------------------------------------------------ clientside callbacks
+    var applied = {alert: null, incident: null, team: null};
     var clientside = {
-        mergeAlerts: function (tick, base) { return merged("alert", tick, base); },
-        mergeIncidents: function (tick, base) { return merged("incident", tick, base); },
-        mergeTeams: function (tick, base) { return merged("team", tick, base); },
-        // Fly to a new urgent incident/alert and highlight it (wall and map).
-        focusUrgent: function (tick, hideout) {
-            var nu = window.dash_clientside.no_update;
-            var f = live.urgent;
-            if (!f) { return [nu, nu]; }
-            live.urgent = null;
-            var c = f.geometry.coordinates;
-            var p = f.properties;
-            var target = p.kind === "incident" ? f.id : (p.incident_id ? "incident:" + p.incident_id : null);
-            var h = Object.assign({}, hideout || {}, {highlight: target});
-            return [{center: [c[1], c[0]], zoom: 15, transition: "flyTo"}, h];
+        // The three bases of a page, merged into the live layers (whichever changed; each only once).
+        setBases: function (alerts, incidents, teams) {
+            [["alert", alerts], ["incident", incidents], ["team", teams]].forEach(function (kb) {
+                if (kb[1] && kb[1] !== applied[kb[0]]) { applied[kb[0]] = kb[1]; setBase(kb[0], kb[1]); }
+            });
+            return window.dash_clientside.no_update;
         },
         // "data is N s old": seconds since the last message or heartbeat.
         staleness: function (n, texts) {
@@ -246,7 +549,9 @@
     };
 
     window.gc = {
-        esc: esc, live: live, connect: connect, apply: apply, collection: collection,
+        esc: esc, live: live, connect: connect, apply: apply, collection: collection, setBase: setBase,
+        view: function () { return view; },
+        liveAddAlert: attacher("alert"), liveAddIncident: attacher("incident"), liveAddTeam: attacher("team"),
         townshipStyle: townshipStyle, cellStyle: cellStyle, enterprisePoint: enterprisePoint,
         enterpriseCluster: enterpriseCluster, alertPoint: alertPoint, incidentPoint: incidentPoint,
         teamPoint: teamPoint, visitPoint: visitPoint, labelPoint: labelPoint, playbackPoint: playbackPoint,
@@ -258,8 +563,11 @@
 
     // Open the stream once the page is a map page (login page has no #live-tick).
     function boot() {
-        if (document.getElementById("gc-live-marker")) { connect("/events"); }
-        else { setTimeout(boot, 300); }
+        var marker = document.getElementById("gc-live-marker");
+        if (marker) {
+            try { live.cfg = JSON.parse(marker.getAttribute("data-config") || "{}"); } catch (err) { live.cfg = {}; }
+            connect("/events");
+        } else { setTimeout(boot, 300); }
     }
     if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", boot); } else { boot(); }
 })();

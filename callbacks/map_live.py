@@ -1,7 +1,8 @@
 """Live layers (alerts, incidents, teams): a scoped base load, then pushed changes merged in the browser by id.
 
-The base is reloaded when the time filter changes, every 5 minutes (safety net) and when the stream asks for a
-resync; between loads ``gridcommand.js`` applies Server-Sent Events to the same features without a round trip.
+The base is loaded once the stream says hello (so nothing between the read and the subscription is lost), again
+when the time filter changes, every 5 minutes (safety net) and when the stream asks for a resync; between loads
+``gridcommand.js`` applies the pushed batches to the same features, one Leaflet marker per change.
 """
 
 from __future__ import annotations
@@ -22,20 +23,25 @@ from layers import geojson
 
 
 def live_bases(conn: psycopg.Connection[Any], *, scope: Scope, since: datetime, until: datetime, live: bool,
-               datum_name: str = "wgs84") -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """Alerts in the window, open/recent incidents and teams, each a FeatureCollection with ``generated_at``
-    (epoch s, so later pushes win) and ``live`` (whether pushes apply to this window)."""
+               datum_name: str = "wgs84", limit: int = map_queries.ALERT_LIMIT
+               ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Alerts in the window, open/recently resolved incidents and teams, each a FeatureCollection with
+    ``generated_at`` (epoch s taken before reading: the browser keeps a pushed state read later), ``live``
+    (whether pushes apply to this window), and ``shown``/``total`` (the map says when a layer is cut)."""
     stamp = time.time()
-    alerts = map_queries.alerts_between(conn, scope=scope, since=since, until=until)
-    incidents = map_queries.incidents_live(conn, scope=scope, since=since)
+    alerts = map_queries.alerts_between(conn, scope=scope, since=since, until=until, limit=limit)
+    incidents = map_queries.incidents_live(conn, scope=scope, since=since, limit=limit)
     teams = map_queries.teams(conn, scope=scope)
+    counts = (map_queries.live_counts(conn, scope=scope, since=since, until=until)
+              if len(alerts) >= limit or len(incidents) >= limit else {"alerts": len(alerts), "incidents": len(incidents)})
 
-    def fc(features: list[dict[str, Any]], is_live: bool) -> dict[str, Any]:
-        return {**geojson.feature_collection(features), "generated_at": stamp, "live": is_live}
+    def fc(features: list[dict[str, Any]], is_live: bool, total: int) -> dict[str, Any]:
+        return {**geojson.feature_collection(features), "generated_at": stamp, "live": is_live,
+                "shown": len(features), "total": max(total, len(features))}
 
-    return (fc(geojson.alert_features(alerts, datum=datum_name), live),
-            fc(geojson.incident_features(incidents, datum=datum_name), live),
-            fc(geojson.team_features(teams, datum=datum_name), True))
+    return (fc(geojson.alert_features(alerts, datum=datum_name), live, counts["alerts"]),
+            fc(geojson.incident_features(incidents, datum=datum_name), live, counts["incidents"]),
+            fc(geojson.team_features(teams, datum=datum_name), True, len(teams)))
 
 
 @callback(
@@ -43,6 +49,7 @@ def live_bases(conn: psycopg.Connection[Any], *, scope: Scope, since: datetime, 
     Input("time-range", "value"), Input("time-custom", "start_date"), Input("time-custom", "end_date"),
     Input("resync", "n_intervals"), Input("live-resync", "data"),
     State("lang", "data"),
+    prevent_initial_call=True,   # the first load follows the stream's hello (gridcommand.js sets live-resync)
 )
 @guarded(3)
 def load_live_bases(range_choice: str, start: str | None, end: str | None, _n: Any, _resync: Any,
@@ -50,14 +57,16 @@ def load_live_bases(range_choice: str, start: str | None, end: str | None, _n: A
     scope = current_scope()
     since, until, live = time_window(range_choice, start, end)
     with transaction(services().pool) as conn:
-        return live_bases(conn, scope=scope, since=since, until=until, live=live, datum_name=datum())
+        return live_bases(conn, scope=scope, since=since, until=until, live=live, datum_name=datum(),
+                          limit=services().settings.map.live_max_features)
 
 
 def register_merges(prefix: str = "") -> None:
-    """Clientside merges of base + pushed changes into each live layer (also used by the wall)."""
-    for kind, fn in (("alerts", "mergeAlerts"), ("incidents", "mergeIncidents"), ("teams", "mergeTeams")):
-        clientside_callback(ClientsideFunction("gc", fn), Output(f"{prefix}{kind}", "data"),
-                            Input("live-tick", "data"), Input(f"{prefix}{kind}-base", "data"))
+    """Hand each loaded base to gridcommand.js, which merges it with the pushed changes by id and time and draws
+    only what changed (also used by the wall)."""
+    clientside_callback(ClientsideFunction("gc", "setBases"), Output(f"{prefix}live-sink", "data"),
+                        Input(f"{prefix}alerts-base", "data"), Input(f"{prefix}incidents-base", "data"),
+                        Input(f"{prefix}teams-base", "data"), prevent_initial_call=True)
 
 
 register_merges()

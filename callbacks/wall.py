@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import psycopg
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, html, no_update
+from dash import Input, Output, State, callback, html, no_update
 
 from callbacks.context import current_scope, services
 from callbacks.map_common import bbox_from_bounds, datum, guarded, to_display_bounds, view_bounds
@@ -67,7 +67,8 @@ def refresh_kpis(_n: Any, days: Any, lang: str) -> tuple[Any, ...]:
           Input("wall-refresh", "n_intervals"), Input("live-tick", "data"), State("lang", "data"))
 @guarded(1)
 def refresh_incidents(_n: Any, _tick: Any, lang: str) -> Any:
-    """The live incident list: on every pushed change (one small indexed query)."""
+    """The live incident list: when pushed incident changes arrived, at most once a second (gridcommand.js
+    throttles ``live-tick``), and every minute (one small indexed query)."""
     scope = current_scope()
     with transaction(services().pool) as conn:
         return incident_items(map_queries.wall_incidents(conn, scope=scope), lang)
@@ -76,6 +77,7 @@ def refresh_incidents(_n: Any, _tick: Any, lang: str) -> Any:
 @callback(
     Output("wall-alerts-base", "data"), Output("wall-incidents-base", "data"), Output("wall-teams-base", "data"),
     Input("wall-resync", "n_intervals"), Input("live-resync", "data"), State("lang", "data"),
+    prevent_initial_call=True,   # the first load follows the stream's hello
 )
 @guarded(3)
 def load_wall_live(_n: Any, _resync: Any, lang: str) -> tuple[Any, ...]:
@@ -83,7 +85,7 @@ def load_wall_live(_n: Any, _resync: Any, lang: str) -> tuple[Any, ...]:
     now = datetime.now(SHANGHAI)
     with transaction(services().pool) as conn:
         return live_bases(conn, scope=scope, since=now - timedelta(hours=24), until=now + timedelta(minutes=1),
-                          live=True, datum_name=datum())
+                          live=True, datum_name=datum(), limit=services().settings.map.live_max_features)
 
 
 @callback(Output("wall-boundaries", "data"), Output("wall-labels", "data"), Input("lang", "data"))
@@ -143,8 +145,3 @@ def rotate(_n: Any, state: dict[str, Any] | None, lang: str) -> tuple[Any, Any, 
 
 
 register_merges("wall-")
-
-# A new urgent incident or alert: fly there and make its marker pulse.
-clientside_callback(ClientsideFunction("gc", "focusUrgent"),
-                    Output("wall-map", "viewport", allow_duplicate=True), Output("wall-incidents", "hideout"),
-                    Input("live-tick", "data"), State("wall-incidents", "hideout"), prevent_initial_call=True)

@@ -148,8 +148,16 @@ def alerts_between(conn: psycopg.Connection[Any], *, scope: Scope, since: dateti
 
 def incidents_live(conn: psycopg.Connection[Any], *, scope: Scope, since: datetime,
                    limit: int = ALERT_LIMIT) -> list[Row]:
-    """Open/dispatched incidents and those seen since ``since``, newest first."""
+    """Open/dispatched incidents and those resolved since ``since``, newest first (closed ones are history)."""
     return fetch_all(conn, "map_incidents", {**scope.params, "since": since, "limit": limit})
+
+
+def live_counts(conn: psycopg.Connection[Any], *, scope: Scope, since: datetime, until: datetime) -> Row:
+    """How many alerts (``alerts``) and incidents (``incidents``) the live layers would hold uncut."""
+    params = {**scope.params, "since": since, "until": until}
+    alerts = fetch_one(conn, "map_alerts_count", params)
+    incidents = fetch_one(conn, "map_incidents_count", params)
+    return {"alerts": int(alerts["n"]) if alerts else 0, "incidents": int(incidents["n"]) if incidents else 0}
 
 
 def teams(conn: psycopg.Connection[Any], *, scope: Scope) -> list[Row]:

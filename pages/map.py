@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,7 +42,13 @@ def map_component(map_id: str, lang: str, bounds: list[list[float]] | None, *, p
     hide = point_hideout(lang)
 
     def overlay(layer_id: str, child: Any) -> dl.Overlay:
-        return dl.Overlay(child, name=reg[layer_id].title(lang), checked=reg[layer_id].default_on)
+        # the id lets gridcommand.js write a toggle back (``checked``), so a re-render never undoes it
+        return dl.Overlay(child, name=reg[layer_id].title(lang), checked=reg[layer_id].default_on,
+                          id=f"{prefix}ov-{layer_id}")
+
+    def live_group(layer_id: str, attach: str) -> dl.Overlay:
+        # drawn by gridcommand.js straight into this group (canvas markers by id), never through Dash props
+        return overlay(layer_id, dl.LayerGroup(id=f"{prefix}{layer_id}", eventHandlers={"add": ns(attach)}))
 
     overlays = [
         overlay("townships", dl.LayerGroup([
@@ -62,14 +69,17 @@ def map_component(map_id: str, lang: str, bounds: list[list[float]] | None, *, p
                        name=t("layer.playback", lang), checked=True),
         ]
     overlays += [
-        overlay("incidents", dl.GeoJSON(id=f"{prefix}incidents", pointToLayer=ns("incidentPoint"), hideout=hide)),
-        overlay("alerts", dl.GeoJSON(id=f"{prefix}alerts", pointToLayer=ns("alertPoint"), hideout=hide)),
-        overlay("teams", dl.GeoJSON(id=f"{prefix}teams", pointToLayer=ns("teamPoint"), hideout=hide)),
+        live_group("incidents", "liveAddIncident"),
+        live_group("alerts", "liveAddAlert"),
+        live_group("teams", "liveAddTeam"),
     ]
     kwargs: dict[str, Any] = initial_view(bounds, *view_px)
     return dl.Map(
         id=map_id, trackViewport=True, preferCanvas=False, zoomSnap=1, className="gc-map",
-        children=[*tiles, dl.LayersControl(overlays, position="topright", collapsed=False),
+        # ``overlays`` given: dash-leaflet's own overlayremove handler filters it and throws when it is unset,
+        # which stops every later listener of the event (the toggle write-back of gridcommand.js among them)
+        children=[*tiles, dl.LayersControl(overlays, position="topright", collapsed=False,
+                                           overlays=[o.name for o in overlays if o.checked]),
                   dl.LayerGroup(id=f"{prefix}popup-layer"), dl.ScaleControl(position="bottomleft", imperial=False)],
         **kwargs,
     )
@@ -90,11 +100,31 @@ def initial_view(bounds: list[list[float]] | None, width_px: int = 1200, height_
     return {"center": [lat, (w + e) / 2], "zoom": zoom}
 
 
-def live_stores(prefix: str = "") -> list[Any]:
-    """Stores the live layers merge through, and the marker that makes gridcommand.js open /events."""
+def live_config(lang: str, page: str, prefix: str = "") -> dict[str, Any]:
+    """What gridcommand.js needs to draw the live layers: colours, names, the bin zoom, texts, toggle ids."""
+    settings = services().settings.map
+    reg = build_registry(settings.points_min_zoom)
+    return {
+        "page": page, "prefix": prefix, "lang": lang, "binZoom": settings.alerts_bin_below_zoom,
+        "statusColors": TEAM_STATUS_COLORS, "statusNames": {k: t(f"status.{k}", lang) for k in TEAM_STATUS_COLORS},
+        "severityNames": {k: t(f"severity.{k}", lang) for k in SEVERITY_COLORS},
+        "overlays": {spec.title(lang): f"{prefix}ov-{spec.id}" for spec in reg.values()},
+        "texts": {"capped": t("live.capped", lang, layer="{layer}", n="{n}", m="{m}"),
+                  "binned": t("live.binned", lang, n="{n}", z="{z}"),
+                  "layers": {"alert": t("layer.alerts", lang), "incident": t("layer.incidents", lang),
+                             "team": t("layer.teams", lang)}},
+    }
+
+
+def live_stores(prefix: str = "", *, lang: str = "zh", page: str = "map") -> list[Any]:
+    """Stores the live layers load their bases into, and the marker (with the drawing config) that makes
+    gridcommand.js open /events."""
+    config = json.dumps(live_config(lang, page, prefix), ensure_ascii=False)
     return [dcc.Store(id=f"{prefix}alerts-base"), dcc.Store(id=f"{prefix}incidents-base"),
-            dcc.Store(id=f"{prefix}teams-base"), dcc.Store(id="live-tick"), dcc.Store(id="live-resync", data=0), dcc.Store(id="lang-cookie"),
-            dcc.Interval(id=f"{prefix}resync", interval=5 * 60 * 1000), html.Div(id="gc-live-marker", hidden=True)]
+            dcc.Store(id=f"{prefix}teams-base"), dcc.Store(id=f"{prefix}live-sink"), dcc.Store(id="live-tick"),
+            dcc.Store(id="live-resync", data=0), dcc.Store(id="lang-cookie"),
+            dcc.Interval(id=f"{prefix}resync", interval=5 * 60 * 1000),
+            html.Div(id="gc-live-marker", hidden=True, **{"data-config": config})]
 
 
 def area_bounds() -> tuple[str, list[list[float]] | None]:
@@ -138,6 +168,7 @@ def layout(lang: str | None = None, **_query: Any) -> html.Div:
             html.Div(className="gc-map-wrap", children=[
                 map_component("map", lang, bounds),
                 html.Div(id="map-note", className="gc-note"),
+                html.Div(id="live-note", className="gc-note gc-live-note"),
                 html.Div(id="legend", className="gc-legend"),
                 html.Div(className="gc-playback", children=[
                     html.Button(t("play", lang), id="pb-play", n_clicks=0),
@@ -154,5 +185,5 @@ def layout(lang: str | None = None, **_query: Any) -> html.Div:
             html.Aside(id="details", className="gc-details",
                        children=html.P(t("details.hint", lang), className="gc-hint")),
         ]),
-        *live_stores(),
+        *live_stores(lang=lang),
     ])

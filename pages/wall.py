@@ -44,6 +44,7 @@ def layout(lang: str | None = None, rotate: str | None = None, days: str | None 
                 map_component("wall-map", lang, bounds, prefix="wall-", with_enterprises=False,
                               view_px=(1380, 900)),
                 html.Div(id="stale", className="gc-stale hidden"),
+                html.Div(id="wall-live-note", className="gc-note gc-live-note"),
             ]),
             html.Section(className="wall-side", children=[
                 html.Div(t("wall.rates_window", lang, n=days_n), className="wall-window"),
@@ -60,5 +61,5 @@ def layout(lang: str | None = None, rotate: str | None = None, days: str | None 
         dcc.Interval(id="wall-refresh", interval=60_000),
         dcc.Interval(id="wall-rotate", interval=max(rotate_s, 10) * 1000, disabled=not rotate_s),
         dcc.Store(id="wall-rotation", data={"i": -1}),
-        *live_stores("wall-"),
+        *live_stores("wall-", lang=lang, page="wall"),
     ])

@@ -19,6 +19,7 @@ import h3.api.basic_int as h3
 import psycopg
 
 from geo_data.db import connect
+from tests.map_scenario import ring_wkt
 
 COUNTY = "330796"
 TOWNS = ("330796001", "330796002", "330796003")
@@ -46,8 +47,25 @@ def feed_county(conn: psycopg.Connection[Any], *, teams: int = 60) -> str:
     for code, name, name_en in TYPES:
         conn.execute("INSERT INTO alert_types (code, name, name_en) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
                      (code, name, name_en))
+    cells: dict[int, int] = {}   # the choropleth's cells: every res 7/8/9 cell whose centre is inside
+    lat = SOUTH
+    while lat <= NORTH:
+        lng = WEST
+        while lng <= EAST:
+            for res in (7, 8, 9):
+                c = h3.latlng_to_cell(lat, lng, res)
+                clat, clng = h3.cell_to_latlng(c)
+                if WEST <= clng <= EAST and SOUTH <= clat <= NORTH:
+                    cells[c] = res
+            lng += 0.0015
+        lat += 0.0015
     rnd = random.Random(5)
     with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO h3_cells (cell, res, county_code, township_code, geom) VALUES (%s, %s, %s, %s,"
+            " ST_GeomFromText(%s, 4326))",
+            [(c, r, COUNTY, TOWNS[min(2, int((h3.cell_to_latlng(c)[1] - WEST) / step))], ring_wkt(c))
+             for c, r in cells.items()])
         cur.executemany(
             "INSERT INTO teams (county_code, township_code, name, kind, base, base_h3_r9, status, position)"
             " VALUES (%s, %s, %s, 'township', ST_SetSRID(ST_MakePoint(%s, %s), 4326), 0, 'idle',"
@@ -106,9 +124,10 @@ def _new_alert(conn: psycopg.Connection[Any], area: _Area, rnd: random.Random, *
     return int(alert["id"]), int(inc["id"])
 
 
-def seed_history(url: str, county: str, *, alerts: int, days: float = 7.0, seed: int = 3) -> list[int]:
+def seed_history(url: str, county: str, *, alerts: int, days: float = 6.5, seed: int = 3) -> list[int]:
     """``alerts`` alerts (each with its incident: 40 % open, 10 % dispatched, the rest closed) spread over the
-    last ``days`` days; returns the alert ids."""
+    last ``days`` days, none between 20 and 28 hours ago (so a "last 24 h" window holds the same alerts for hours
+    and a test comparing it with the database never meets one that ages out meanwhile); returns the alert ids."""
     rnd = random.Random(seed)
     now = datetime.now().astimezone()
     ids: list[int] = []
@@ -116,7 +135,8 @@ def seed_history(url: str, county: str, *, alerts: int, days: float = 7.0, seed:
         area = _area(conn, county)
         for k in range(alerts):
             status = rnd.choices(["open", "dispatched", "closed"], weights=[4, 1, 5])[0]
-            at = now - timedelta(seconds=rnd.uniform(60, days * 86400))
+            age = rnd.uniform(60, days * 86400 - 8 * 3600)
+            at = now - timedelta(seconds=age if age < 20 * 3600 else age + 8 * 3600)
             ids.append(_new_alert(conn, area, rnd, at=at, source_id=f"hist-{seed}-{k}", status=status)[0])
         conn.commit()
     return ids

@@ -1,4 +1,5 @@
--- Incidents that are open or dispatched, or that changed since %(since)s, scoped, newest first.
+-- The live layer's incidents: open or dispatched, or resolved since %(since)s (closed ones are history: they show in
+-- playback, not on the live layer), scoped, newest first.
 SELECT i.id, i.type_code, coalesce(t.name, i.type_code) AS type_name,
        coalesce(t.name_en, i.type_code) AS type_name_en, i.severity, i.status, i.first_seen, i.last_seen,
        i.alert_count, i.sources, i.township_code, i.sla_due_at,
@@ -7,6 +8,6 @@ FROM incidents i
 LEFT JOIN alert_types t ON t.code = i.type_code
 WHERE i.county_code = %(county_code)s
   AND (%(township_code)s::text IS NULL OR i.township_code = %(township_code)s)
-  AND (i.status IN ('open', 'dispatched') OR i.last_seen >= %(since)s)
+  AND (i.status IN ('open', 'dispatched') OR (i.status = 'resolved' AND i.last_seen >= %(since)s))
 ORDER BY i.last_seen DESC
 LIMIT %(limit)s;

@@ -33,6 +33,10 @@ def _js(browser: Any, script: str) -> Any:
     return browser.execute_script(script)
 
 
+# markers the live layer drew (canvas circles, one per feature id; gridcommand.js View)
+_DRAWN = "var v = window.gc && gc.view(); return v ? Object.keys(v.markers.{kind}).length : 0;"
+
+
 def _legend(browser: Any) -> str:
     return str(_js(browser, "var e = document.getElementById('legend'); return e ? e.innerText : '';"))
 
@@ -52,8 +56,8 @@ def test_map_shows_layers_opens_cell_details_and_switches_hexes_to_points(browse
     assert n_cells > 20, "the H3 choropleth is drawn"
     labels = _js(browser, "return Array.from(document.querySelectorAll('.gc-label')).map(e => e.innerText)")
     assert set(labels) == {"西城街道", "东湖镇"}, "township labels"
-    wait.until(lambda b: _js(b, "return document.querySelectorAll('.gc-alert').length") >= 3)
-    assert _js(browser, "return document.querySelectorAll('.gc-team').length") == 2
+    wait.until(lambda b: _js(b, _DRAWN.format(kind="alert")) >= 3)
+    assert _js(browser, _DRAWN.format(kind="team")) == 2
     # clicking a cell opens what belongs to it
     cell = browser.find_element(By.CSS_SELECTOR, 'path[stroke="#7a7a7a"][fill-opacity="0.6"]')
     browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", cell)
@@ -75,15 +79,15 @@ def test_alert_inserted_through_the_database_appears_without_reload(browser: Any
                                                                     db_url: str) -> None:
     ms.browser_login(browser, base, operator, "/", db_url=db_url)
     wait = WebDriverWait(browser, 10)
-    wait.until(lambda b: _js(b, "return document.querySelectorAll('.gc-alert').length") >= 3)
+    wait.until(lambda b: _js(b, _DRAWN.format(kind="alert")) >= 3)
     wait.until(lambda b: _js(b, "return window.gc && gc.live.source && gc.live.source.readyState === 1"))
-    before = _js(browser, "window.__notReloaded = true; return document.querySelectorAll('.gc-alert').length")
+    before = _js(browser, "window.__notReloaded = true; " + _DRAWN.format(kind="alert"))
     with connect(db_url) as c:
         ms.add_alert(c, lng=119.64, lat=29.09, township=ms.TOWN_W, severity="high", source_id=f"e2e-{time.time()}")
         c.commit()
     committed = time.monotonic()
     WebDriverWait(browser, 2, poll_frequency=0.05).until(
-        lambda b: _js(b, "return document.querySelectorAll('.gc-alert').length") == before + 1)
+        lambda b: _js(b, _DRAWN.format(kind="alert")) == before + 1)
     assert time.monotonic() - committed < 2.0
     assert _js(browser, "return window.__notReloaded === true"), "the page was not reloaded"
 
