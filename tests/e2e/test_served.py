@@ -28,18 +28,6 @@ PAGES = {"/": "county_operator", "/wall": "county_operator", "/dispatch": "count
          "/coverage": "county_operator", "/planner": "planner", "/admin": "admin"}
 
 
-def _login(base: str, username: str) -> requests.Session:
-    s = requests.Session()
-    page = s.get(f"{base}/login", timeout=20).text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert token, f"login form has no CSRF token: {page[:300]}"
-    r = s.post(f"{base}/login", data={"username": username, "password": TEST_PASSWORD,
-                                      "csrf_token": token.group(1), "next": "/"},
-               headers={"Origin": base}, timeout=20, allow_redirects=False)
-    assert r.status_code == 302, f"login of {username}: {r.status_code}"
-    return s
-
-
 def _script_paths(base: str, session: requests.Session) -> list[str]:
     """Every script and stylesheet path a page asks for (Dash's component suites included)."""
     html = session.get(f"{base}/", timeout=20).text
@@ -69,12 +57,11 @@ def _all_at_once(base: str, requests_to_make: list[tuple[requests.Session, str]]
         t.join(90)
 
 
-def test_a_fresh_server_answers_every_page_and_script_at_once(live_url: str, make_user: Any, demo_db_url: str,
-                                                               settings: Any) -> None:
-    users = {role: make_user(role) for role in set(PAGES.values())}
-    # Sessions and script paths come from the running server (same code, same fingerprints, same secret key in
-    # the same data directory), so the requests below are the very first a fresh server's workers see.
-    sessions = {role: _login(live_url, name) for role, name in users.items()}
+def test_a_fresh_server_answers_every_page_and_script_at_once(live_url: str, make_user: Any, http_login: Any,
+                                                               demo_db_url: str, settings: Any) -> None:
+    # Sessions and script paths come from the running server (same code, same fingerprints, same database and
+    # secret key), so the requests below are the very first a fresh server's workers see.
+    sessions = {role: http_login(make_user(role)) for role in set(PAGES.values())}
     scripts = _script_paths(live_url, sessions["county_operator"])
     statuses: Counter[int] = Counter()
     failures: list[str] = []
@@ -96,21 +83,30 @@ def test_every_page_renders_with_no_console_error_on_the_served_app(live_url: st
                                                                     tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    users = {role: make_user(role) for role in set(PAGES.values())}
+    from tests.auth_steps import browser_second_step
+
+    pages_of: dict[str, list[str]] = {}
+    for page, role in PAGES.items():
+        pages_of.setdefault(role, []).append(page)
     with served(demo_db_url, tmp_path / "pages") as fresh:
-        for round_ in range(2):  # repeatedly: new connections land on either worker
-            for page, role in PAGES.items():
+        for round_ in range(2):  # repeatedly: each login is a new connection, landing on either worker
+            for role, pages in pages_of.items():
+                user = make_user(role)  # a new account per login: a TOTP step works once per account
                 browser.delete_all_cookies()
-                browser.get(f"{fresh.base_url}/login?next={page}")
-                browser.find_element(By.NAME, "username").send_keys(users[role])
+                browser.get(f"{fresh.base_url}/login?next={pages[0]}")
+                browser.find_element(By.NAME, "username").send_keys(user)
                 browser.find_element(By.NAME, "password").send_keys(TEST_PASSWORD)
                 browser.find_element(By.ID, "login-submit").click()
-                WebDriverWait(browser, 30).until(lambda d, p=page: d.current_url.endswith(p))
-                WebDriverWait(browser, 30).until(lambda d: d.execute_script(
-                    "const c = document.getElementById('_pages_content');"
-                    "return !!c && c.children.length > 0 && !document.querySelector('._dash-loading');"))
-                # let the page's first callbacks run and draw
-                WebDriverWait(browser, 30).until(lambda d: d.execute_script(
-                    "return !document.querySelector('[data-dash-is-loading=\"true\"]')"))
-                errors = console_errors(browser)
-                assert not errors, f"round {round_}, {page} as {role}: console errors {errors}"
+                WebDriverWait(browser, 30).until(lambda d: "/login" not in d.current_url
+                                                 or "/login/totp" in d.current_url)
+                browser_second_step(browser, demo_db_url, user)
+                for page in pages:
+                    browser.get(f"{fresh.base_url}{page}")
+                    WebDriverWait(browser, 30).until(lambda d: d.execute_script(
+                        "const c = document.getElementById('_pages_content');"
+                        "return !!c && c.children.length > 0 && !document.querySelector('._dash-loading');"))
+                    # let the page's first callbacks run and draw
+                    WebDriverWait(browser, 30).until(lambda d: d.execute_script(
+                        "return !document.querySelector('[data-dash-is-loading=\"true\"]')"))
+                    errors = console_errors(browser)
+                    assert not errors, f"round {round_}, {page} as {role}: console errors {errors}"
