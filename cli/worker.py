@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import click
 
@@ -92,9 +93,10 @@ class WorkerChild:
         with self._lock:
             if self._stopping.is_set():
                 return
-            self._proc = subprocess.Popen(
-                [sys.executable, "-m", "cli", "worker", "--parent-pid", str(os.getpid())],
-                env=self._env, start_new_session=True)
+            script = Path(sys.executable).with_name("gridcommand")   # the console script beside this Python
+            command = [str(script)] if script.is_file() else [sys.executable, "-m", "cli"]
+            self._proc = subprocess.Popen([*command, "worker", "--parent-pid", str(os.getpid())],
+                                          env=self._env, start_new_session=True)
 
     def _supervise(self) -> None:
         backoff = 1.0
