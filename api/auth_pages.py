@@ -34,9 +34,10 @@ from geo_data.users import User, authenticate, change_password, user_for_display
 
 bp = Blueprint("auth", __name__)
 
-# Paths anyone may fetch: the login page and static code (no data in them). The machine API does its own auth.
+# Paths anyone may fetch: the login page and static code (no data in them). The machine API does its own auth;
+# the enterprise's page of an inspection code (/v/<code>) takes the code as its capability (api.visits).
 PUBLIC_PREFIXES = ("/login", "/display/", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico",
-                   "/api/", "/healthz")
+                   "/api/", "/healthz", "/v/")
 # Static code and images: cacheable; every other response may carry personal or case data and is no-store.
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico")
 # Pages a session that still owes a login step may open (the step's own page and logout).

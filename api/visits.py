@@ -6,6 +6,9 @@ threat model and the per-code rate limit):
     the reason (too far, outside the H3 neighbourhood, not the visit's day); 409 already scanned; 429.
     ``POST /api/v1/visits/{code}/rating`` ``{"rating": 1-5, "comment"?: ≤500}`` → 200 once; 409 the second
     time; 422 before the visit.
+    ``GET /v/{code}[?lang=en]`` the enterprise's page (``pages.visit_public``): who inspects, the button
+    "检查人员已亮码" and, after the visit, the rating form; 404 for an unknown code, 429 past the per-address
+    limit on unknown codes. The QR on the sheet encodes this page's URL (setting ``public_base_url``).
 For logged-in users: ``/visits/{code}/qr.svg|png``, ``/visits/{code}/sheet`` (printable), and for planners
 ``/planner/export/plan-{id}.csv|xlsx`` and ``/planner/export/draw-{id}.csv|xlsx`` (audited exports).
 """
@@ -19,15 +22,17 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
+import psycopg
 import segno
 from flask import Blueprint, Flask, Response, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import ApiError, json_body, register, to_response
 from callbacks.context import current_scope, services
-from geo_data import audit, draws, plans, visit_codes
+from geo_data import audit, draws, plans, visit_codes, visit_public
 from geo_data.errors import GridCommandError, NotFound
 from geo_data.scope import Permission
+from pages import visit_public as public_page_view
 from pages.visit_sheet import render_sheet
 
 bp = Blueprint("visits_api", __name__, url_prefix="/api/v1/visits")
@@ -58,18 +63,30 @@ def install(server: Flask) -> None:
 
 def _checked_code(code: str) -> str:
     if not CODE_RE.match(code):
-        raise ApiError(404, "unknown code")
+        _keep_attempts(lambda conn: _unknown(conn))
     return code
 
 
+def _unknown(conn: Any) -> None:
+    raise NotFound("unknown code")
+
+
 def _keep_attempts(work: Callable[[Any], T]) -> T:
-    """Run ``work(conn)`` and commit even when it refuses, so the recorded attempt survives."""
+    """Run ``work(conn)`` and commit even when it refuses, so the recorded attempt survives; an unknown code
+    counts against the client address (``geo_data.visit_public``: guessing is rate-limited per address)."""
+    addr = request.remote_addr or ""
     with services().pool.connection() as conn:
         try:
+            visit_public.check_misses(conn, addr, services().settings.plan.code_misses_per_10min)
             result = work(conn)
         except visit_codes.RateLimited as exc:
             conn.rollback()
             raise ApiError(429, str(exc), headers={"Retry-After": "600"}) from exc
+        except NotFound:
+            conn.rollback()
+            visit_public.record_miss(conn, addr)
+            conn.commit()
+            raise ApiError(404, "unknown code") from None
         except GridCommandError:
             conn.commit()
             raise
@@ -100,6 +117,31 @@ def rating(code: str) -> Any:
     return jsonify({"accepted": True, "code": code, "rating": body.rating})
 
 
+@pages_bp.get("/v/<code>")
+def public_page(code: str) -> Response:
+    """The enterprise's page of a code (public: the code is the capability)."""
+    lang = public_page_view.lang_of(request.args.get("lang"))
+    addr = request.remote_addr or ""
+    try:
+        with services().pool.connection() as conn:
+            try:
+                visit_public.check_misses(conn, addr, services().settings.plan.code_misses_per_10min)
+            except visit_codes.RateLimited:
+                return Response(public_page_view.render_problem("limited", lang), status=429, mimetype="text/html",
+                                headers={"Retry-After": "600"})
+            details = visit_public.public_visit(conn, code)
+            if details is None:
+                visit_public.record_miss(conn, addr)
+            conn.commit()
+    except psycopg.OperationalError:
+        return Response("服务暂时不可用，请稍后再试 · Service unavailable, please try again later", status=503,
+                        mimetype="text/plain", headers={"Retry-After": "5"})
+    if details is None:
+        return Response(public_page_view.render_problem("not_found", lang), status=404, mimetype="text/html")
+    today = datetime.now(visit_codes.SHANGHAI).date()
+    return Response(public_page_view.render_visit(details, lang, today=today), mimetype="text/html")
+
+
 # ------------------------------------------------------------------------------------ logged-in pages
 
 
@@ -121,13 +163,18 @@ def _details(code: str) -> dict[str, Any]:
         return visit_codes.code_details(conn, scope, code)
 
 
+def _public_base() -> str:
+    """Where enterprises reach the server (setting ``public_base_url``), else the address this request came to."""
+    return services().settings.server.public_base_url or request.host_url
+
+
 @pages_bp.get("/visits/<code>/qr.<fmt>")
 def qr(code: str, fmt: str) -> Any:
     try:
         if fmt not in ("svg", "png") or not CODE_RE.match(code):
             raise NotFound("no such code image")
         details = _details(code)
-        qr_code = segno.make(details["code"], error="m")
+        qr_code = segno.make(visit_public.public_url(_public_base(), details["code"]), error="m")
         buf = io.BytesIO()
         if fmt == "svg":
             qr_code.save(buf, kind="svg", scale=4, border=2)
@@ -143,7 +190,9 @@ def sheet(code: str) -> Any:
     try:
         if not CODE_RE.match(code):
             raise NotFound("no such code")
-        return Response(render_sheet(_details(code)), mimetype="text/html")
+        details = _details(code)
+        return Response(render_sheet(details, public_url=visit_public.public_url(_public_base(), details["code"])),
+                        mimetype="text/html")
     except GridCommandError as exc:
         return _page_error(exc)
 

@@ -25,8 +25,9 @@ from zoneinfo import ZoneInfo
 import h3.api.basic_int as h3_int
 import psycopg
 
+from enforcement.visit_inspectors import Member, visit_inspectors
 from geo_data.coords import h3_cells, to_wgs84
-from geo_data.db import execute, fetch_all, fetch_one
+from geo_data.db import execute, fetch_all, fetch_one, int_array
 from geo_data.errors import Conflict, InvalidInput, NotFound
 from geo_data.scope import Scope
 from geo_data.travel import haversine_m
@@ -60,7 +61,12 @@ def issue_codes(conn: psycopg.Connection[Any], scope: Scope, plan_id: int) -> in
     """A code and a planned ``visits`` row for every routed visit of the plan without one; returns how many."""
     rows = fetch_all(conn, "visit_codes_to_issue", {"plan_id": plan_id, "county_code": scope.county_code})
     params = [{"plan_visit_id": r["id"], "code": new_code(scope.county_code, r["visit_date"]),
-               "reason": _main_reason(r["reasons"])} for r in rows]
+               "reason": _main_reason(r["reasons"]),
+               "inspector_ids": int_array(visit_inspectors(
+                   lead_department=r["lead_department"], departments=r["departments"], team_id=r["team_id"],
+                   drawn=r["drawn"], members=[Member(m["id"], m["team_id"], m["department"],
+                                                     tuple(m["qualifications"] or ())) for m in r["members"]]))}
+              for r in rows]
     if params:
         from geo_data.db import sql_text
 
