@@ -51,7 +51,10 @@ def stream(hub: PushHub, county_code: str, township_code: str | None, *, interva
         seq, last = 0, 0.0
         while True:
             if not sub.wait(heartbeat_s):
-                yield f"event: heartbeat\ndata: {json.dumps({'at': time.time()})}\n\n"
+                # A heartbeat says "the feed is alive", so none while this process has lost its LISTEN connection
+                # (the database restarting or away): the page's stale-data warning then comes on by itself.
+                if hub.connected.is_set():
+                    yield f"event: heartbeat\ndata: {json.dumps({'at': time.time()})}\n\n"
                 continue
             # something waits: hold it until the interval since the last message has passed, so that every
             # further change of the same rows in the meantime replaces it instead of following it

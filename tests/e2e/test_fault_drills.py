@@ -106,3 +106,68 @@ def _try(fn: Any) -> Any:
         return fn()
     except Exception as exc:  # noqa: BLE001 - the drill wants to see the connection error itself
         return exc
+
+
+def test_database_restarted_while_map_and_wall_are_open_they_warn_then_carry_on_live(
+        browser: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    import shutil
+    import tempfile
+
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from geo_data.cluster import LocalCluster
+    from geo_data.db import migrate
+    from tests import map_scenario as ms
+
+    tmp = Path(tempfile.mkdtemp(prefix="gc-restart-"))
+    os.chmod(tmp, 0o755)  # the server runs as an unprivileged user when the tests run as root
+    cluster = LocalCluster(tmp / "cluster")  # its own cluster: the rest of the suite keeps its database
+    cluster.start()
+    try:
+        url = cluster.url()
+        migrate(url)
+        with connect(url) as c:
+            ms.load(c)
+            c.commit()
+        viewer = ms.user(url, "county_operator")
+        with served(url, tmp / "data") as app:
+            ms.browser_login(browser, app.base_url, viewer, "/wall", db_url=url)
+            wall = browser.current_window_handle
+            browser.switch_to.new_window("tab")
+            browser.get(f"{app.base_url}/")
+            board = browser.current_window_handle
+
+            def on(handle: str, script: str, timeout: float) -> None:
+                browser.switch_to.window(handle)
+                WebDriverWait(browser, timeout, poll_frequency=0.2).until(lambda b: b.execute_script(script))
+
+            stale = "var s = document.getElementById('stale'); return !!s && !s.classList.contains('hidden');"
+            fresh = "var s = document.getElementById('stale'); return !!s && s.classList.contains('hidden');"
+            on(wall, "return document.querySelectorAll('#wall-incident-list li').length >= 3", 30)
+            live_alerts = "(window.gc && gc.live ? Object.keys(gc.live.layers.alert).length : 0)"
+            on(board, f"return {live_alerts} >= 3", 30)
+            alerts_before = browser.execute_script(f"return {live_alerts}")
+            cluster.stop()
+            for handle in (wall, board):  # no heartbeat while the feed is down: the warning comes on
+                on(handle, stale, 60)
+            cluster.start()
+            for handle in (wall, board):
+                on(handle, fresh, 60)
+            with connect(url) as c:
+                ms.add_alert(c, lng=119.69, lat=29.11, township=ms.TOWN_E, severity="urgent",
+                             source_kind="sensor", source_id=f"after-restart-{time.time()}")
+                c.commit()
+            on(wall, "return Array.from(document.querySelectorAll('#wall-incident-list li'))"
+                     ".some(li => li.innerText.indexOf('紧急') >= 0)", 10)
+            on(board, f"return {live_alerts} > {alerts_before}", 10)
+            for handle in (wall, board):
+                browser.switch_to.window(handle)
+                assert browser.execute_script("return performance.getEntriesByType('navigation').length") == 1
+                errors = [e for e in ms.console_errors(browser) if "/events" not in e]
+                assert not errors, errors
+            browser.switch_to.window(board)
+            browser.close()
+            browser.switch_to.window(wall)
+    finally:
+        cluster.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
