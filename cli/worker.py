@@ -107,12 +107,14 @@ class WorkerChild:
                 self._stopping.wait(0.5)
             if self._stopping.is_set():
                 return
-            backoff = 1.0 if time.monotonic() - started > 60 else min(30.0, backoff * 2)
+            if time.monotonic() - started > 60:
+                backoff = 1.0
             click.echo(f"job worker exited ({proc.returncode if proc else '?'}); restarting in {backoff:.0f} s",
                        err=True)
             if self._stopping.wait(backoff):
                 return
             self._spawn()
+            backoff = min(30.0, backoff * 2)
 
     def stop(self) -> None:
         """SIGTERM, then up to ``stop_timeout_s`` + 5 s for running jobs to end, then SIGKILL."""

@@ -1,5 +1,5 @@
-"""``gridcommand serve`` starts the job worker beside gunicorn, against serve's own database, and the worker
-does not outlive serve: neither a normal stop (SIGTERM) nor serve being killed (SIGKILL)."""
+"""``gridcommand serve`` starts the job worker beside gunicorn, against serve's own database, starts another
+when it dies, and the worker does not outlive serve: neither a normal stop (SIGTERM) nor serve being killed."""
 
 from __future__ import annotations
 
@@ -33,6 +33,10 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"   # a zombie has ended; only its exit status waits
 
 
+def _worker_ids(conn: Any) -> set[int]:
+    return {int(r["id"]) for r in conn.execute("SELECT id FROM procrastinate_workers").fetchall()}
+
+
 def _registered_workers(conn: Any) -> int:
     return int(conn.execute("SELECT count(*) AS n FROM procrastinate_workers").fetchone()["n"])
 
@@ -44,10 +48,18 @@ def test_serve_runs_one_job_worker_on_its_database_and_takes_it_down_when_stoppe
         assert len(pids) == 1
         wait_for("the job worker to register in serve's database", lambda: _registered_workers(conn) == 1, 30,
                  logs=instance.log_tail)
+        killed = _worker_ids(conn)
+        os.kill(pids[0], signal.SIGKILL)                             # serve starts another
+        pids = wait_for("a new job worker", lambda: [p for p in _job_worker_pids(instance) if p != pids[0]], 30,
+                        logs=instance.log_tail)
+        wait_for("the new worker to register", lambda: _worker_ids(conn) - killed, 30, logs=instance.log_tail)
+        assert "job worker exited" in instance.log_tail(200)
         instance.process.send_signal(signal.SIGTERM)
         instance.process.wait(30)
         assert not _alive(pids[0])
-    assert _registered_workers(conn) == 0                        # it stopped in order: signed off
+    # the one serve stopped signed off; the killed one's row stays until a worker prunes it as stalled
+    assert _worker_ids(conn) <= killed
+    conn.execute("DELETE FROM procrastinate_workers")
 
     with served(db_url, tmp_path / "b", workers=1, threads=4) as instance:
         pids = wait_for("serve's job worker", lambda: _job_worker_pids(instance), 30, logs=instance.log_tail)
