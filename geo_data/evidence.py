@@ -255,7 +255,7 @@ def file_of(conn: psycopg.Connection[Any], scope: Scope, evidence_id: int) -> di
 
 def public_row(row: dict[str, Any]) -> dict[str, Any]:
     """A record as the API shows it (times ISO, links to the file and its thumbnail)."""
-    out = {k: row[k] for k in ("id", "incident_id", "sha256", "media_type", "bytes", "width", "height",
+    out: dict[str, Any] = {k: row[k] for k in ("id", "incident_id", "sha256", "media_type", "bytes", "width", "height",
                                "original_name", "uploaded_by") if k in row}
     for k in ("taken_at", "uploaded_at"):
         out[k] = row[k].isoformat() if row.get(k) else None
