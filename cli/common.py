@@ -48,3 +48,7 @@ def fail_clearly() -> Iterator[None]:
     except GridCommandError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except OSError as exc:  # a file or folder the command was told to use: say which and why, no traceback
+        click.echo(f"error: cannot use {exc.filename or 'a file'}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+

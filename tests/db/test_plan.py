@@ -281,6 +281,12 @@ def test_cli_draw_create_and_export(conn: Any, sc: ps.Scenario, db_url: str, tmp
                                                        (draw_id,)).fetchone()["target_count"])
     bad = runner.invoke(main, [*args[:5], "PF01", *args[6:]], env=env)
     assert bad.exit_code == 2 and "items: must be items of department" in bad.output
+    # an export folder that cannot be written: a clear error naming the file, no traceback
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    nowhere = locked / "missing" / "list.csv"
+    res = runner.invoke(main, ["draw", "export", str(draw_id), "-o", str(nowhere), "--county", ps.COUNTY], env=env)
+    assert res.exit_code == 2 and f"cannot use {nowhere}: No such file" in res.output, res.output
 
 
 def test_county_quota_override_changes_the_flags(conn: Any, sc: ps.Scenario) -> None:
