@@ -83,8 +83,8 @@ def queue_app(settings: Settings, url: str) -> procrastinate.App:
     The web app opens it on its own pool (``App.open(pool)``) to defer jobs; the worker runs it
     (``run_worker``). Both build it here, so they agree on task names, queues, locks and retries.
     """
-    # the queue's own pool (worker side): a database that is away fails a call within 10 s, not psycopg's 30
-    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url, timeout=10),
+    # the queue's own pool (worker side): a database that is away fails a call within db_timeout_s
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url, timeout=settings.jobs.db_timeout_s),
                             periodic_defaults={"max_delay": 60})
     jobs = settings.jobs
     app.task(name=ROUTE_PLAN, queue=ROUTES_QUEUE, pass_context=True,
@@ -160,12 +160,13 @@ async def _work(app: procrastinate.App, options: WorkerOptions, *, handle_signal
                 run.result()
                 if not options.get("wait", True):
                     return
-                log.warning("job worker stopped by itself; starting again in %.0f s", backoff)
+                why = "stopped by itself"
         except Exception as exc:  # noqa: BLE001 - the worker must outlive a database restart
-            log.warning("job worker lost the database (%s); starting again in %.0f s",
-                        str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, backoff)
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            why = f"lost the database ({first})"
         if time.monotonic() - started > 60:
             backoff = 1.0
+        log.warning("job worker %s; starting again in %.0f s", why, backoff)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stopping.wait(), backoff)
         backoff = min(30.0, backoff * 2)

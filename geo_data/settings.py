@@ -124,6 +124,7 @@ class JobSettings(BaseSettings):
     stalled_after_s: float = Field(default=30.0, gt=0)  # a worker silent this long is dead: its jobs are retried
     stalled_check_every_s: int = Field(default=30, ge=1)  # period of the stalled-job check (a periodic job)
     stop_timeout_s: float = Field(default=10.0, ge=0)  # on stop, running jobs get this long; then retried later
+    db_timeout_s: float = Field(default=10.0, gt=0)    # a queue call waits this long for a connection, then fails
     route_attempts: int = Field(default=3, ge=1)       # a routing job runs at most this often (crashes count)
     keep_finished_hours: int = Field(default=72, ge=1)  # finished jobs kept for inspection, then removed nightly
 

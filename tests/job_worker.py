@@ -23,7 +23,8 @@ GRIDCOMMAND = Path(sys.executable).with_name("gridcommand")
 # Fast settings for tests: a lost worker is noticed within ~3 s.
 FAST_JOBS = {"GRIDCOMMAND_JOBS_HEARTBEAT_S": "0.5", "GRIDCOMMAND_JOBS_STALLED_AFTER_S": "2",
              "GRIDCOMMAND_JOBS_STALLED_CHECK_EVERY_S": "1", "GRIDCOMMAND_JOBS_POLL_S": "0.5",
-             "GRIDCOMMAND_JOBS_STOP_TIMEOUT_S": "3", "GRIDCOMMAND_DISPATCH_ESCALATE_EVERY_S": "0"}
+             "GRIDCOMMAND_JOBS_STOP_TIMEOUT_S": "3", "GRIDCOMMAND_JOBS_DB_TIMEOUT_S": "2",
+             "GRIDCOMMAND_DISPATCH_ESCALATE_EVERY_S": "0"}
 
 
 @dataclass

@@ -102,6 +102,43 @@ def test_a_worker_carries_on_by_itself_after_the_database_was_away(conn: Any, db
         assert worker.process.poll() is None                              # the same process carried on
 
 
+def test_a_worker_whose_database_is_gone_for_a_while_starts_its_loop_again_when_it_is_back(
+        admin_url: str, template_db: str, tmp_path: Path) -> None:
+    """Longer than the pools ride out: the queue loop fails, the process waits and starts it again."""
+    name = f"gcjobs_gone_{secrets.token_hex(3)}"
+    info = conninfo_to_dict(admin_url)
+    info["dbname"] = name
+    url = make_conninfo(**info)
+
+    def create() -> None:
+        with psycopg.connect(admin_url, autocommit=True) as c:
+            c.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+
+    def drop() -> None:
+        with psycopg.connect(admin_url, autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def ticked() -> bool:
+        try:
+            with psycopg.connect(url) as c:
+                return bool(c.execute("SELECT count(*) FROM procrastinate_jobs WHERE task_name = %s"
+                                      " AND status = 'succeeded'", (jobs.ESCALATE_OVERDUE,)).fetchone()[0])
+        except psycopg.OperationalError:
+            return False
+
+    create()
+    try:
+        with job_worker(url, tmp_path, name="gone", env=EVERY_SECOND) as worker:
+            wait_for("a first tick", ticked, 30, logs=worker.log)
+            drop()
+            wait_for("the worker to notice", lambda: "lost the database" in worker.log(), 30, logs=worker.log)
+            create()                                       # back, empty: as after a restore
+            wait_for("ticks in the database that came back", ticked, 60, logs=worker.log)
+            assert worker.process.poll() is None
+    finally:
+        drop()
+
+
 def test_the_escalation_period_must_fit_the_clock() -> None:
     assert jobs.every(30) == "* * * * * */30"
     assert jobs.every(300) == "*/5 * * * *"
