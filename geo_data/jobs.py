@@ -185,12 +185,12 @@ def defer_route_plan(queue: procrastinate.App, conn: psycopg.Connection[Any], *,
 
 def _scope_args(scope: Scope) -> dict[str, Any]:
     return {"actor": scope.actor, "role": scope.role.value, "county_code": scope.county_code,
-            "township_code": scope.township_code}
+            "township_code": scope.township_code, "remote_addr": scope.remote_addr}   # the audit names them
 
 
 def _scope_of(args: dict[str, Any]) -> Scope:
     return Scope(actor=str(args["actor"]), role=Role(args["role"]), county_code=str(args["county_code"]),
-                 township_code=args.get("township_code"))
+                 township_code=args.get("township_code"), remote_addr=str(args.get("remote_addr") or ""))
 
 
 # -- job bodies (worker side) ------------------------------------------------------------------------------

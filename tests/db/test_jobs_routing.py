@@ -22,7 +22,7 @@ from geo_data.settings import DatabaseSettings, Settings
 from tests.db import plan_scenario as ps
 from tests.job_worker import job_worker, wait_for
 
-SCOPE = Scope(actor="planner1", role=Role.PLANNER, county_code=ps.COUNTY)
+SCOPE = Scope(actor="planner1", role=Role.PLANNER, county_code=ps.COUNTY, remote_addr="192.0.2.7")
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +107,9 @@ def test_a_route_job_is_queued_with_its_row_and_run_by_a_worker_process_with_pro
     stored = _stored_once(conn, plan_id)
     assert stored["audits"] == 1 and stored["routed"] > 0
     assert stored["codes"] == stored["coded_visits"] == stored["planned_visits"] == stored["routed"]
+    audit = conn.execute("SELECT actor, remote_addr FROM audit_log WHERE action = 'plan.route' AND object_id = %s",
+                         (str(plan_id),)).fetchone()
+    assert (audit["actor"], audit["remote_addr"]) == ("planner1", "192.0.2.7")   # the planner, not the worker
 
 
 def test_a_worker_killed_mid_job_leaves_nothing_and_another_worker_finishes_the_job_once(
