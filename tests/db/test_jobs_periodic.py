@@ -57,9 +57,9 @@ def test_two_workers_run_each_tick_of_a_periodic_job_once_and_escalate_overdue_i
         first = datetime.now(UTC).timestamp()
         incident = _overdue_incident(conn)
         wait_for("the overdue incident to be escalated", lambda: conn.execute(
-            "SELECT escalated FROM incidents WHERE id = %s", (incident,)).fetchone()["escalated"], 10, logs=logs)
+            "SELECT escalated FROM incidents WHERE id = %s", (incident,)).fetchone()["escalated"], 30, logs=logs)
         wait_for("four ticks of escalation since", lambda: sum(
-            t["tick"] > first and t["succeeded"] for t in _ticks(conn, jobs.ESCALATE_OVERDUE)) >= 4, 15, logs=logs)
+            t["tick"] > first and t["succeeded"] for t in _ticks(conn, jobs.ESCALATE_OVERDUE)) >= 4, 30, logs=logs)
 
     ticks = _ticks(conn, jobs.ESCALATE_OVERDUE)
     assert ticks and all(t["jobs"] == 1 for t in ticks), ticks          # one job per tick, whatever the workers
@@ -97,7 +97,7 @@ def test_a_worker_carries_on_by_itself_after_the_database_was_away(conn: Any, db
             t["tick"] > back and t["succeeded"] for t in _ticks(conn, jobs.ESCALATE_OVERDUE)) >= 2, 60,
             logs=worker.log)
         wait_for("the overdue incident escalated", lambda: conn.execute(
-            "SELECT escalated FROM incidents WHERE id = %s", (incident,)).fetchone()["escalated"], 10,
+            "SELECT escalated FROM incidents WHERE id = %s", (incident,)).fetchone()["escalated"], 30,
             logs=worker.log)
         assert worker.process.poll() is None                              # the same process carried on
 
