@@ -9,9 +9,15 @@ loaded and the bad ones written to a rejects CSV (the original columns plus ``re
 Accepted values (case-insensitive, surrounding blanks ignored):
 
 * risk (风险等级): high / 高 / 高风险, elevated / 较高 / 较高风险, general / 一般 / 一般风险 / 中, low / 低 / 低风险.
-  Letters A-D are refused for risk on purpose: they mean credit grades here and would be read both ways.
+  A column headed as the 企业信用风险分类 (信用风险分类, credit_risk_class …, or ``--map COLUMN=risk_class``) also
+  takes its letters A 低, B 一般, C 较高, D 高 (also "A类"); under any other risk header letters A-D are refused,
+  since they are credit grades in this product and would be read both ways.
 * credit (信用等级): A-D (also "A级"), 优=A, 良=B, 中=C, 差=D.
-* industry (行业): a code, Chinese name or English name of the ``industries`` table.
+* industry (行业): a code, Chinese name or English name of the ``industries`` table, or a GB/T 4754-2017 code or
+  official name that ``reference/gbt4754_map.csv`` maps onto one (``geo_data.vocabularies``).
+
+A value none of these knows is reported once per field and value (``UnknownValue``: its rows and the closest known
+value) besides the row problems; ``value_maps`` (``--map-values FIELD:SOURCE=TARGET``) maps such values.
 
 Coordinates: for CSV/Excel the lng/lat columns; for geometry files the point geometry, reprojected to
 WGS-84 if the file carries another CRS (e.g. a CGCS2000 Gauss-Krüger zone). ``datum`` then names the Chinese
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shlex
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +47,16 @@ from geo_data.coords import Datum, to_wgs84
 from geo_data.db import execute, fetch_all, fetch_one
 from geo_data.enterprises import copy_enterprises, existing_usccs
 from geo_data.errors import InvalidInput, NotFound, RowProblem
-from geo_data.uscc import ALPHABET, uscc_problem
+from geo_data.uscc import ALPHABET, SEPARATORS, uscc_problem
+from geo_data.vocabularies import (
+    RISK_CLASS_HEADERS,
+    RISK_CLASS_LETTERS,
+    UnknownValue,
+    gbt4754_match,
+    normal_key,
+    resolve_value_map,
+    suggest,
+)
 
 CSV_SUFFIXES = {".csv", ".txt"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -56,11 +72,15 @@ ENTERPRISE_FIELDS: dict[str, tuple[str, ...]] = {
     "lng": ("经度", "lng", "lon", "long", "longitude", "x"),
     "lat": ("纬度", "lat", "latitude", "y"),
     "risk": ("风险等级", "风险", "风险分级", "risk", "risk_grade"),
+    "risk_class": RISK_CLASS_HEADERS,  # 企业信用风险分类 A-D: read onto risk (see the module docstring)
     "credit": ("信用等级", "信用", "信用分级", "credit", "credit_grade"),
     "township": ("乡镇", "乡镇街道", "所属乡镇", "乡镇代码", "township", "township_code"),
 }
-ENTERPRISE_REQUIRED = ("uscc", "name", "industry", "risk", "credit")
+ENTERPRISE_REQUIRED = ("uscc", "name", "industry", "risk", "credit")  # risk: or risk_class
+VALUE_MAP_FIELDS = ("industry", "risk", "credit", "township")
 
+RISK_ACCEPTED = "use 高/较高/一般/低 or high/elevated/general/low"
+CREDIT_ACCEPTED = "use A/B/C/D or 优/良/中/差"
 RISK_VALUES: dict[str, str] = {
     "high": "high", "高": "high", "高风险": "high",
     "elevated": "elevated", "较高": "elevated", "较高风险": "elevated",
@@ -197,6 +217,7 @@ class Problems:
         self.n = n
         self._entries: list[tuple[np.ndarray, str, Callable[[int], str]]] = []
         self.bad = np.zeros(n, dtype=bool)
+        self.unknown: list[UnknownValue] = []
 
     def add(self, mask: np.ndarray | pd.Series, fld: str, reason: str | Callable[[int], str]) -> None:
         """Mark rows where ``mask`` holds; ``reason`` is a text or a function of the row index."""
@@ -206,6 +227,26 @@ class Problems:
         idx = np.flatnonzero(m)
         self._entries.append((idx, fld, reason if callable(reason) else _constant(reason)))
         self.bad[idx] = True
+
+    def add_unknown(self, mask: np.ndarray, fld: str, raw: pd.Series,
+                    describe: Callable[[str], tuple[str | None, str]], reason: Callable[[str, str | None, str], str],
+                    ) -> None:
+        """Rows where ``mask`` holds have a value of ``fld`` the product does not know.
+
+        Each row gets ``reason(value, suggestion, hint)``; each distinct value becomes one ``UnknownValue`` with
+        all its rows, ``describe(value)`` giving (suggestion, hint). Only the bad rows are grouped (cheap).
+        """
+        m = np.asarray(mask, dtype=bool) & ~self.reported(fld)
+        if not m.any():
+            return
+        idx = np.flatnonzero(m)
+        values = raw.to_numpy(dtype=object)[idx]
+        texts: dict[str, str] = {}
+        for value, rows in pd.Series(idx + 1).groupby(values, sort=False):
+            suggestion, hint = describe(str(value))
+            self.unknown.append(UnknownValue(fld, str(value), tuple(int(r) for r in rows), suggestion, hint))
+            texts[str(value)] = reason(str(value), suggestion, hint)
+        self.add(m, fld, lambda i: texts[str(raw.iat[i])])
 
     def reported(self, fld: str) -> np.ndarray:
         """Rows already reported for this field (one reason per row and field is enough)."""
@@ -294,15 +335,25 @@ def uscc_valid_mask(codes: pd.Series) -> np.ndarray:
     return ok
 
 
-def _lookup(values: pd.Series, table: Mapping[str, str]) -> pd.Series:
-    """Map values through ``table`` by their lower-cased, blank-free text; NaN where unknown.
+def _lookup(values: pd.Series, table: Mapping[str, str], value_map: Mapping[str, str] | None = None,
+            fallback: Callable[[str], str | None] | None = None) -> pd.Series:
+    """Map values through ``table`` by their ``normal_key`` (NFKC, lower case, blank-free); NaN where unknown.
 
-    Grades, industries and townships repeat a few values over many rows: each distinct value is normalised
-    and looked up once (``factorize``), then spread back to the rows.
+    ``value_map`` (normalised source -> product value, from ``--map-values``) comes first; ``fallback`` is asked
+    about keys neither knows (e.g. GB/T 4754 codes). Grades, industries and townships repeat a few values over
+    many rows: each distinct value is normalised and looked up once (``factorize``), then spread to the rows.
     """
     codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    keys = pd.Series(uniques, dtype=object).astype(str).str.lower().str.replace(r"\s+", "", regex=True)
-    mapped = keys.map(table).to_numpy(dtype=object)
+    keys = (pd.Series(uniques, dtype=object).astype(str).str.normalize("NFKC").str.lower()
+            .str.replace(r"\s+", "", regex=True))
+    found = keys.map(table).astype(object)
+    if value_map:
+        chosen = keys.map(value_map)
+        found = chosen.where(chosen.notna(), found)
+    if fallback is not None and found.isna().any():
+        missing = found.isna().to_numpy()
+        found[missing] = [fallback(k) for k in keys[missing]]
+    mapped = found.to_numpy(dtype=object)
     out = np.full(len(codes), np.nan, dtype=object)
     has = codes >= 0
     out[has] = mapped[codes[has]]
@@ -310,16 +361,18 @@ def _lookup(values: pd.Series, table: Mapping[str, str]) -> pd.Series:
 
 
 def normalise_usccs(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """(codes with blanks removed and letters upper-cased, validity mask), vectorised.
+    """(codes normalised as ``geo_data.uscc.normalise_uscc`` does, validity mask), vectorised.
 
-    A valid code is already upper-case without blanks, so only codes invalid as given are normalised and
-    checked again: the common case costs one pass.
+    Normalising: NFKC (full-width digits and letters become ASCII), blanks and hyphens/dashes removed, upper
+    case. A valid code is already in that form, so only codes invalid as given are normalised and checked
+    again: the common case costs one pass.
     """
     valid = uscc_valid_mask(raw)
     codes = raw.to_numpy(dtype=object).copy()
     redo = np.flatnonzero(~valid)
     if redo.size:
-        fixed = pd.Series(codes[redo], dtype=object).astype(str).str.replace(r"\s+", "", regex=True).str.upper()
+        fixed = (pd.Series(codes[redo], dtype=object).astype(str).str.normalize("NFKC")
+                 .str.replace(SEPARATORS, "", regex=True).str.upper())
         codes[redo] = fixed.to_numpy(dtype=object)
         valid[redo] = uscc_valid_mask(fixed)
     return pd.Series(codes, index=raw.index, dtype=object), valid
@@ -330,7 +383,7 @@ def _reference_table(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     for r in rows:
         for k in ("code", "name", "name_en"):
             if r.get(k):
-                table[re.sub(r"\s+", "", str(r[k])).lower()] = r["code"]
+                table[normal_key(r[k])] = r["code"]
     return table
 
 
@@ -351,6 +404,7 @@ class CheckedRows:
     problems: list[RowProblem]
     source: SourceTable
     notes: list[str] = field(default_factory=list)
+    unknown: list[UnknownValue] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -363,6 +417,21 @@ class ImportReport:
     problems: list[RowProblem]
     rejects_path: Path | None
     notes: list[str]
+    unknown: list[UnknownValue] = field(default_factory=list)  # each unknown value once (rejected rows)
+
+
+class ImportRefused(InvalidInput):
+    """A file with bad rows, refused whole: ``problems`` has every row, ``unknown`` each unknown value once."""
+
+    def __init__(self, message: str, problems: list[RowProblem], unknown: list[UnknownValue]) -> None:
+        super().__init__(message, problems)
+        self.unknown = unknown
+
+
+def unsummarised(problems: Sequence[RowProblem], unknown: Sequence[UnknownValue]) -> list[RowProblem]:
+    """The row problems an ``UnknownValue`` summary does not already say (one problem per row and field)."""
+    covered = {(r, u.field) for u in unknown for r in u.rows}
+    return [p for p in problems if (p.row, p.field) not in covered]
 
 
 def _county(conn: psycopg.Connection[Any], county_code: str) -> tuple[str, Any]:
@@ -417,14 +486,59 @@ def point_coordinates(source: SourceTable, cols: Mapping[str, str], problems: Pr
     return out_lng, out_lat, use_columns
 
 
+def _enterprise_columns(columns: list[str], mapping: Mapping[str, str] | None) -> tuple[dict[str, str], list[str]]:
+    """The columns of the canonical fields, with ``risk`` taken from a risk-class column when there is no other;
+    and notes (a risk-class column left unused)."""
+    cols = resolve_columns(columns, ENTERPRISE_FIELDS, mapping=mapping,
+                           required=[f for f in ENTERPRISE_REQUIRED if f != "risk"])
+    if "risk" not in cols and "risk_class" not in cols:  # word the usual "missing columns" refusal
+        resolve_columns(columns, ENTERPRISE_FIELDS, required=ENTERPRISE_REQUIRED, mapping=mapping)
+    notes = []
+    if "risk" in cols and "risk_class" in cols:
+        notes.append(f"risk grades taken from column {cols['risk']!r}; column {cols['risk_class']!r}"
+                     " (企业信用风险分类) not used")
+    return cols, notes
+
+
+def _industry_resolver(known: set[str]) -> Callable[[str], str | None]:
+    """A GB/T 4754 code or name -> the product industry it maps onto (when the product has that industry)."""
+    def resolve(key: str) -> str | None:
+        match = gbt4754_match(key)
+        return match.industry if match is not None and match.industry in known else None
+
+    return resolve
+
+
+def _industry_description(names: Mapping[str, str]) -> Callable[[str], tuple[str | None, str]]:
+    """(suggestion, hint) for an unknown industry: what GB/T 4754 says about it, else the closest name."""
+    def describe(value: str) -> tuple[str | None, str]:
+        match = gbt4754_match(value)
+        if match is not None:
+            what = f"GB/T 4754 {match.cls.level} {match.cls.code} {match.cls.name}"
+            if match.problem:
+                return None, match.problem
+            if match.industry:  # mapped, but this deployment has no such industry
+                return None, f"{what} maps onto {match.industry}, which the industries list lacks"
+            return suggest(match.cls.name, names), f"{what} has no product industry"
+        return suggest(value, names), "neither in the industries list nor a GB/T 4754-2017 code or name"
+
+    return describe
+
+
 def check_enterprises(conn: psycopg.Connection[Any], *, county_code: str, source: SourceTable,
-                      datum: Datum | str = Datum.WGS84, mapping: Mapping[str, str] | None = None) -> CheckedRows:
-    """Check every row of an enterprise file against the county; vectorised."""
+                      datum: Datum | str = Datum.WGS84, mapping: Mapping[str, str] | None = None,
+                      value_maps: Mapping[str, Mapping[str, str]] | None = None) -> CheckedRows:
+    """Check every row of an enterprise file against the county; vectorised.
+
+    ``value_maps``: field -> {normalised source value: target value} (``--map-values``, see
+    ``geo_data.vocabularies.parse_value_maps``); a target the product does not know is refused.
+    """
     datum = Datum(datum) if isinstance(datum, str) else datum
     county_name, county_geom = _county(conn, county_code)
     frame = source.frame
     n = len(frame)
-    cols = resolve_columns(list(frame.columns), ENTERPRISE_FIELDS, required=ENTERPRISE_REQUIRED, mapping=mapping)
+    cols, notes = _enterprise_columns(list(frame.columns), mapping)
+    value_maps = value_maps or {}
     problems = Problems(n)
 
     uscc, valid = normalise_usccs(frame[cols["uscc"]])
@@ -443,33 +557,57 @@ def check_enterprises(conn: psycopg.Connection[Any], *, county_code: str, source
     problems.add((name == "").to_numpy(), "name", "missing")
     problems.add((name.str.len() > 200).to_numpy(), "name", "longer than 200 characters")
 
-    industries = _reference_table(fetch_all(conn, "import_industries"))
+    industry_rows = fetch_all(conn, "import_industries")
+    industries = _reference_table(industry_rows)
+    industry_names = {r[k]: r["code"] for r in industry_rows for k in ("name", "name_en") if r.get(k)}
     industry_raw = frame[cols["industry"]]
-    industry = _lookup(industry_raw, industries)
+    industry_map = resolve_value_map("industry", value_maps.get("industry", {}), industries,
+                                     "a code or name of the industries list")
+    industry = _lookup(industry_raw, industries, industry_map, _industry_resolver(set(industries.values())))
     problems.add((industry_raw == "").to_numpy(), "industry", "missing")
-    problems.add((industry_raw != "").to_numpy() & industry.isna().to_numpy(), "industry",
-                 lambda i: f"unknown industry {industry_raw.iat[i]!r} (give a code or name of the industries list)")
+    problems.add_unknown(
+        (industry_raw != "").to_numpy() & industry.isna().to_numpy(), "industry", industry_raw,
+        _industry_description(industry_names),
+        lambda v, s, h: f"unknown industry {v!r} ({h}){f'; suggested: {s}' if s else ''}")
 
-    risk_raw = frame[cols["risk"]]
-    risk = _lookup(risk_raw, RISK_VALUES)
+    risk_col, risk_class = (cols["risk"], False) if "risk" in cols else (cols["risk_class"], True)
+    risk_raw = frame[risk_col]
+    risk_table = {**RISK_VALUES, **RISK_CLASS_LETTERS} if risk_class else RISK_VALUES
+    risk_map = resolve_value_map("risk", value_maps.get("risk", {}), RISK_VALUES, RISK_ACCEPTED)
+    risk = _lookup(risk_raw, risk_table, risk_map)
     problems.add((risk_raw == "").to_numpy(), "risk", "missing")
-    problems.add((risk_raw != "").to_numpy() & risk.isna().to_numpy(), "risk",
-                 lambda i: f"unknown risk grade {risk_raw.iat[i]!r} (use 高/较高/一般/低 or high/elevated/general/low)")
+
+    def describe_risk(value: str) -> tuple[str | None, str]:
+        if normal_key(value) in RISK_CLASS_LETTERS:
+            return None, (f"A-D under {risk_col!r} would be read as credit grades; if the column holds the"
+                          f" 企业信用风险分类 (A 低, B 一般, C 较高, D 高), name it 信用风险分类 or use"
+                          f" --map {shlex.quote(risk_col)}=risk_class")
+        return suggest(value, RISK_VALUES), RISK_ACCEPTED
+
+    problems.add_unknown((risk_raw != "").to_numpy() & risk.isna().to_numpy(), "risk", risk_raw, describe_risk,
+                         lambda v, s, h: f"unknown risk grade {v!r} ({h}){f'; suggested: {s}' if s else ''}")
     credit_raw = frame[cols["credit"]]
-    credit = _lookup(credit_raw, CREDIT_VALUES)
+    credit_map = resolve_value_map("credit", value_maps.get("credit", {}), CREDIT_VALUES, CREDIT_ACCEPTED)
+    credit = _lookup(credit_raw, CREDIT_VALUES, credit_map)
     problems.add((credit_raw == "").to_numpy(), "credit", "missing")
-    problems.add((credit_raw != "").to_numpy() & credit.isna().to_numpy(), "credit",
-                 lambda i: f"unknown credit grade {credit_raw.iat[i]!r} (use A/B/C/D or 优/良/中/差)")
+    problems.add_unknown((credit_raw != "").to_numpy() & credit.isna().to_numpy(), "credit", credit_raw,
+                         lambda v: (suggest(v, CREDIT_VALUES), CREDIT_ACCEPTED),
+                         lambda v, s, h: f"unknown credit grade {v!r} ({h}){f'; suggested: {s}' if s else ''}")
 
     township = pd.Series([None] * n, dtype=object)
     if "township" in cols:
         rows = fetch_all(conn, "import_townships_of_county", {"county_code": county_code})
-        table = {re.sub(r"\s+", "", r["name"]).lower(): r["code"] for r in rows}
+        table = {normal_key(r["name"]): r["code"] for r in rows}
         table.update({r["code"]: r["code"] for r in rows})
+        names = {r["name"]: r["code"] for r in rows}
         t_raw = frame[cols["township"]]
-        township = _lookup(t_raw, table)
-        problems.add((t_raw != "").to_numpy() & township.isna().to_numpy(), "township",
-                     lambda i: f"no township {t_raw.iat[i]!r} in county {county_code}")
+        township_map = resolve_value_map("township", value_maps.get("township", {}), table,
+                                         f"a township name or code of county {county_code}")
+        township = _lookup(t_raw, table, township_map)
+        problems.add_unknown((t_raw != "").to_numpy() & township.isna().to_numpy(), "township", t_raw,
+                             lambda v: (suggest(v, names), f"not a township of county {county_code}"),
+                             lambda v, s, h: f"no township {v!r} in county {county_code}"
+                                             f"{f'; suggested: {s}' if s else ''}")
         township = township.astype(object).where(township.notna(), None)
 
     lng, lat, use_columns = point_coordinates(source, cols, problems, datum)
@@ -494,8 +632,9 @@ def check_enterprises(conn: psycopg.Connection[Any], *, county_code: str, source
         "lng": lng, "lat": lat,
         "township_code": township.to_numpy(dtype=object),
     })
-    notes = [source.crs_note] if source.crs_note else []
-    return CheckedRows(clean=clean, good=~problems.bad, problems=problems.rows(), source=source, notes=notes)
+    notes = ([source.crs_note] if source.crs_note else []) + notes
+    return CheckedRows(clean=clean, good=~problems.bad, problems=problems.rows(), source=source, notes=notes,
+                       unknown=problems.unknown)
 
 
 # ---------------------------------------------------------------------------------------------- rejects
@@ -527,8 +666,8 @@ def _finish_problems(checked: CheckedRows, *, skip_bad: bool, rejects_path: Path
         return None
     n_bad = int((~checked.good).sum())
     if not skip_bad:
-        raise InvalidInput(f"{n_bad} of {len(checked.good)} {what} rows are bad; nothing was loaded"
-                           " (fix them, or use --skip-bad to load the good rows)", checked.problems)
+        raise ImportRefused(f"{n_bad} of {len(checked.good)} {what} rows are bad; nothing was loaded"
+                            " (fix them, or use --skip-bad to load the good rows)", checked.problems, checked.unknown)
     target = rejects_path or default_rejects_path(checked.source.path)
     write_rejects(target, checked.source, checked.problems)
     return target
@@ -537,7 +676,8 @@ def _finish_problems(checked: CheckedRows, *, skip_bad: bool, rejects_path: Path
 def import_enterprises(conn: psycopg.Connection[Any], *, path: Path | str, county_code: str,
                        datum: Datum | str = Datum.WGS84, skip_bad: bool = False, rejects_path: Path | None = None,
                        mapping: Mapping[str, str] | None = None, progress: bool | None = None,
-                       actor: str = "cli", timings: dict[str, float] | None = None) -> ImportReport:
+                       actor: str = "cli", timings: dict[str, float] | None = None,
+                       value_maps: Mapping[str, Mapping[str, str]] | None = None) -> ImportReport:
     """Read, check and load an enterprise file into the county, in the caller's transaction.
 
     Raises InvalidInput (with every bad row) unless ``skip_bad``; then the bad rows go to the rejects CSV.
@@ -548,7 +688,8 @@ def import_enterprises(conn: psycopg.Connection[Any], *, path: Path | str, count
     if timings is not None:
         timings["read"] = time.perf_counter() - clock
         clock = time.perf_counter()
-    checked = check_enterprises(conn, county_code=county_code, source=source, datum=datum, mapping=mapping)
+    checked = check_enterprises(conn, county_code=county_code, source=source, datum=datum, mapping=mapping,
+                                value_maps=value_maps)
     if timings is not None:
         timings["check"] = time.perf_counter() - clock
     target = _finish_problems(checked, skip_bad=skip_bad, rejects_path=rejects_path, what="enterprise")
@@ -562,8 +703,10 @@ def import_enterprises(conn: psycopg.Connection[Any], *, path: Path | str, count
     audit.record(conn, actor=actor, actor_kind="cli" if actor == "cli" else "user", action="import.enterprises",
                  object_type="file", object_id=Path(path).name, county_code=county_code,
                  detail={"rows": len(source), "loaded": loaded, "rejected": len(source) - loaded,
-                         "datum": str(Datum(datum).value), "rejects": str(target) if target else None})
-    return ImportReport("enterprises", len(source), loaded, checked.problems, target, checked.notes)
+                         "datum": str(Datum(datum).value), "rejects": str(target) if target else None,
+                         "value_maps": {f: dict(m) for f, m in (value_maps or {}).items()}})
+    return ImportReport("enterprises", len(source), loaded, checked.problems, target, checked.notes,
+                        checked.unknown)
 
 
 # -------------------------------------------------------------------------------------------- townships

@@ -24,6 +24,7 @@ from geo_data.db import fetch_all
 from geo_data.errors import InvalidInput, RowProblem
 from geo_data.scope import Permission, Scope
 from geo_data.uscc import normalise_uscc, uscc_problem
+from geo_data.vocabularies import EXCEL_SERIAL, excel_serial_date
 
 COLUMNS = ("department", "uscc", "items", "reason", "earliest", "latest")
 HEADER_ALIASES = {
@@ -91,7 +92,8 @@ def _text(value: Any) -> str:
 
 
 def parse_date(value: Any) -> date:
-    """A date from ``YYYY-MM-DD``, ``YYYY/MM/DD``, ``YYYYMMDD``, ``YYYY年M月D日`` or an Excel date cell."""
+    """A date from ``YYYY-MM-DD``, ``YYYY/MM/DD``, ``YYYYMMDD``, ``YYYY年M月D日``, an Excel date cell, or the
+    Excel serial day number a CSV export writes for a date cell (``46083`` = 2026-03-02)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -99,6 +101,8 @@ def parse_date(value: Any) -> date:
     text = _text(value)
     if not text:
         raise ValueError("empty")
+    if EXCEL_SERIAL.fullmatch(text):
+        return excel_serial_date(text)
     m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]00:00(?::00)?)?", text)
     if m:
         return date(int(m[1]), int(m[2]), int(m[3]))

@@ -12,12 +12,16 @@ Layout of the 18 characters:
 ====  ==========================================================================
 
 The alphabet is the 31 characters 0-9 and A-Y without I, O, S, V, Z, valued 0..30 in that order.
-Codes are normalised before checking: surrounding whitespace is stripped and letters are upper-cased, since
-codes are often typed or pasted in lower case; full-width characters are not converted.
+Codes are normalised before checking the way python-stdnum's ``cn.uscc.compact`` does, and a little more:
+Unicode NFKC (full-width digits and letters, as typed with a Chinese input method, become ASCII), every blank and
+hyphen or dash (``-``, ``－``, ``–``, ``—`` …) removed, letters upper-cased. Anything else (a letter O for a zero, a
+Chinese character) is left and refused with its reason.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -31,9 +35,13 @@ _AUTHORITIES = frozenset("123456789ANY")
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 
+# blanks and the hyphens/dashes python-stdnum folds to "-" (after NFKC, which maps U+FF0D and U+3000 itself)
+SEPARATORS = re.compile(r"[\s\-\u058a\u05be\u2010-\u2015\u2212\ufe63]+")
+
+
 def normalise_uscc(code: str) -> str:
-    """The code with surrounding whitespace removed and letters upper-cased (nothing else is changed)."""
-    return code.strip().upper()
+    """The code in NFKC with blanks and hyphens/dashes removed and letters upper-cased (nothing else changed)."""
+    return SEPARATORS.sub("", unicodedata.normalize("NFKC", code)).upper()
 
 
 def _check_character(prefix17: str) -> str:
@@ -83,7 +91,7 @@ def uscc_problem(code: str) -> str | None:
 
 
 def is_valid_uscc(code: str) -> bool:
-    """Whether ``code`` is a valid 统一社会信用代码 (after stripping whitespace and upper-casing)."""
+    """Whether ``code`` is a valid 统一社会信用代码 (after ``normalise_uscc``)."""
     return uscc_problem(code) is None
 
 

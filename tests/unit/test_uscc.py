@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo_data.uscc import ALPHABET, is_valid_uscc, make_uscc, uscc_problem, validate_many
+from geo_data.uscc import ALPHABET, is_valid_uscc, make_uscc, normalise_uscc, uscc_problem, validate_many
 
 # Real codes of well-known enterprises, as printed on their business licences and shown by the
 # 国家企业信用信息公示系统 (National Enterprise Credit Information Publicity System); each passes both the
@@ -31,6 +33,30 @@ def test_codes_are_normalised_before_checking() -> None:
     assert is_valid_uscc("  91350100m000100y43\n")
 
 
+@pytest.mark.parametrize("typed", [
+    "９１３５０１００Ｍ０００１００Ｙ４３",        # full-width digits and letters (a Chinese input method)
+    "９１３５０１００m０００１００y４３",          # full-width digits, half-width lower-case letters
+    "9135 0100 M000 100Y 43",                   # grouped with blanks
+    "913501-00M000-100Y43",                     # hyphens
+    "9135\u30000100\uff0dM000\u2013100Y43",     # ideographic space, full-width hyphen, en dash
+])
+def test_full_width_blanks_and_hyphens_are_normalised_like_python_stdnum(typed: str) -> None:
+    from stdnum.cn import uscc as stdnum_uscc
+
+    assert normalise_uscc(typed) == "91350100M000100Y43"
+    assert uscc_problem(typed) is None
+    # python-stdnum accepts the same spellings once its compact() has seen NFKC text (it folds full-width
+    # digits and dashes itself, but not full-width letters)
+    assert stdnum_uscc.compact(unicodedata.normalize("NFKC", typed)) == normalise_uscc(typed)
+    assert stdnum_uscc.is_valid(unicodedata.normalize("NFKC", typed))
+
+
+def test_normalising_does_not_repair_real_errors() -> None:
+    assert uscc_problem("９１３５０１００Ｍ０００１００Ｙ４４") == "wrong check character: expected 3"
+    assert uscc_problem("9135-0100-M000-100Y4") == "must be 18 characters, got 17"
+    assert uscc_problem("91350100M000100Y4３3") == "must be 18 characters, got 19"
+
+
 @pytest.mark.parametrize(
     ("code", "reason"),
     [
@@ -41,7 +67,9 @@ def test_codes_are_normalised_before_checking() -> None:
         ("91350100M000100I43", "characters not allowed: I"),
         ("9135010OM000100Y43", "characters not allowed: O"),
         ("91350100M000100Y4Z", "character not allowed at position 18: Z"),
-        ("91350100-00100Y43X", "characters not allowed: -"),
+        ("91350100_00100Y43X", "characters not allowed: _"),
+        ("91350100M000100Y4３X", "must be 18 characters, got 19"),  # a full-width digit counts as a digit
+        ("91350100M000100中43", "characters not allowed: 中"),
         ("B1350100M000100Y43", "unknown registration authority 'B' at position 1"),
         ("90350100M000100Y43", "organisation type must be a digit 1-9 at position 2"),
         ("9135A100M000100Y43", "positions 3-8 must be an administrative division code"),
