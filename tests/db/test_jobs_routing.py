@@ -116,7 +116,7 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_another_worker_finishes_the_
         conn: Any, db_url: str, pool: ConnectionPool, queue: procrastinate.App, tmp_path: Path) -> None:
     plan_id = _approved_plan(conn, 2032)
     job_id = plans.start_route_job(pool, SCOPE, plan_id, queue=queue,
-                                   config=DayRouteConfig(time_limit_per_day_s=2.0))
+                                   config=DayRouteConfig(time_limit_per_day_s=3.0))  # seconds per day: time to kill it
     with job_worker(db_url, tmp_path, name="killed") as first:
         wait_for("the first worker to be mid-job", lambda: (r := _job_row(conn, job_id))["status"] == "running"
                  and r["progress"] > 0, 60, logs=first.log)
