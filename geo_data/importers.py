@@ -53,6 +53,7 @@ from geo_data.vocabularies import (
     RISK_CLASS_LETTERS,
     UnknownValue,
     gbt4754_match,
+    gbt4754_table,
     normal_key,
     resolve_value_map,
     suggest,
@@ -197,8 +198,9 @@ def resolve_columns(columns: Sequence[str], fields: Mapping[str, Sequence[str]],
         if fld in found:
             continue
         for name in names:
-            if _norm_name(name) in by_norm:
-                found[fld] = by_norm[_norm_name(name)]
+            column = by_norm.get(_norm_name(name))
+            if column is not None and column not in found.values():  # a --map'ed column serves its field only
+                found[fld] = column
                 break
     lacking = [f for f in required if f not in found]
     if lacking:
@@ -559,7 +561,9 @@ def check_enterprises(conn: psycopg.Connection[Any], *, county_code: str, source
 
     industry_rows = fetch_all(conn, "import_industries")
     industries = _reference_table(industry_rows)
-    industry_names = {r[k]: r["code"] for r in industry_rows for k in ("name", "name_en") if r.get(k)}
+    industry_names = {c.name: c.industry for c in gbt4754_table().by_code.values()
+                      if c.industry in industries.values()}  # suggestions from official names as well
+    industry_names.update({r[k]: r["code"] for r in industry_rows for k in ("name", "name_en") if r.get(k)})
     industry_raw = frame[cols["industry"]]
     industry_map = resolve_value_map("industry", value_maps.get("industry", {}), industries,
                                      "a code or name of the industries list")

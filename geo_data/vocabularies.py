@@ -132,18 +132,24 @@ def gbt4754_match(value: str) -> Gbt4754Match | None:
 def suggest(value: str, candidates: Mapping[str, str]) -> str | None:
     """The known value closest to ``value``: ``candidates`` maps a name (any case) to the value to suggest.
 
-    A name contained in the value (or the value in a name) wins, the longest first; else difflib's closest
-    match with a ratio of at least 0.5. None when nothing is close.
+    A name contained in the value wins, the longest first; else the closest name by
+    difflib's ratio (at least 0.5) that shares at least two characters with the value (so that 渔业 does not
+    suggest 农业). None when nothing is close.
     """
     key = normal_key(value)
     if not key:
         return None
     names = {normal_key(n): v for n, v in candidates.items() if normal_key(n)}
-    contained = sorted((n for n in names if len(n) >= 2 and (n in key or key in n)), key=len, reverse=True)
+    contained = sorted((n for n in names if len(n) >= 2 and n in key), key=len, reverse=True)
     if contained:
         return names[contained[0]]
-    close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.5)
-    return names[close[0]] if close else None
+    best, best_ratio = None, 0.5
+    for name in names:
+        matcher = difflib.SequenceMatcher(None, key, name)
+        shared = sum(block.size for block in matcher.get_matching_blocks())
+        if shared >= 2 and matcher.ratio() >= best_ratio and (best is None or matcher.ratio() > best_ratio):
+            best, best_ratio = name, matcher.ratio()
+    return names[best] if best is not None else None
 
 
 @dataclass(frozen=True)

@@ -245,7 +245,10 @@ def test_counts_in_cells_equal_direct_counts_after_import(conn: psycopg.Connecti
 
 
 def test_townships_import_replaces_generated_and_replaces_enterprises(conn: psycopg.Connection, county: str,
-                                                                      tmp_path: Path) -> None:
+                                                                      tmp_path: Path, rng: np.random.Generator) -> None:
+    frame, _, _ = rows_frame(conn, rng, 6, seed=1500)  # enterprises to re-place, whatever ran before
+    with conn.transaction():
+        import_enterprises(conn, path=write(frame, tmp_path / "before_towns.csv", "csv"), county_code=county)
     # real polygons: the county split north/south instead of west/east
     outline = conn.execute("SELECT ST_AsBinary(geom) AS g FROM counties WHERE code = %s", (county,)).fetchone()["g"]
     geom = shapely.from_wkb(bytes(outline))
@@ -411,3 +414,187 @@ def test_copy_error_reaches_the_caller_and_loads_nothing(conn: psycopg.Connectio
     with pytest.raises(psycopg.errors.CheckViolation), conn.transaction():
         copy_enterprises(conn, county_code=county, frame=frame.iloc[1:])
     assert count(conn) == before
+
+
+# ------------------------------------------------------------------ the files counties already have (issue 17)
+
+def fullwidth(text: str) -> str:
+    """ASCII digits and letters as typed with a Chinese input method in full-width mode."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def national_frame(conn: psycopg.Connection, rng: np.random.Generator, seed: int) -> tuple[pd.DataFrame, list[str]]:
+    """8 rows as a market-regulation register exports them: full-width/spaced/hyphenated USCCs, GB/T 4754
+    codes and names for the industry, the 企业信用风险分类 letters beside the credit grades."""
+    frame, _, _ = rows_frame(conn, rng, 8, seed=seed)
+    codes = list(frame["统一社会信用代码"])
+    frame["统一社会信用代码"] = [
+        fullwidth(codes[0]), f"{codes[1][:4]} {codes[1][4:10]} {codes[1][10:]}", f"{codes[2][:8]}-{codes[2][8:]}",
+        fullwidth(codes[3][:9]) + "－" + codes[3][9:].lower(), codes[4], "\u3000" + codes[5],
+        codes[6][:6] + "–" + codes[6][6:], fullwidth(codes[7]).replace("Ｘ", "X")]
+    frame["行业"] = ["H6210", "6220", "正餐服务", "餐饮业", "F5212", "5265", "理发及美容服务", "C2921"]
+    frame = frame.drop(columns=["风险等级"])
+    frame["信用风险分类"] = ["A", "B", "C", "D", "a类", "Ｂ", "C类", "D"]
+    frame["信用等级"] = ["A", "B", "C", "D", "D", "C", "B", "A"]
+    return frame, codes
+
+
+@pytest.mark.parametrize("fmt", ["csv-bom", "xlsx"])
+def test_national_vocabularies_load_from_csv_and_excel(conn: psycopg.Connection, county: str, tmp_path: Path,
+                                                       fmt: str, rng: np.random.Generator) -> None:
+    frame, codes = national_frame(conn, rng, seed=1000 + len(fmt))
+    path = write(frame, tmp_path / f"register{FORMATS[fmt]}", fmt)
+    with conn.transaction():
+        report = import_enterprises(conn, path=path, county_code=county)
+    assert (report.rows_loaded, report.problems, report.unknown) == (8, [], [])
+    got = conn.execute("SELECT uscc, industry_code, risk, credit FROM enterprises WHERE uscc = ANY (%s)"
+                       " ORDER BY name", (codes,)).fetchall()
+    assert [g["uscc"] for g in got] == codes  # stored in the plain ASCII form
+    assert [g["industry_code"] for g in got] == ["catering"] * 4 + ["food_retail", "gas_station", "hairdressing",
+                                                                     "plastics"]
+    # A 低, B 一般, C 较高, D 高: the risk class, independent of the credit grade (A best) beside it
+    assert [g["risk"] for g in got] == ["low", "general", "elevated", "high"] * 2
+    assert [g["credit"] for g in got] == ["A", "B", "C", "D", "D", "C", "B", "A"]
+
+
+def test_risk_letters_under_a_plain_risk_header_are_refused_until_mapped_as_risk_class(
+        conn: psycopg.Connection, county: str, db_url: str, tmp_path: Path, rng: np.random.Generator) -> None:
+    frame, _, _ = rows_frame(conn, rng, 4, seed=1100)
+    frame["风险等级"] = ["A", "D", "D", "高"]
+    path = write(frame, tmp_path / "letters.csv", "csv")
+    env = {"DATABASE_URL": db_url}
+    refused = CliRunner().invoke(main, ["import", "enterprises", str(path), "--county", county], env=env)
+    assert refused.exit_code == 2
+    summary = [ln.strip() for ln in refused.stderr.splitlines() if ln.startswith("  risk: ")]
+    assert [s.split(";")[0] for s in summary] == ["risk: unknown value 'A' in 1 row (1)",
+                                                  "risk: unknown value 'D' in 2 rows (2, 3)"]
+    assert not [ln for ln in refused.stderr.splitlines() if ln.startswith("row ")]
+    done = CliRunner().invoke(main, ["import", "enterprises", str(path), "--county", county,
+                                     "--map", "风险等级=risk_class"], env=env)
+    assert done.exit_code == 0, done.output
+    got = conn.execute("SELECT risk FROM enterprises WHERE uscc = ANY (%s) ORDER BY name",
+                       (list(frame["统一社会信用代码"]),)).fetchall()
+    assert [g["risk"] for g in got] == ["low", "high", "high", "high"]
+
+
+def unknown_values_file(conn: psycopg.Connection, rng: np.random.Generator, tmp_path: Path) -> tuple[Path, pd.DataFrame]:
+    frame, _, _ = rows_frame(conn, rng, 7, seed=1200)
+    frame["行业"] = ["快餐店", "catering", "快餐店", "渔业", "快餐店", "造飞船", "hairdressing"]
+    frame["信用等级"] = ["A", "A", "A", "A", "AAA", "A", "A"]
+    path = tmp_path / "unknown.csv"
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    return path, frame
+
+
+def test_unknown_values_are_reported_once_with_count_and_suggestion(conn: psycopg.Connection, county: str,
+                                                                   db_url: str, tmp_path: Path,
+                                                                   rng: np.random.Generator) -> None:
+    path, _ = unknown_values_file(conn, rng, tmp_path)
+    before = count(conn)
+    result = CliRunner().invoke(main, ["import", "enterprises", str(path), "--county", county],
+                                env={"DATABASE_URL": db_url})
+    assert result.exit_code == 2
+    summary = [ln.strip() for ln in result.stderr.splitlines() if ln.startswith("  ")]
+    assert summary == [
+        "industry: unknown value '快餐店' in 3 rows (1, 3, 5); neither in the industries list nor a GB/T 4754-2017"
+        " code or name; suggested: --map-values 'industry:快餐店=catering'",
+        "industry: unknown value '渔业' in 1 row (4); GB/T 4754 大类 04 渔业 has no product industry;"
+        " map it with --map-values 'industry:渔业=VALUE'",
+        "industry: unknown value '造飞船' in 1 row (6); neither in the industries list nor a GB/T 4754-2017 code"
+        " or name; map it with --map-values 'industry:造飞船=VALUE'",
+        "credit: unknown value 'AAA' in 1 row (5); use A/B/C/D or 优/良/中/差; map it with --map-values"
+        " credit:AAA=VALUE",
+    ]
+    assert result.stderr.count("unknown value '快餐店'") == 1  # said once, not on every row
+    assert not [ln for ln in result.stderr.splitlines() if ln.startswith("row ")]
+    assert count(conn) == before
+    refusal = conn.execute("SELECT detail FROM audit_log WHERE action = 'import.enterprises.refused'"
+                           " ORDER BY seq DESC LIMIT 1").fetchone()
+    assert refusal["detail"]["problems"] == 6 and len(refusal["detail"]["unknown"]) == 4
+
+
+def test_map_values_applies_and_refuses_an_unknown_target(conn: psycopg.Connection, county: str, db_url: str,
+                                                          tmp_path: Path, rng: np.random.Generator) -> None:
+    path, frame = unknown_values_file(conn, rng, tmp_path)
+    env = {"DATABASE_URL": db_url}
+    wrong = CliRunner().invoke(main, ["import", "enterprises", str(path), "--county", county,
+                                      "--map-values", "industry:快餐店=飞船"], env=env)
+    assert wrong.exit_code == 2
+    assert "--map-values industry:快餐店=飞船: '飞船' is not a known industry" in wrong.stderr
+    bad_field = CliRunner().invoke(main, ["import", "enterprises", str(path), "--county", county,
+                                          "--map-values", "name:a=b"], env=env)
+    assert bad_field.exit_code == 2 and "field 'name' takes no value mapping" in bad_field.stderr
+    done = CliRunner().invoke(main, [
+        "import", "enterprises", str(path), "--county", county, "--map-values", "industry:快餐店=catering",
+        "--map-values", "industry: 渔业 =畜禽养殖", "--map-values", "industry:造飞船=hardware_mfg",
+        "--map-values", "credit:AAA=A"], env=env)
+    assert done.exit_code == 0, done.output
+    assert "loaded 7 of 7 enterprises rows" in done.stdout
+    got = conn.execute("SELECT industry_code, credit FROM enterprises WHERE uscc = ANY (%s) ORDER BY name",
+                       (list(frame["统一社会信用代码"]),)).fetchall()
+    assert [g["industry_code"] for g in got] == ["catering", "catering", "catering", "livestock", "catering",
+                                                 "hardware_mfg", "hairdressing"]
+    assert {g["credit"] for g in got} == {"A"}
+    audit = conn.execute("SELECT detail FROM audit_log WHERE action = 'import.enterprises'"
+                         " ORDER BY seq DESC LIMIT 1").fetchone()
+    assert audit["detail"]["value_maps"] == {"industry": {"快餐店": "catering", "渔业": "畜禽养殖",
+                                                          "造飞船": "hardware_mfg"}, "credit": {"aaa": "A"}}
+
+
+def test_skip_bad_rejects_name_row_field_and_reason_and_unknowns_are_said_once(
+        conn: psycopg.Connection, county: str, db_url: str, tmp_path: Path, rng: np.random.Generator) -> None:
+    path, frame = unknown_values_file(conn, rng, tmp_path)
+    rejects = tmp_path / "rejects.csv"
+    result = CliRunner().invoke(main, ["import", "enterprises", str(path), "--county", county, "--skip-bad",
+                                       "--rejects", str(rejects)], env={"DATABASE_URL": db_url})
+    assert result.exit_code == 0, result.output
+    assert "loaded 2 of 7 enterprises rows" in result.stdout
+    assert result.stdout.count("'快餐店' in 3 rows (1, 3, 5)") == 1
+    got = pd.read_csv(rejects, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    assert list(got["row"]) == ["1", "3", "4", "5", "6"]
+    reasons = dict(zip(got["row"], got["reason"], strict=True))
+    assert reasons["1"] == ("industry: unknown industry '快餐店' (neither in the industries list nor a GB/T"
+                            " 4754-2017 code or name); suggested: catering")
+    assert reasons["4"] == "industry: unknown industry '渔业' (GB/T 4754 大类 04 渔业 has no product industry)"
+    assert reasons["5"].startswith("industry: unknown industry '快餐店'")
+    assert reasons["5"].endswith("; credit: unknown credit grade 'AAA' (use A/B/C/D or 优/良/中/差)")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_visits_take_excel_dates_full_width_codes_and_mapped_departments(
+        conn: psycopg.Connection, county: str, tmp_path: Path, fmt: str, rng: np.random.Generator) -> None:
+    from datetime import date, datetime
+
+    from geo_data.importers import ImportRefused
+
+    frame, _, _ = rows_frame(conn, rng, 3, seed=1300 + len(fmt))
+    with conn.transaction():
+        import_enterprises(conn, path=write(frame, tmp_path / "e.csv", "csv"), county_code=county)
+    codes = list(frame["统一社会信用代码"])
+    if fmt == "xlsx":  # date cells, as openpyxl writes and reads them
+        dates: list[Any] = [datetime(2026, 3, 2), date(2026, 3, 3), datetime(2026, 3, 4, 9, 30)]
+    else:              # what Excel's CSV export writes for date cells left in the General format
+        dates = ["46083", "46084", "46085.395833"]
+    visits = pd.DataFrame({"统一社会信用代码": [fullwidth(codes[0]), f"{codes[1][:9]}-{codes[1][9:]}", codes[2]],
+                           "检查部门": ["消防大队", "market", "消防大队"], "检查日期": dates})
+    path = tmp_path / f"visits.{fmt}"
+    if fmt == "xlsx":
+        visits.to_excel(path, index=False, engine="openpyxl")
+    else:
+        visits.to_csv(path, index=False, encoding="utf-8")
+    with pytest.raises(ImportRefused) as info, conn.transaction():
+        import_visits(conn, path=path, county_code=county)
+    assert [(u.field, u.value, u.rows, u.suggestion) for u in info.value.unknown] == [
+        ("department", "消防大队", (1, 3), "fire")]
+    assert [str(p) for p in info.value.problems] == [
+        "row 1: department: unknown department '消防大队'; suggested: fire",
+        "row 3: department: unknown department '消防大队'; suggested: fire"]
+    with conn.transaction():
+        report = import_visits(conn, path=path, county_code=county, value_maps={"department": {"消防大队": "fire"}})
+    assert report.rows_loaded == 3
+    got = conn.execute("SELECT e.uscc, v.visit_date, v.lead_department FROM visits v"
+                       " JOIN enterprises e ON e.id = v.enterprise_id WHERE e.uscc = ANY (%s) ORDER BY v.visit_date",
+                       (codes,)).fetchall()
+    assert [(g["uscc"], g["visit_date"], g["lead_department"]) for g in got] == [
+        (codes[0], date(2026, 3, 2), "fire"), (codes[1], date(2026, 3, 3), "market"),
+        (codes[2], date(2026, 3, 4), "fire")]
