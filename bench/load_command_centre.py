@@ -76,9 +76,20 @@ from geo_data.demo import load_demo  # noqa: E402
 from geo_data.scope import Role, Scope  # noqa: E402
 from geo_data.tokens import create_token  # noqa: E402
 from geo_data.users import create_user  # noqa: E402
-from layers.registry import WALL_KPIS  # noqa: E402
 from pages.map import initial_view  # noqa: E402
-from tests.dash_calls import callback_body  # noqa: E402
+from tests.page_callbacks import (  # noqa: E402
+    DISPATCH,
+    FIRST,
+    MAP,
+    PLANNER,
+    ROUTER,
+    WALL,
+    Callback,
+    check_callbacks,
+    layout_values,
+    pattern_ids,
+    select_body,
+)
 from tests.served import served  # noqa: E402
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -91,140 +102,6 @@ PAGE_RESYNC_S = 300.0      # the live bases' safety-net reload (pages.map.live_s
 DISPATCH_TICK_S = 15.0     # pages.dispatch: dsp-tick
 WALL_REFRESH_S = 60.0      # pages.wall: wall-refresh
 WALL_VIEW_PX = (1380, 900)  # pages.wall: the wall map's size for the rotation's zoom
-
-
-# ------------------------------------------------------------------------------------------ callback shapes
-
-
-@dataclass(frozen=True)
-class Callback:
-    """One server callback as the page declares it: outputs, inputs and state as ``"id.prop"``."""
-
-    name: str
-    outputs: tuple[str, ...]
-    inputs: tuple[str, ...]
-    state: tuple[str, ...] = ()
-
-    def body(self, values: dict[str, Any], changed: list[str]) -> dict[str, Any]:
-        return callback_body(list(self.outputs), [(k, values.get(k)) for k in self.inputs],
-                             [(k, values.get(k)) for k in self.state], changed)
-
-
-def _cb(name: str, outputs: list[str], inputs: list[str], state: list[str] | None = None) -> Callback:
-    return Callback(name, tuple(outputs), tuple(inputs), tuple(state or ()))
-
-
-ROUTER = _cb("pages_router", ["_pages_content.children", "_pages_store.data"],
-             ["_pages_location.pathname", "_pages_location.search"])
-WALL = {
-    "kpis": _cb("wall_kpis", [f"kpi-{k}.children" for k in WALL_KPIS] + ["wall-clock.children"],
-                ["wall-refresh.n_intervals"], ["wall-days.data", "lang.data"]),
-    "incidents": _cb("wall_incidents", ["wall-incident-list.children"],
-                     ["wall-refresh.n_intervals", "live-tick.data"], ["lang.data"]),
-    "live": _cb("wall_live", ["wall-alerts-base.data", "wall-incidents-base.data", "wall-teams-base.data"],
-                ["wall-resync.n_intervals", "live-resync.data"], ["lang.data"]),
-    "boundaries": _cb("wall_boundaries", ["wall-boundaries.data", "wall-labels.data"], ["lang.data"]),
-    "cells": _cb("wall_cells", ["wall-cells.data", "wall-cells.hideout"],
-                 ["wall-map.bounds", "wall-map.zoom", "wall-map.center"], ["lang.data"]),
-    "rotate": _cb("wall_rotate", ["wall-map.viewport", "wall-rotation.data", "wall-focus.children"],
-                  ["wall-rotate.n_intervals"], ["wall-rotation.data", "lang.data"]),
-}
-MAP = {
-    "boundaries": _cb("map_boundaries", ["boundaries.data", "labels.data"], ["lang.data"]),
-    "viewport": _cb("map_viewport", ["cells.data", "cells.hideout", "enterprises.data", "map-note.children",
-                                     "legend.children"],
-                    ["map.bounds", "map.zoom", "map.center", "measure.value", "time-range.value",
-                     "time-custom.start_date", "time-custom.end_date"], ["lang.data"]),
-    "visits": _cb("map_visits", ["visits.data", "routes.data"], ["visit-day.date"], ["lang.data"]),
-    "playback": _cb("map_playback", ["playback.data", "pb-meta.data", "pb-slider.max", "pb-slider.value"],
-                    ["pb-play.n_clicks", "time-range.value", "time-custom.start_date", "time-custom.end_date"],
-                    ["pb-meta.data", "lang.data"]),
-    "live": _cb("map_live", ["alerts-base.data", "incidents-base.data", "teams-base.data"],
-                ["time-range.value", "time-custom.start_date", "time-custom.end_date", "resync.n_intervals",
-                 "live-resync.data"], ["lang.data"]),
-}
-DISPATCH = {
-    "queue": _cb("dispatch_queue", ["dsp-queue.children", "dsp-incidents.children", "dsp-teams.children"],
-                 ["dsp-tick.n_intervals", "dsp-township.value", "dsp-changed.data", "dsp-selected.data"],
-                 ["dsp-lang.data"]),
-    "select": _cb("dispatch_select", ["dsp-selected.data"], ['{"id":["ALL"],"type":"dsp-inc"}.n_clicks']),
-    "detail": _cb("dispatch_detail", ["dsp-detail.children"], ["dsp-selected.data", "dsp-changed.data"],
-                  ["dsp-lang.data"]),
-}
-PLANNER = {
-    "plans": _cb("planner_plans", ["planner-plan.options", "planner-plan.value"], ["planner-refresh.data"]),
-    "departments": _cb("planner_departments", ["draw-department.options"], ["planner-refresh.data"]),
-    "items": _cb("planner_items", ["draw-items.options"], ["draw-department.value"]),
-    "draws": _cb("planner_draws", ["draw-msg.children", "planner-draws.data"],
-                 ["draw-create.n_clicks", "planner-refresh.data"],
-                 ["draw-department.value", "draw-items.value", "draw-rate.value", "draw-seed.value",
-                  "planner-period.start_date", "planner-period.end_date"]),
-    "plan": _cb("planner_plan", ["planner-summary.children", "planner-visits.data", "planner-unassigned.children",
-                                 "planner-export-csv.href", "planner-export-xlsx.href"],
-                ["planner-plan.value", "planner-refresh.data", "planner-job-state.data"]),
-    "days": _cb("planner_days", ["planner-day.options", "planner-day.value"],
-                ["planner-plan.value", "planner-job-state.data"], ["planner-day.value"]),
-    "routes": _cb("planner_routes", ["planner-routes.children", "planner-day-teams.children"],
-                  ["planner-day.value"], ["planner-plan.value"]),
-    "job": _cb("planner_job", ["planner-job.children", "planner-progress.value", "planner-poll.disabled",
-                               "planner-job-state.data"],
-               ["planner-route.n_clicks", "planner-poll.n_intervals", "planner-plan.value"]),
-}
-ALL_CALLBACKS = [ROUTER, *WALL.values(), *MAP.values(), *DISPATCH.values(), *PLANNER.values()]
-
-
-def _spec(items: list[dict[str, Any]]) -> tuple[str, ...]:
-    return tuple(f"{i['id']}.{i['property']}" for i in items)
-
-
-def check_callbacks(dependencies: list[dict[str, Any]]) -> list[str]:
-    """What differs between the shapes above and the app's ``/_dash-dependencies`` (empty: all match)."""
-    declared = {}
-    for dep in dependencies:
-        outputs = dep["output"].strip(".").split("...") if dep["output"].startswith("..") else [dep["output"]]
-        declared[tuple(o.split("@")[0] for o in outputs)] = dep  # "@<hash>": allow_duplicate
-    problems = []
-    for cb in ALL_CALLBACKS:
-        dep = declared.get(cb.outputs)
-        if dep is None:
-            problems.append(f"{cb.name}: no callback with outputs {cb.outputs}")
-        elif _spec(dep["inputs"]) != cb.inputs or _spec(dep.get("state", [])) != cb.state:
-            problems.append(f"{cb.name}: the app has inputs {_spec(dep['inputs'])} state {_spec(dep.get('state', []))}")
-    return problems
-
-
-def find_component(tree: Any, component_id: str) -> dict[str, Any] | None:
-    """The props of the component ``component_id`` in a rendered layout (Dash's JSON), or None."""
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, dict):
-            props = node.get("props")
-            if isinstance(props, dict):
-                if props.get("id") == component_id:
-                    return props
-                stack.extend(v for v in props.values() if isinstance(v, dict | list))
-    return None
-
-
-def pattern_ids(tree: Any, type_name: str, key: str) -> list[Any]:
-    """The ``key`` values of pattern-matching ids ``{"type": type_name, key: ...}`` in a callback's output."""
-    found: list[Any] = []
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, dict):
-            props = node.get("props")
-            if isinstance(props, dict):
-                cid = props.get("id")
-                if isinstance(cid, dict) and cid.get("type") == type_name and key in cid:
-                    found.append(cid[key])
-                stack.extend(v for v in props.values() if isinstance(v, dict | list))
-    return found
 
 
 # ------------------------------------------------------------------------------------------------ the run
@@ -421,14 +298,9 @@ class Wall(Person):
         self.login(RUN.walls[next(_serial) % len(RUN.walls)])
         self.rotate_s = args.wall_rotate
         tree = self.open_page(f"/wall?rotate={self.rotate_s}" if self.rotate_s else "/wall")
-        view = find_component(tree, "wall-map") or {}
-        self.v: dict[str, Any] = {"lang.data": "zh", "wall-days.data": 90, "wall-rotation.data": {"i": -1},
-                                  "wall-map.bounds": None, "wall-map.zoom": view.get("zoom"),
-                                  "wall-map.center": view.get("center"), "live-resync.data": 0}
-        self.fire(WALL["kpis"], self.v)
-        self.fire(WALL["boundaries"], self.v)
-        self.fire(WALL["cells"], self.v)
-        self.fire(WALL["incidents"], self.v)
+        self.v = layout_values(tree, WALL.values())
+        for cb in FIRST["/wall"]:
+            self.fire(cb, self.v)
         self.stream = Stream(self.cookies(), None, self.username)
         RUN.streams.append(self.stream)
         now = time.monotonic()
@@ -493,22 +365,14 @@ class Dispatcher(Person):
         username, self.township = RUN.dispatchers[next(_serial) % len(RUN.dispatchers)]
         self.login(username)
         tree = self.open_page("/dispatch")
-        town = (find_component(tree, "dsp-township") or {}).get("value")
-        self.d: dict[str, Any] = {"dsp-lang.data": "zh", "dsp-township.value": town, "dsp-changed.data": 0,
-                                  "dsp-selected.data": None, "dsp-tick.n_intervals": None}
-        self.queue(["dsp-selected.data"])
-        self.fire(DISPATCH["detail"], self.d, ["dsp-selected.data"])
+        self.d = layout_values(tree, DISPATCH.values())
+        self.queue([])
+        self.fire(DISPATCH["detail"], self.d)
         # the command map tab
         tree = self.open_page("/")
-        view = find_component(tree, "map") or {}
-        custom = find_component(tree, "time-custom") or {}
-        self.m: dict[str, Any] = {
-            "lang.data": "zh", "map.bounds": None, "map.zoom": view.get("zoom"), "map.center": view.get("center"),
-            "measure.value": "enterprises", "time-range.value": "7d", "time-custom.start_date": custom.get("start_date"),
-            "time-custom.end_date": custom.get("end_date"), "pb-play.n_clicks": 0, "pb-meta.data": None,
-            "visit-day.date": (find_component(tree, "visit-day") or {}).get("date"), "live-resync.data": 0}
-        for name in ("boundaries", "viewport", "visits", "playback"):
-            self.fire(MAP[name], self.m)
+        self.m = layout_values(tree, MAP.values())
+        for cb in FIRST["/"]:
+            self.fire(cb, self.m)
         self.stream = Stream(self.cookies(), self.township, username)
         RUN.streams.append(self.stream)
         now = time.monotonic()
@@ -555,13 +419,7 @@ class Dispatcher(Person):
     def open_incident(self, incident_id: int) -> None:
         """A click on a queue row: the selection callback, then the queue and the detail it drives."""
         self.clicks += 1
-        shown = self.incidents
-        pressed = [{"id": {"id": i, "type": "dsp-inc"}, "property": "n_clicks",
-                    "value": self.clicks if i == incident_id else 0} for i in shown]
-        prop = json.dumps({"id": incident_id, "type": "dsp-inc"}, separators=(",", ":")) + ".n_clicks"
-        body = {"output": "dsp-selected.data", "outputs": {"id": "dsp-selected", "property": "data"},
-                "inputs": [pressed], "state": [], "changedPropIds": [prop]}
-        out = self.fire(DISPATCH["select"], {}, body=body) or {}
+        out = self.fire(DISPATCH["select"], {}, body=select_body(self.incidents, incident_id, self.clicks)) or {}
         selected = out.get("dsp-selected", {}).get("data")
         if selected is None:
             return
@@ -591,12 +449,9 @@ class Planner(Person):
     def on_start(self) -> None:
         self.login(RUN.planners[next(_serial) % len(RUN.planners)])
         tree = self.open_page("/planner")
-        period = find_component(tree, "planner-period") or {}
-        self.p: dict[str, Any] = {"planner-refresh.data": {"n": 0}, "draw-rate.value": 0.05,
-                                  "planner-period.start_date": period.get("start_date"),
-                                  "planner-period.end_date": period.get("end_date")}
-        for name in ("plans", "departments", "items", "draws", "plan", "days", "routes"):
-            self.fire(PLANNER[name], self.p)
+        self.p = layout_values(tree, PLANNER.values())
+        for cb in FIRST["/planner"]:
+            self.fire(cb, self.p)
         self.draws = 0
 
     @task
