@@ -122,3 +122,28 @@ def test_cli_excel_import_and_exit_status_2_with_rejects(db_url: str, conn: Any,
     assert "row 3: items: not items of department plan_market: PF01" in res.output
     assert _count(conn) == before + 1
     assert list(pd.read_csv(rejects)["row"]) == [2, 3, 4, 5]
+
+
+def test_excel_serial_dates_and_full_width_or_hyphenated_usccs(conn: Any, sc: ps.Scenario, tmp_path: Path) -> None:
+    """What Excel writes: serial day numbers in a CSV export, date cells in a workbook; codes typed full-width."""
+    e1, e2 = sc.enterprises[0]["uscc"], sc.enterprises[1]["uscc"]
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in e1)
+    frame = _csv("department,uscc,items,reason,earliest,latest\n"
+                 f"plan_market,{wide},PM01,annual,46083,46090\n"
+                 f"plan_market,{e2[:8]}-{e2[8:]},PM01,annual,46083.5,2026-03-09 00:00:00\n")
+    with conn.transaction():
+        report = import_tasks(conn, system_scope(ps.COUNTY), frame)
+    assert report.problems == []
+    rows = conn.execute("SELECT e.uscc, t.earliest::text, t.latest::text FROM inspection_tasks t"
+                        " JOIN enterprises e ON e.id = t.enterprise_id WHERE t.id = ANY(%s) ORDER BY t.id",
+                        (report.task_ids,)).fetchall()
+    assert [tuple(r.values()) for r in rows] == [(e1, "2026-03-02", "2026-03-09"), (e2, "2026-03-02", "2026-03-09")]
+
+    workbook = tmp_path / "tasks.xlsx"
+    pd.DataFrame({"department": ["plan_market"], "uscc": [wide], "items": ["PM01"], "reason": ["双随机"],
+                  "earliest": [pd.Timestamp("2026-04-01")], "latest": [46118]}).to_excel(workbook, index=False)
+    with conn.transaction():
+        report = import_tasks(conn, system_scope(ps.COUNTY), read_table(workbook))
+    got = conn.execute("SELECT earliest::text, latest::text FROM inspection_tasks WHERE id = ANY(%s)",
+                       (report.task_ids,)).fetchone()
+    assert (got["earliest"], got["latest"]) == ("2026-04-01", "2026-04-06")
