@@ -24,11 +24,32 @@ class DatabaseSettings(BaseSettings):
     pool_min: int = 1
     pool_max: int = 16
     statement_timeout_ms: int = 30_000
+    # A hot standby for read-only traffic (wall, map, KPI panels); unset: every query goes to the primary.
+    replica_url: str | None = Field(default=None, validation_alias=AliasChoices(
+        "GRIDCOMMAND_DATABASE_REPLICA_URL", "replica_url"))
+    # With a local standby (`gridcommand db standby`) a commit waits until the standby has applied it.
+    synchronous_standby: bool = True
 
     @property
     def cluster_dir(self) -> Path:
         """The embedded PostgreSQL cluster's data directory."""
         return self.data_dir / "pg"
+
+
+class BackupSettings(BaseSettings):
+    """pgBackRest for the local cluster (issue 12): WAL archiving from `db start`, `db backup`, `db restore`."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDCOMMAND_BACKUP_", extra="ignore")
+
+    enabled: bool = True                   # archive WAL into the repository (needed for point-in-time restore)
+    repo_dir: Path | None = None           # the repository folder; default <data_dir>/backup
+    stanza: str = Field(default="gridcommand", pattern=r"^[a-z][a-z0-9_-]{0,62}$")
+    retention_full: int = Field(default=2, ge=1)   # full backups kept (older ones, and their WAL, expire)
+    retention_diff: int | None = Field(default=None, ge=1)  # differential backups kept (default: all)
+    compress: Literal["lz4", "zst", "gz", "none"] = "lz4"  # lz4: cheapest on CPU, WAL ~3x smaller
+
+    def repo_for(self, data_dir: Path) -> Path:
+        return self.repo_dir or data_dir / "backup"
 
 
 class ServerSettings(BaseSettings):
@@ -176,6 +197,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    backup: BackupSettings = Field(default_factory=BackupSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     map: MapSettings = Field(default_factory=MapSettings)
     dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
