@@ -16,7 +16,7 @@ from flask import Flask
 
 from callbacks import context
 from callbacks.errors import NOTICE_ID, handle_callback_error
-from geo_data.db import database_url, open_pool
+from geo_data.db import database_url, open_pool, replica_database_url
 from geo_data.errors import Forbidden
 from geo_data.jobs import queue_app
 from geo_data.scope import Permission
@@ -52,11 +52,14 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
     from api import auth_pages
 
     settings = settings or load_settings()
+    read_url = settings.db.replica_url if url else replica_database_url(settings.db)
     url = url or database_url(settings.db)
     pool = open_pool(url, settings.db)
+    replica_pool = open_pool(read_url, settings.db, name="gridcommand-read") if read_url else None
     server = Flask(__name__, static_folder=None)
     jobs = queue_app(settings, url).open(pool)  # defers background jobs; `gridcommand worker` runs them
-    context.init(context.Services(settings=settings, pool=pool, extras={"database_url": url, "jobs": jobs}), server)
+    context.init(context.Services(settings=settings, pool=pool, extras={"database_url": url, "jobs": jobs},
+                                  replica_pool=replica_pool), server)
     server.secret_key = _secret_key(settings.db.data_dir)
     server.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
     auth_pages.install(server, pool=pool, settings=settings.server, image_hosts=tile_hosts(settings.map))

@@ -20,6 +20,13 @@ class Services:
     settings: Settings
     pool: ConnectionPool
     extras: dict[str, Any]
+    replica_pool: ConnectionPool | None = None  # the hot standby, when one is configured
+
+    @property
+    def read_pool(self) -> ConnectionPool:
+        """For read-only screens (wall, map, KPI panels): the standby if configured, else the primary.
+        Anything that writes (audit included) uses ``pool``."""
+        return self.replica_pool or self.pool
 
 
 _services: Services | None = None

@@ -31,7 +31,7 @@ def rows_for(data: dict[str, Any] | None, level: str, view: str,
     if level not in LEVELS:
         raise InvalidInput(f"level: {level!r}")
     scope, filt = scoped_filter(data, permission)
-    with transaction(services().pool) as conn:
+    with transaction(services().read_pool) as conn:
         rows = view_rows(conn, scope, filt, level=level, view=view, settings=services().settings)
     return scope, filt, rows
 
@@ -40,5 +40,5 @@ def geojson_for(scope: Scope, rows: list[CellRow], level: str, measure_key: str)
     """The rows as a GeoJSON FeatureCollection (township outlines or H3 cell hexagons, WGS-84)."""
     from geo_data.coverage import rows_geojson
 
-    with transaction(services().pool) as conn:
+    with transaction(services().read_pool) as conn:
         return rows_geojson(conn, scope, rows, level=level, measure_key=measure_key)

@@ -33,7 +33,7 @@ def _card(m: Any) -> html.Div:
 @callback(Output("cov-cards", "children"), Output("cov-trend", "figure"), Input("cov-filter", "data"))
 def show_panel(data: dict[str, Any] | None) -> tuple[list[html.Div], go.Figure]:
     scope, filt = scoped_filter(data)
-    with transaction(services().pool) as conn:
+    with transaction(services().read_pool) as conn:
         measures = panel(conn, scope, filt)
         trend = by_group(conn, scope, replace_period(filt, *months_back(filt.date_to, 12)), "month")
     months = sorted(trend)

@@ -125,7 +125,7 @@ def show_details(*args: Any) -> tuple[Any, Any]:
         return no_update, no_update
     scope = current_scope()
     since, until, _ = time_window(range_choice, start, end)
-    with transaction(services().pool) as conn:
+    with transaction(services().read_pool) as conn:
         body = details_for(conn, scope=scope, kind=hit[0], key=hit[1], lang=lang, date_from=since.date(),
                            date_to=until.date())
         popup: Any = []

@@ -56,7 +56,7 @@ def load_live_bases(range_choice: str, start: str | None, end: str | None, _n: A
                     lang: str) -> tuple[Any, ...]:
     scope = current_scope()
     since, until, live = time_window(range_choice, start, end)
-    with transaction(services().pool) as conn:
+    with transaction(services().read_pool) as conn:
         return live_bases(conn, scope=scope, since=since, until=until, live=live, datum_name=datum(),
                           limit=services().settings.map.live_max_features)
 

@@ -30,7 +30,7 @@ def run_search(q: str | None, lang: str) -> tuple[Any, Any]:
     if not q or len(q.strip()) < 2:
         return [], no_update
     scope = current_scope()
-    with transaction(services().pool) as conn:
+    with transaction(services().read_pool) as conn:
         hits = search_hits(conn, scope=scope, q=q)
     if not hits:
         return [html.Li(t("search.none", lang), className="gc-none")], no_update

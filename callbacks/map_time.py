@@ -50,7 +50,7 @@ def update_day(day: str | None, lang: str) -> tuple[Any, Any]:
         d = date.fromisoformat(str(day)[:10])
     except ValueError as exc:
         raise InvalidInput("day: pick a date") from exc
-    with transaction(services().pool) as conn:
+    with transaction(services().read_pool) as conn:
         return day_layers(conn, scope=scope, day=d, datum_name=datum())
 
 
@@ -68,7 +68,7 @@ def load_playback(n_clicks: int | None, range_choice: str, start: str | None, en
         return no_update, no_update, no_update, no_update
     scope = current_scope()
     since, until, _ = time_window(range_choice, start, end)
-    with transaction(services().pool) as conn:
+    with transaction(services().read_pool) as conn:
         data, meta = playback_payload(conn, scope=scope, since=since, until=until, datum_name=datum())
     return data, meta, meta["steps"], 0
 

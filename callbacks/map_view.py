@@ -80,7 +80,7 @@ def update_viewport(bounds: Any, zoom: Any, center: Any, measure: str, range_cho
     bounds = view_bounds(bounds, center, zoom)
     since, until, _live = time_window(range_choice, start, end)
     bbox = bbox_from_bounds(bounds, datum_name=datum())
-    with transaction(svc.pool) as conn:
+    with transaction(svc.read_pool) as conn:
         p = viewport_payload(conn, scope=scope, map_settings=svc.settings.map, bbox=bbox, zoom=float(zoom),
                              measure=measure or "enterprises", date_from=since.date(), date_to=until.date(),
                              lang=lang, datum_name=datum())
@@ -107,5 +107,5 @@ def boundary_layers(conn: psycopg.Connection[Any], *, scope: Scope,
 @guarded(2)
 def load_boundaries(lang: str) -> tuple[Any, Any]:
     scope = current_scope()
-    with transaction(services().pool) as conn:
+    with transaction(services().read_pool) as conn:
         return boundary_layers(conn, scope=scope, datum_name=datum())

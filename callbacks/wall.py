@@ -58,7 +58,7 @@ def refresh_kpis(_n: Any, days: Any, lang: str) -> tuple[Any, ...]:
     """KPI tiles: every 60 s (the rates scan a period of visits; pushes do not re-run them)."""
     scope = current_scope()
     now = datetime.now(SHANGHAI)
-    with transaction(services().pool) as conn:
+    with transaction(services().read_pool) as conn:
         kpis = kpi_values(conn, scope=scope, day=now.date(), lang=lang, days=int(days or 90))
     return (*[kpis[k] for k in KPIS], format_datetime(now, lang))
 
@@ -70,7 +70,7 @@ def refresh_incidents(_n: Any, _tick: Any, lang: str) -> Any:
     """The live incident list: when pushed incident changes arrived, at most once a second (gridcommand.js
     throttles ``live-tick``), and every minute (one small indexed query)."""
     scope = current_scope()
-    with transaction(services().pool) as conn:
+    with transaction(services().read_pool) as conn:
         return incident_items(map_queries.wall_incidents(conn, scope=scope), lang)
 
 
@@ -83,7 +83,7 @@ def refresh_incidents(_n: Any, _tick: Any, lang: str) -> Any:
 def load_wall_live(_n: Any, _resync: Any, lang: str) -> tuple[Any, ...]:
     scope = current_scope()
     now = datetime.now(SHANGHAI)
-    with transaction(services().pool) as conn:
+    with transaction(services().read_pool) as conn:
         return live_bases(conn, scope=scope, since=now - timedelta(hours=24), until=now + timedelta(minutes=1),
                           live=True, datum_name=datum(), limit=services().settings.map.live_max_features)
 
@@ -92,7 +92,7 @@ def load_wall_live(_n: Any, _resync: Any, lang: str) -> tuple[Any, ...]:
 @guarded(2)
 def load_wall_boundaries(lang: str) -> tuple[Any, Any]:
     scope = current_scope()
-    with transaction(services().pool) as conn:
+    with transaction(services().read_pool) as conn:
         return boundary_layers(conn, scope=scope, datum_name=datum())
 
 
@@ -105,7 +105,7 @@ def wall_cells(bounds: Any, zoom: Any, center: Any, lang: str) -> tuple[Any, Any
     svc = services()
     now = datetime.now(SHANGHAI)
     zoom = min(float(zoom), svc.settings.map.points_min_zoom - 1)  # the wall shows cells at every zoom
-    with transaction(svc.pool) as conn:
+    with transaction(svc.read_pool) as conn:
         p = viewport_payload(conn, scope=scope, map_settings=svc.settings.map,
                              bbox=bbox_from_bounds(bounds, datum_name=datum()), zoom=zoom, measure=WALL_MEASURE,
                              date_from=now.date() - timedelta(days=29), date_to=now.date(), lang=lang,
@@ -135,7 +135,7 @@ def rotation_step(towns: list[dict[str, Any]], extent: dict[str, Any] | None, in
 def rotate(_n: Any, state: dict[str, Any] | None, lang: str) -> tuple[Any, Any, Any]:
     """Next township (then the whole county again) every ``?rotate=`` seconds."""
     scope = current_scope()
-    with transaction(services().pool) as conn:
+    with transaction(services().read_pool) as conn:
         towns = map_queries.wall_townships(conn, scope=scope)
         ext = map_queries.area_extent(conn, scope=scope)
     box, name, i = rotation_step(towns, ext, int((state or {}).get("i", -1)), lang)
