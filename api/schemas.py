@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
-from geo_data.uscc import uscc_problem
+from geo_data.uscc import normalise_uscc, uscc_problem
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _Y2000 = datetime(2000, 1, 1, tzinfo=UTC).timestamp()
@@ -77,7 +77,7 @@ Location = Annotated[Annotated[LngLat, Tag("lnglat")] | Annotated[GeoJSONPoint, 
 def _uscc(v: str | None) -> str | None:
     if v is None:
         return None
-    v = v.strip().upper()
+    v = normalise_uscc(v)  # the form stored: full-width, blanks and hyphens folded (geo_data.uscc)
     problem = uscc_problem(v)
     if problem:
         raise ValueError(f"not a valid USCC: {problem}")

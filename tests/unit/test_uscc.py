@@ -143,3 +143,12 @@ def test_adjacent_transpositions_are_caught(prefix16: str) -> None:
         a, b = code[position], code[position + 1]
         if a != b:
             assert not is_valid_uscc(code[:position] + b + a + code[position + 2 :])
+
+
+def test_the_alert_api_keeps_the_code_in_the_form_it_checked() -> None:
+    """An alert's enterprise_uscc typed full-width is stored (and looked up) in ASCII, not as typed."""
+    from api.schemas import _uscc
+
+    assert _uscc("９１３５０１００Ｍ０００１００Ｙ４３") == "91350100M000100Y43"
+    with pytest.raises(ValueError, match="wrong check character"):
+        _uscc("９１３５０１００Ｍ０００１００Ｙ４４")
