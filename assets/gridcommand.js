@@ -31,6 +31,7 @@
         seen: 0,                // changes applied (tests and benchmarks read it)
         drawnAt: {},            // fid -> performance.timeOrigin + now() when its last change was drawn
         pushedAt: {},           // fid -> server epoch s of its last pushed state
+        drawLatency: [],        // ms from a change's read on the server to its drawing (last few thousand)
         batches: 0, bytes: 0,   // stream messages and their characters received
         source: null,
         resync: 0,
@@ -177,10 +178,16 @@
                           incident: L.canvas({pane: "gc-incident", padding: 0.2}),
                           team: L.canvas({pane: "gc-team", padding: 0.2}),
                           urgent: L.canvas({pane: "gc-urgent", padding: 0.2})};
+        this.scale = live.cfg.page === "wall" ? Math.max(1, window.innerWidth / 1920) : 1;   // 4K walls
         this.binned = this.binMode();
         map.on("zoomend", function () {
-            var b = self.binMode();
-            if (b !== self.binned || b) { self.binned = b; self.redrawAlerts(); }
+            var b = self.binMode(), crossed = b !== self.binned;
+            self.binned = b;
+            if (crossed || b) { self.redrawAlerts(); }
+            if (crossed) {           // incidents are drawn smaller at county zoom: restyle them once
+                var layer = live.layers.incident;
+                Object.keys(layer).forEach(function (fid) { self.draw("incident", fid, layer[fid], false); });
+            }
             self.note();
         });
         map.on("overlayadd overlayremove", function (e) {
@@ -202,17 +209,17 @@
     View.prototype.binMode = function () { return this.map.getZoom() < (live.cfg.binZoom || 13); };
 
     View.prototype.style = function (kind, f) {
-        var p = f.properties, h = live.cfg;
+        var p = f.properties, h = live.cfg, k = this.scale * (this.binned ? 0.6 : 1);   // small at county zoom
         if (kind === "team") {
-            return {radius: 6, color: "#1d2733", weight: 1.5, fillColor: (h.statusColors || {})[p.status] || "#555",
+            return {radius: 6 * this.scale, color: "#1d2733", weight: 1.5, fillColor: (h.statusColors || {})[p.status] || "#555",
                     fillOpacity: 0.95};
         }
         var color = SEV[p.severity] || "#e31a1c";
         if (kind === "incident") {
-            return {radius: p.severity === "urgent" ? 10 : 7, color: color, weight: 3, fillColor: "#fff",
-                    fillOpacity: 0.55};
+            return {radius: (p.severity === "urgent" ? 10 : 7) * k, color: color, weight: this.binned ? 2 : 3,
+                    fillColor: "#fff", fillOpacity: 0.55};
         }
-        return {radius: p.severity === "urgent" ? 6 : 4, color: "#fff", weight: 0.8, fillColor: color, fillOpacity: 0.9};
+        return {radius: (p.severity === "urgent" ? 6 : 4) * this.scale, color: "#fff", weight: 0.8, fillColor: color, fillOpacity: 0.9};
     };
 
     View.prototype.rendererFor = function (kind, f) {
@@ -236,7 +243,10 @@
         } else {
             var old = m.getLatLng();
             if (old.lat !== ll[0] || old.lng !== ll[1]) { m.setLatLng(ll); }
-            if (m.options.fillColor !== st.fillColor || m.options.radius !== st.radius) { m.setStyle(st); m.setRadius(st.radius); }
+            if (m.options.fillColor !== st.fillColor || m.options.radius !== st.radius || m.options.color !== st.color) {
+                m.setStyle(st);
+                m.setRadius(st.radius);
+            }
         }
         if (this.focus && this.focus.gcFid === fid) { this.focus.setLatLng(ll); }
     };
@@ -357,7 +367,12 @@
         this.focus.gcFid = fid;
         this.focus.addTo(map);
         live.urgentAt = Date.now();
-        if (live.cfg.page === "wall") { map.flyTo(latlngOf(f), 15, {duration: 1.2}); }
+        // at most one flight per 20 s: a busy county posts an urgent item every few seconds, and every flight
+        // redraws all layers and reloads the choropleth
+        if (live.cfg.page === "wall" && Date.now() - (this.flownAt || 0) > 20000) {
+            this.flownAt = Date.now();
+            map.flyTo(latlngOf(f), 15, {duration: 1.2});
+        }
     };
 
     // Push -> drawn: Leaflet's canvases draw on the next animation frame; stamp the changes then.
@@ -369,7 +384,11 @@
         requestAnimationFrame(function () {
             requestAnimationFrame(function () {
                 var t = performance.timeOrigin + performance.now();
-                self.pending.forEach(function (fid) { live.drawnAt[fid] = t; });
+                self.pending.forEach(function (fid) {
+                    live.drawnAt[fid] = t;
+                    if (live.pushedAt[fid]) { live.drawLatency.push(t - live.pushedAt[fid] * 1000); }
+                });
+                if (live.drawLatency.length > 5000) { live.drawLatency = live.drawLatency.slice(-2500); }
                 self.pending = [];
                 self.stampQueued = false;
                 if (Object.keys(live.drawnAt).length > 20000) { live.drawnAt = {}; }

@@ -118,6 +118,7 @@ def test_map_and_wall_stay_live_under_fifty_changes_a_second(county: str, db_url
                                                              browser: Any, browser_login: Any, make_user: Any,
                                                              wall_browser: Any) -> None:
     user = make_user("county_operator", county=county)
+    _console_errors(browser)   # the shared browser's log may hold an earlier module's messages: start clean
     browser_login(user, "/")
     _js(browser, ERRORS_HOOK + "window.__notReloaded = true;")
     ms.browser_login(wall_browser, live_url, user, "/wall", db_url=db_url)
