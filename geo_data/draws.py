@@ -59,7 +59,7 @@ def _register(conn: psycopg.Connection[Any], scope: Scope, townships: list[str] 
 
 
 def _compute(conn: psycopg.Connection[Any], scope: Scope, *, department: str, params: DrawParams, seed: int,
-             townships: list[str] | None, industries: list[str] | None
+             townships: list[str] | None, industries: list[str] | None, period_start: date
              ) -> tuple[list[RegisterEntry], list[DrawnTarget], list[InspectorSlot]]:
     register = _register(conn, scope, townships, industries)
     rng = rng_for(seed)
@@ -69,7 +69,7 @@ def _compute(conn: psycopg.Connection[Any], scope: Scope, *, department: str, pa
             for r in fetch_all(conn, "draw_inspector_pool", {"county_code": scope.county_code})]
     conflicts = [(int(r["inspector_id"]), int(r["enterprise_id"])) for r in fetch_all(conn, "draw_conflicts", {"ids": ids})]
     last = {int(r["enterprise_id"]): [int(i) for i in r["inspector_ids"]]
-            for r in fetch_all(conn, "draw_last_inspectors", {"ids": ids})}
+            for r in fetch_all(conn, "draw_last_inspectors", {"ids": ids, "before": period_start})}
     slots = draw_inspectors(targets, department, pool, rng, per_visit=params.per_visit, conflicts=conflicts,
                             last_inspectors=last)
     return register, targets, slots
@@ -94,7 +94,7 @@ def create_draw(
     if not 0 <= seed < 2**63:
         raise InvalidInput("seed: must be within 0..2^63-1")
     register, targets, slots = _compute(conn, scope, department=department, params=params, seed=seed,
-                                        townships=townships, industries=industries)
+                                        townships=townships, industries=industries, period_start=period_start)
     digest = register_digest(register)
     stored = {**params.as_dict(), "townships": townships, "industries": industries}
     row = fetch_one(conn, "draw_insert", {
@@ -131,7 +131,7 @@ def redo_draw(conn: psycopg.Connection[Any], scope: Scope, draw_id: int) -> Draw
                         max_rate=p["max_rate"], per_visit=p["per_visit"])
     register, targets, slots = _compute(conn, scope, department=d["department_code"], params=params,
                                         seed=int(d["seed"]), townships=p.get("townships"),
-                                        industries=p.get("industries"))
+                                        industries=p.get("industries"), period_start=d["period_start"])
     return DrawOutcome(draw_id, int(d["seed"]), targets, slots, len(register), register_digest(register))
 
 

@@ -232,8 +232,11 @@ def test_draw_is_reproducible_honours_recusal_and_publishes(conn: Any, sc: ps.Sc
     no_visit = sc.by_name("测试企业39")["id"]
     assert no_visit not in {t.enterprise_id for t in a.targets}
 
-    # a later draw with the same enterprises does not send the same inspectors again
+    # a later draw with the same enterprises does not send the same inspectors again: the rotation follows the
+    # enterprise's last inspection before the new period, whatever is already drawn for later periods
     with conn.transaction():
+        draws.create_draw(conn, SCOPE, department=ps.MARKET, items=["PM01"], period_start=date(2029, 9, 1),
+                          period_end=date(2029, 9, 30), params=DrawParams(base_rate=1.0), seed=5)
         b = draws.create_draw(conn, SCOPE, department=ps.MARKET, items=["PM01"], period_start=date(2029, 4, 1),
                               period_end=date(2029, 4, 30), params=params, seed=99)
     assert {t.enterprise_id for t in b.targets} != {t.enterprise_id for t in a.targets}
