@@ -8,7 +8,8 @@ them. What runs there:
 - periodic, deferred once per cluster whatever the number of web or job workers (procrastinate keeps one row
   per task and tick in ``procrastinate_periodic_defers``): SLA escalation every ``dispatch.escalate_every_s``,
   the stalled-job check every ``jobs.stalled_check_every_s``, the nightly removal of old finished jobs, and the
-  nightly audit retention (``audit.prune``: entries older than ``server.audit_retention_days``, at least 180).
+  nightly audit retention (``audit.prune``: entries older than ``server.audit_retention_days``, at least 180)
+  and the nightly pruning of team tracks older than ``positions.track_days``.
 
 The pre-aggregated counts (cells, measures) need no periodic refresh: every write keeps them in the same
 transaction (``geo_data.cells``, migrations 401-408).
@@ -51,6 +52,7 @@ ESCALATE_OVERDUE = "gridcommand.escalate_overdue"
 RETRY_STALLED = "gridcommand.retry_stalled_jobs"
 REMOVE_OLD_JOBS = "gridcommand.remove_old_jobs"
 PRUNE_AUDIT = "gridcommand.prune_audit"
+PRUNE_TRACKS = "gridcommand.prune_tracks"
 ROUTES_QUEUE = "routes"
 UPKEEP_QUEUE = "upkeep"
 _RESOURCES = "gridcommand"  # key of the worker's resources in the job context
@@ -102,6 +104,9 @@ def queue_app(settings: Settings, url: str) -> procrastinate.App:
     prune_audit = app.task(name=PRUNE_AUDIT, queue=UPKEEP_QUEUE, pass_context=True,
                            queueing_lock=PRUNE_AUDIT)(_prune_audit)
     app.periodic(cron="37 3 * * *")(prune_audit)
+    prune_tracks = app.task(name=PRUNE_TRACKS, queue=UPKEEP_QUEUE, pass_context=True,
+                            queueing_lock=PRUNE_TRACKS)(_prune_tracks)
+    app.periodic(cron="17 3 * * *")(prune_tracks)
     return app
 
 
@@ -284,3 +289,19 @@ def _prune_audit(context: JobContext, timestamp: int) -> None:
     if removed:
         log.info("audit retention: %d entries older than %d days removed", removed,
                  res.settings.server.audit_retention_days)
+
+
+def _prune_tracks(context: JobContext, timestamp: int) -> None:
+    """Track retention: team positions older than ``positions.track_days`` (one transaction per batch)."""
+    from geo_data.positions import prune_tracks
+
+    res = _resources(context)
+    with res.pool.connection() as conn:
+        conn.autocommit = True
+        try:
+            removed = prune_tracks(conn, older_than_days=res.settings.positions.track_days)
+        finally:
+            conn.autocommit = False
+    if removed:
+        log.info("track retention: %d positions older than %d days removed", removed,
+                 res.settings.positions.track_days)
