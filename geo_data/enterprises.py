@@ -26,6 +26,7 @@ from geo_data.db import fetch_all, fetch_one
 from geo_data.errors import InvalidInput
 from geo_data.measures import defer_preaggregates, rebuild_preaggregates
 from geo_data.scope import Scope
+from geo_data.uscc import normalise_uscc
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("uscc", "name", "address", "industry_code", "risk", "credit", "lng", "lat")
 
@@ -330,12 +331,12 @@ def existing_usccs(conn: psycopg.Connection[Any], *, county_code: str) -> set[st
 
 
 def enterprise_by_uscc(conn: psycopg.Connection[Any], *, county_code: str, uscc: str) -> dict[str, Any] | None:
-    """The enterprise with this 统一社会信用代码 in the county, or None.
+    """The enterprise with this 统一社会信用代码 (as typed: full-width, blanks, hyphens) in the county, or None.
 
     Keys: id, county_code, township_code, township_name, uscc, name, address, industry_code, industry_name,
     risk, credit, no_visit, lng, lat (WGS-84), h3_r7, h3_r8, h3_r9.
     """
-    return fetch_one(conn, "enterprise_by_uscc", {"county_code": county_code, "uscc": uscc.strip().upper()})
+    return fetch_one(conn, "enterprise_by_uscc", {"county_code": county_code, "uscc": normalise_uscc(uscc)})
 
 
 def _like_escape(text: str) -> str:

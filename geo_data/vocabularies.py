@@ -121,9 +121,9 @@ def gbt4754_match(value: str) -> Gbt4754Match | None:
         cls = table.by_code[letter]
         return Gbt4754Match(cls, "", f"GB/T 4754 大类 {digits[:2]} belongs to 门类 {section}, not {letter}")
     for n in range(len(digits), 1, -1):
-        cls = table.by_code.get(digits[:n])
-        if cls is not None:
-            return Gbt4754Match(cls, cls.industry)
+        listed = table.by_code.get(digits[:n])
+        if listed is not None:
+            return Gbt4754Match(listed, listed.industry)
     return None  # unreachable: every 大类 is listed
 
 

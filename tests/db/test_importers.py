@@ -359,6 +359,7 @@ def test_enterprise_look_ups_by_uscc_and_text_respect_scope(conn: psycopg.Connec
     code = frame.iloc[0, 0]
     one = enterprise_by_uscc(conn, county_code=county, uscc=f" {code.lower()} ")
     assert one is not None and one["name"] == "婺州100%纯净水厂" and one["industry_name"] == "餐饮"
+    assert enterprise_by_uscc(conn, county_code=county, uscc=fullwidth(code[:9]) + "-" + code[9:]) == one
     assert enterprise_by_uscc(conn, county_code="330702", uscc=code) is None
     whole = Scope(actor="t", role=Role.COUNTY_OPERATOR, county_code=county)
     names = [r["name"] for r in search_enterprises(conn, whole, text="纯净", limit=10)]
@@ -576,7 +577,8 @@ def test_visits_take_excel_dates_full_width_codes_and_mapped_departments(
     else:              # what Excel's CSV export writes for date cells left in the General format
         dates = ["46083", "46084", "46085.395833"]
     visits = pd.DataFrame({"统一社会信用代码": [fullwidth(codes[0]), f"{codes[1][:9]}-{codes[1][9:]}", codes[2]],
-                           "检查部门": ["消防大队", "market", "消防大队"], "检查日期": dates})
+                           "检查部门": ["消防大队", "market", "消防大队"], "参与部门": ["", "消防大队", ""],
+                           "检查日期": dates})
     path = tmp_path / f"visits.{fmt}"
     if fmt == "xlsx":
         visits.to_excel(path, index=False, engine="openpyxl")
@@ -585,16 +587,18 @@ def test_visits_take_excel_dates_full_width_codes_and_mapped_departments(
     with pytest.raises(ImportRefused) as info, conn.transaction():
         import_visits(conn, path=path, county_code=county)
     assert [(u.field, u.value, u.rows, u.suggestion) for u in info.value.unknown] == [
-        ("department", "消防大队", (1, 3), "fire")]
+        ("department", "消防大队", (1, 3), "fire"), ("departments", "消防大队", (2,), "fire")]
+    assert info.value.unknown[1].map_option("fire") == "--map-values 'department:消防大队=fire'"
     assert [str(p) for p in info.value.problems] == [
         "row 1: department: unknown department '消防大队'; suggested: fire",
+        "row 2: departments: unknown department(s): 消防大队",
         "row 3: department: unknown department '消防大队'; suggested: fire"]
     with conn.transaction():
         report = import_visits(conn, path=path, county_code=county, value_maps={"department": {"消防大队": "fire"}})
     assert report.rows_loaded == 3
-    got = conn.execute("SELECT e.uscc, v.visit_date, v.lead_department FROM visits v"
+    got = conn.execute("SELECT e.uscc, v.visit_date, v.lead_department, v.departments FROM visits v"
                        " JOIN enterprises e ON e.id = v.enterprise_id WHERE e.uscc = ANY (%s) ORDER BY v.visit_date",
                        (codes,)).fetchall()
-    assert [(g["uscc"], g["visit_date"], g["lead_department"]) for g in got] == [
-        (codes[0], date(2026, 3, 2), "fire"), (codes[1], date(2026, 3, 3), "market"),
-        (codes[2], date(2026, 3, 4), "fire")]
+    assert [(g["uscc"], g["visit_date"], g["lead_department"], g["departments"]) for g in got] == [
+        (codes[0], date(2026, 3, 2), "fire", ["fire"]), (codes[1], date(2026, 3, 3), "market", ["fire", "market"]),
+        (codes[2], date(2026, 3, 4), "fire", ["fire"])]
