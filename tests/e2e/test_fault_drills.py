@@ -130,6 +130,7 @@ def test_database_restarted_while_map_and_wall_are_open_they_warn_then_carry_on_
             ms.load(c)
             c.commit()
         viewer = ms.user(url, "county_operator")
+        ms.console_errors(browser)  # what earlier tests' pages logged in the shared browser is theirs
         with served(url, tmp / "data") as app:
             ms.browser_login(browser, app.base_url, viewer, "/wall", db_url=url)
             wall = browser.current_window_handle

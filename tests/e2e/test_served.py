@@ -88,6 +88,7 @@ def test_every_page_renders_with_no_console_error_on_the_served_app(live_url: st
     pages_of: dict[str, list[str]] = {}
     for page, role in PAGES.items():
         pages_of.setdefault(role, []).append(page)
+    console_errors(browser)  # what earlier tests' pages logged in the shared browser is theirs
     with served(demo_db_url, tmp_path / "pages") as fresh:
         for round_ in range(2):  # repeatedly: each login is a new connection, landing on either worker
             for role, pages in pages_of.items():
