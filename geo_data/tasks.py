@@ -3,14 +3,17 @@
 Columns (Chinese or English headers): department (code, Chinese or English name), uscc, items (codes or
 names separated by ``；;,，、``), reason (年度计划/双随机/专项/投诉/告警 or annual/random/special/complaint/alert),
 earliest, latest (dates). Rules: items must belong to the department, the enterprise must exist in the
-caller's county (and township), earliest ≤ latest.
+caller's county (and township), earliest ≤ latest. An unknown department or reason is also reported once per
+value (``UnknownValue``: rows, closest known value); ``value_maps`` (``--map-values department:消防大队=fire``,
+``reason:日常检查=annual``) maps such values.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,9 +25,17 @@ import psycopg
 from geo_data import audit
 from geo_data.db import fetch_all
 from geo_data.errors import InvalidInput, RowProblem
+from geo_data.importers import ImportRefused
 from geo_data.scope import Permission, Scope
 from geo_data.uscc import normalise_uscc, uscc_problem
-from geo_data.vocabularies import EXCEL_SERIAL, excel_serial_date
+from geo_data.vocabularies import (
+    EXCEL_SERIAL,
+    UnknownValue,
+    excel_serial_date,
+    normal_key,
+    resolve_value_map,
+    suggest,
+)
 
 COLUMNS = ("department", "uscc", "items", "reason", "earliest", "latest")
 HEADER_ALIASES = {
@@ -42,6 +53,8 @@ REASON_ALIASES = {
     "投诉": "complaint", "投诉举报": "complaint", "complaint": "complaint",
     "告警": "alert", "预警": "alert", "alert": "alert",
 }
+REASONS_ACCEPTED = "年度计划, 双随机, 专项, 投诉, 告警"
+VALUE_MAP_FIELDS = ("department", "reason")
 ITEM_SEPARATORS = re.compile(r"[；;,，、]")
 MAX_ROWS = 200_000
 
@@ -62,6 +75,7 @@ class TaskImportReport:
     inserted: int
     problems: list[RowProblem]
     task_ids: list[int]
+    unknown: list[UnknownValue] = dataclasses.field(default_factory=list)  # each unknown value once
 
 
 def read_table(source: str | Path | bytes, *, filename: str = "") -> pd.DataFrame:
@@ -128,10 +142,19 @@ class _Reference:
 
 
 def check_rows(
-    conn: psycopg.Connection[Any], scope: Scope, frame: pd.DataFrame
-) -> tuple[list[TaskRow], list[RowProblem]]:
-    """The good rows and a problem for every bad field (row numbers 1-based, header excluded)."""
+    conn: psycopg.Connection[Any], scope: Scope, frame: pd.DataFrame,
+    value_maps: Mapping[str, Mapping[str, str]] | None = None,
+) -> tuple[list[TaskRow], list[RowProblem], list[UnknownValue]]:
+    """The good rows, a problem for every bad field (row numbers 1-based, header excluded) and each unknown
+    department or reason once."""
     ref = _Reference(fetch_all(conn, "task_departments"))
+    dept_map = resolve_value_map("department", (value_maps or {}).get("department", {}),
+                                 {normal_key(k): v for k, v in ref.department.items()},
+                                 "a code or name of the departments list")
+    reason_map = resolve_value_map("reason", (value_maps or {}).get("reason", {}),
+                                   {normal_key(k): v for k, v in REASON_ALIASES.items()}, REASONS_ACCEPTED)
+    unknown_depts: dict[str, list[int]] = {}
+    unknown_reasons: dict[str, list[int]] = {}
     usccs = sorted({normalise_uscc(_text(v)) for v in frame["uscc"]})
     found = {r["uscc"]: int(r["id"]) for r in fetch_all(conn, "task_enterprise_ids", {**scope.params,
                                                                                          "usccs": usccs})}
@@ -140,11 +163,13 @@ def check_rows(
     for n, rec in enumerate(frame.to_dict("records"), start=1):
         bad: list[RowProblem] = []
         dept_text = _text(rec["department"])
-        department = ref.department.get(dept_text) or ref.department.get(dept_text.lower())
+        department = (dept_map.get(normal_key(dept_text)) or ref.department.get(dept_text)
+                      or ref.department.get(dept_text.lower()))
         if not dept_text:
             bad.append(RowProblem(n, "department", "empty"))
         elif department is None:
             bad.append(RowProblem(n, "department", f"unknown department {dept_text!r}"))
+            unknown_depts.setdefault(dept_text, []).append(n)
         uscc = normalise_uscc(_text(rec["uscc"]))
         enterprise_id = None
         why = uscc_problem(uscc)
@@ -166,9 +191,12 @@ def check_rows(
                 bad.append(RowProblem(n, "items", f"not items of department {department}: {', '.join(unknown)}"))
             items = list(dict.fromkeys(lookup[x] for x in names if x in lookup))
         reason_text = _text(rec["reason"])
-        reason = REASON_ALIASES.get(reason_text) or REASON_ALIASES.get(reason_text.lower())
+        reason = (reason_map.get(normal_key(reason_text)) or REASON_ALIASES.get(reason_text)
+                  or REASON_ALIASES.get(reason_text.lower()))
         if reason is None:
-            bad.append(RowProblem(n, "reason", f"unknown reason {reason_text!r} (年度计划, 双随机, 专项, 投诉, 告警)"))
+            bad.append(RowProblem(n, "reason", f"unknown reason {reason_text!r} ({REASONS_ACCEPTED})"))
+            if reason_text:
+                unknown_reasons.setdefault(reason_text, []).append(n)
         dates: dict[str, date] = {}
         for field in ("earliest", "latest"):
             try:
@@ -182,7 +210,10 @@ def check_rows(
             continue
         assert department is not None and enterprise_id is not None and reason is not None
         good.append(TaskRow(n, department, enterprise_id, tuple(items), reason, dates["earliest"], dates["latest"]))
-    return good, problems
+    said = [UnknownValue("department", v, tuple(rows), suggest(v, ref.department)) for v, rows in unknown_depts.items()]
+    said += [UnknownValue("reason", v, tuple(rows), suggest(v, REASON_ALIASES), f"use {REASONS_ACCEPTED}")
+             for v, rows in unknown_reasons.items()]
+    return good, problems, said
 
 
 def insert_tasks(conn: psycopg.Connection[Any], *, county_code: str, rows: Sequence[TaskRow]) -> list[int]:
@@ -202,21 +233,23 @@ def insert_tasks(conn: psycopg.Connection[Any], *, county_code: str, rows: Seque
 
 def import_tasks(
     conn: psycopg.Connection[Any], scope: Scope, frame: pd.DataFrame, *, skip_bad: bool = False,
-    source: str = "",
+    source: str = "", value_maps: Mapping[str, Mapping[str, str]] | None = None,
 ) -> TaskImportReport:
     """Check and load tasks in the caller's transaction; all-or-nothing unless ``skip_bad``.
 
-    Raises InvalidInput (with every problem) when a row is bad and ``skip_bad`` is False.
+    Raises ImportRefused (an InvalidInput with every problem, and each unknown value once) when a row is bad
+    and ``skip_bad`` is False.
     """
     scope.require(Permission.PLAN)
-    good, problems = check_rows(conn, scope, frame)
+    good, problems, unknown = check_rows(conn, scope, frame, value_maps)
     if problems and not skip_bad:
-        raise InvalidInput(f"{len({p.row for p in problems})} of {len(frame)} rows are bad; nothing imported",
-                           problems)
+        raise ImportRefused(f"{len({p.row for p in problems})} of {len(frame)} rows are bad; nothing imported",
+                            problems, unknown)
     ids = insert_tasks(conn, county_code=scope.county_code, rows=good)
     audit.record_for(conn, scope, "tasks.import", object_type="inspection_tasks",
-                     detail={"source": source, "inserted": len(ids), "bad_rows": len({p.row for p in problems})})
-    return TaskImportReport(inserted=len(ids), problems=problems, task_ids=ids)
+                     detail={"source": source, "inserted": len(ids), "bad_rows": len({p.row for p in problems}),
+                             "value_maps": {f: dict(m) for f, m in (value_maps or {}).items()}})
+    return TaskImportReport(inserted=len(ids), problems=problems, task_ids=ids, unknown=unknown)
 
 
 def rejects_frame(frame: pd.DataFrame, problems: Sequence[RowProblem]) -> pd.DataFrame:

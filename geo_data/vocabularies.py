@@ -132,9 +132,10 @@ def gbt4754_match(value: str) -> Gbt4754Match | None:
 def suggest(value: str, candidates: Mapping[str, str]) -> str | None:
     """The known value closest to ``value``: ``candidates`` maps a name (any case) to the value to suggest.
 
-    A name contained in the value wins, the longest first; else the closest name by
-    difflib's ratio (at least 0.5) that shares at least two characters with the value (so that 渔业 does not
-    suggest 农业). None when nothing is close.
+    A name contained in the value wins, the longest first; else the closest name by difflib's ratio (at least
+    0.5) that starts with the same character and shares at least two with the value. Chinese names put the
+    distinctive part first and a generic head last (…检查, …服务, …业), so a shared ending alone (日常检查 /
+    专项检查, 渔业 / 农业) suggests nothing. None when nothing is close.
     """
     key = normal_key(value)
     if not key:
@@ -147,7 +148,9 @@ def suggest(value: str, candidates: Mapping[str, str]) -> str | None:
     for name in names:
         matcher = difflib.SequenceMatcher(None, key, name)
         shared = sum(block.size for block in matcher.get_matching_blocks())
-        if shared >= 2 and matcher.ratio() >= best_ratio and (best is None or matcher.ratio() > best_ratio):
+        if name[0] != key[0] or shared < 2:
+            continue
+        if matcher.ratio() >= best_ratio and (best is None or matcher.ratio() > best_ratio):
             best, best_ratio = name, matcher.ratio()
     return names[best] if best is not None else None
 

@@ -147,3 +147,34 @@ def test_excel_serial_dates_and_full_width_or_hyphenated_usccs(conn: Any, sc: ps
     got = conn.execute("SELECT earliest::text, latest::text FROM inspection_tasks WHERE id = ANY(%s)",
                        (report.task_ids,)).fetchone()
     assert (got["earliest"], got["latest"]) == ("2026-04-01", "2026-04-06")
+
+
+def test_unknown_departments_and_reasons_are_said_once_and_map_values_applies(db_url: str, conn: Any,
+                                                                              sc: ps.Scenario, tmp_path: Path) -> None:
+    from cli import main
+
+    u = [e["uscc"] for e in sc.enterprises[:3]]
+    path = tmp_path / "plan.csv"
+    path.write_text("department,uscc,items,reason,earliest,latest\n"
+                    f"市场监管局,{u[0]},PM01,日常检查,2026-03-01,2026-03-02\n"
+                    f"市场监管局,{u[1]},PM01,annual,2026-03-01,2026-03-02\n"
+                    f"plan_market,{u[2]},PM01,日常检查,2026-03-01,2026-03-02\n", encoding="utf-8")
+    env = {"DATABASE_URL": db_url}
+    before = _count(conn)
+    refused = CliRunner().invoke(main, ["import", "tasks", str(path), "--county", ps.COUNTY], env=env)
+    assert refused.exit_code == 2
+    summary = [ln.strip() for ln in refused.stderr.splitlines() if ln.startswith("  ")]
+    assert summary[0].startswith("department: unknown value '市场监管局' in 2 rows (1, 2); ")
+    assert summary[1] == ("reason: unknown value '日常检查' in 2 rows (1, 3); use 年度计划, 双随机, 专项, 投诉, 告警;"
+                          " map it with --map-values 'reason:日常检查=VALUE'")
+    assert len(summary) == 2
+    assert not [ln for ln in refused.stderr.splitlines() if ln.startswith(("row 1: department", "row 3: reason"))]
+    assert _count(conn) == before
+    done = CliRunner().invoke(main, ["import", "tasks", str(path), "--county", ps.COUNTY, "--map-values",
+                                     f"department:市场监管局={ps.MARKET}", "--map-values", "reason:日常检查=年度计划"],
+                              env=env)
+    assert done.exit_code == 0, done.output
+    assert "imported 3 tasks" in done.output and _count(conn) == before + 3
+    wrong = CliRunner().invoke(main, ["import", "tasks", str(path), "--county", ps.COUNTY, "--map-values",
+                                      "reason:日常检查=每天"], env=env)
+    assert wrong.exit_code == 2 and "'每天' is not a known reason" in wrong.stderr

@@ -105,6 +105,8 @@ def test_suggestions_prefer_a_contained_name_then_difflib() -> None:
     assert suggest("造飞船", names) is None
     assert suggest("渔业", {"农业": "agri_produce", "畜牧业": "livestock"}) is None  # one shared character only
     assert suggest("消防大队", {"消防救援": "fire", "市场监管": "market"}) == "fire"
+    assert suggest("日常检查", {"专项检查": "special", "年度计划": "annual"}) is None  # a generic ending only
+    assert suggest("catring", {"catering": "catering"}) == "catering"
     assert suggest("", names) is None
 
 
