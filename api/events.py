@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify
 
 from callbacks.context import current_scope, services
-from geo_data.errors import Forbidden
+from geo_data.errors import DatabaseUnavailable, Forbidden
 from geo_data.push import PushHub, hub_for
 from layers.basemaps import display_datum
 from layers.geojson import live_feature
@@ -42,14 +42,21 @@ def install(server: Flask) -> None:
 
 
 def stream(hub: PushHub, county_code: str, township_code: str | None, *, interval_s: float,
-           heartbeat_s: float = HEARTBEAT_S) -> Iterator[str]:
-    """The event stream of one subscriber: hello, then batches at most every ``interval_s``, heartbeats."""
+           heartbeat_s: float = HEARTBEAT_S, session_live: Callable[[], bool] = lambda: True) -> Iterator[str]:
+    """The event stream of one subscriber: hello, then batches at most every ``interval_s``, heartbeats.
+
+    ``session_live`` is asked again every ``heartbeat_s``: the stream ends once the session it was opened with
+    has ended (logout, revocation, an admin, the idle or absolute timeout), and the reconnect is refused."""
     sub = hub.subscribe(county_code, township_code)
     try:
         yield "retry: 2000\n"
         yield f"event: hello\ndata: {json.dumps({'at': time.time()})}\n\n"
-        seq, last = 0, 0.0
+        seq, last, checked = 0, 0.0, time.monotonic()
         while True:
+            if time.monotonic() - checked >= heartbeat_s:
+                if not session_live():
+                    return
+                checked = time.monotonic()
             if not sub.wait(heartbeat_s):
                 # A heartbeat says "the feed is alive", so none while this process has lost its LISTEN connection
                 # (the database restarting or away): the page's stale-data warning then comes on by itself.
@@ -79,7 +86,28 @@ def events() -> Any:
         return jsonify({"error": str(exc)}), 401
     hub: PushHub = current_app.extensions["gc_push"]
     resp = Response(stream(hub, scope.county_code, scope.township_code,
-                           interval_s=current_app.extensions["gc_push_interval_s"]), mimetype="text/event-stream")
+                           interval_s=current_app.extensions["gc_push_interval_s"],
+                           session_live=_session_check()), mimetype="text/event-stream")
     resp.headers["Cache-Control"] = "no-cache"
     resp.headers["X-Accel-Buffering"] = "no"
     return resp
+
+
+def _session_check() -> Callable[[], bool]:
+    """Whether the session of this request is still live, askable after the request (the stream outlives it)."""
+    from flask_login import current_user
+
+    from geo_data import sessions
+    from geo_data.db import transaction
+
+    config = current_app.extensions["gc_auth"]
+    sid = str(current_user.id)
+
+    def check() -> bool:
+        try:
+            with transaction(config.pool) as conn:
+                return sessions.live(conn, sid, policy=config.sessions) is not None
+        except DatabaseUnavailable:
+            return True  # the database is away: the missing heartbeats tell the page; judge when it is back
+
+    return check

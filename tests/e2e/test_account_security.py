@@ -159,6 +159,36 @@ def test_a_cookie_saved_before_logout_is_dead_after_it(base: str, demo_db_url: s
                                  ("admin-user-msg.children", None)]).status_code == 401
 
 
+def test_an_open_live_stream_ends_when_its_session_does(base: str, demo_db_url: str) -> None:
+    import threading
+    import time
+
+    s = _login(base, demo_db_url, _user(demo_db_url, "county_operator"))
+    lines: list[bytes] = []
+    ended = threading.Event()
+
+    def read() -> None:
+        with s.get(base + "/events", stream=True, timeout=60) as st:
+            assert st.status_code == 200
+            for line in st.iter_lines():
+                lines.append(line)
+        ended.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 10
+    while not any(b"hello" in x for x in lines):
+        assert time.monotonic() < deadline, "the stream never said hello"
+        time.sleep(0.05)
+    logout = requests.Session()  # the same session, ended from another tab
+    logout.cookies.update(s.cookies.get_dict())
+    r = logout.post(base + "/logout", data={"csrf_token": _token(logout, base, "/account")},
+                    headers={"Origin": base}, allow_redirects=False, timeout=10)
+    assert r.status_code == 302
+    assert ended.wait(25), "the live stream went on after logout"
+    assert s.get(base + "/events", timeout=10).status_code == 401
+
+
 def test_idle_timeout_counts_only_what_the_person_does(base: str, demo_db_url: str) -> None:
     name = _user(demo_db_url, "planner")
     s = _login(base, demo_db_url, name)
