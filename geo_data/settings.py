@@ -191,6 +191,20 @@ class EvidenceSettings(BaseSettings):
     thumb_px: int = 320                    # longest side of the thumbnail
 
 
+class SimulatorSettings(BaseSettings):
+    """The demo's live county (``gridcommand simulate``, ``serve --simulate``): alerts, tracker fixes, its dispatcher."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDCOMMAND_SIM_", extra="ignore")
+
+    alert_rate: float = Field(default=2.0, ge=0, le=500)       # alerts per second
+    fix_interval_s: float = Field(default=10.0, ge=0, le=3600)  # each moved team's tracker reports this often; 0: none
+    teams: int = Field(default=0, ge=0)                         # teams moved (their trackers); 0: every active team
+    speed_kmh: float = Field(default=30.0, gt=0, le=120)        # typical driving speed between waypoints
+    # whose dispatching the simulator plays: "squads" assigns county squads only and advances only its own
+    # dispatches (a township dispatcher trying the demo keeps their queue), "all" any team, "off" none.
+    dispatch: Literal["off", "squads", "all"] = "squads"
+
+
 class Settings(BaseSettings):
     """All settings, one object per concern."""
 
@@ -207,6 +221,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = Field(default_factory=JobSettings)
     positions: PositionSettings = Field(default_factory=PositionSettings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+    sim: SimulatorSettings = Field(default_factory=SimulatorSettings)
 
 
 def load_settings() -> Settings:
