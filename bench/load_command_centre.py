@@ -16,14 +16,15 @@ the values read from the rendered layout (the shapes are checked against ``/_das
   hello; then the incident list at most once a second while pushed incident changes arrive (``live-tick``), KPI
   tiles and list every 60 s, the township rotation and its cells every ``--wall-rotate`` s, the bases every 5 min
   and on a resync;
-* a township dispatcher: ``/dispatch`` (queue every 15 s; every ``--dispatcher-think`` s on average opens an
-  incident of the queue: selection, queue, detail with recommendations; assigns the first recommended team
-  through ``POST /api/v1/incidents/{id}/assign`` with probability ``--assign-share``; 409 — already taken, team
-  busy — is an expected answer, not a failure) and the command map ``/`` in a second tab (its first callbacks,
-  the live bases on hello, every 5 min and on a resync);
+* a township dispatcher on ``/dispatch``: the queue every 15 s, and queue and detail again at most once a second
+  while pushed incident/team changes arrive (``dsp-push``, assets/dispatch_live.js); every ``--dispatcher-think``
+  s on average opens an incident of the queue (selection, queue, detail with recommendations) and assigns the
+  first recommended team through ``POST /api/v1/incidents/{id}/assign`` with probability ``--assign-share``
+  (409 — taken meanwhile, team busy — is an expected answer, not a failure); with ``--dispatcher-map-tab`` also
+  the command map ``/`` in a second tab (its first callbacks, the live bases on hello, every 5 min, on a resync);
 * a planner (``/planner``): every ``--planner-think`` s opens the plan (summary and visits, days, job, a day's
   routes), looks at another day, and now and then (``--draw-share``) makes a 双随机 draw.
-Every wall and dispatcher holds ``GET /events`` open on its own greenlet (the page's EventSource), reading.
+Every wall and dispatcher page holds ``GET /events`` open on its own greenlet (the page's EventSource), reading.
 Sources post ``--alerts-per-s`` alerts (``--batch-share`` of them in batches of ``--batch-size``, the rest as
 single posts) with a bearer token through the intake API.
 
@@ -149,7 +150,8 @@ class Stream:
         self.session.cookies = cookies
         self.arrived: dict[int, float] = {}     # sampled alert id -> epoch s of its first arrival
         self.resync_wanted = False
-        self.incidents_touched = False
+        self.incidents_touched = False     # the wall's live-tick (gridcommand.js)
+        self.dispatch_touched = False      # the dispatch page's dsp-push (dispatch_live.js): incidents, teams, resync
         self.messages = self.resyncs = self.reconnects = 0
         self.subscribed: list[list[float]] = []   # [hello received, stream ended] (epoch s) per connection
         self.greenlet = gevent.spawn(self._run)
@@ -217,12 +219,14 @@ class Stream:
             if kind == "resync" or c.get("op") == "resync":
                 resync = True
             elif kind == "incident":
-                self.incidents_touched = True
+                self.incidents_touched = self.dispatch_touched = True
+            elif kind == "team":
+                self.dispatch_touched = True
             elif kind == "alert" and isinstance(c.get("id"), int) and c["id"] % sample == 0:
                 self.arrived.setdefault(c["id"], now)
         if resync:
             self.resyncs += 1
-            self.resync_wanted = True
+            self.resync_wanted = self.dispatch_touched = True
 
 
 class Person(FastHttpUser):
@@ -282,9 +286,9 @@ class Person(FastHttpUser):
         return jar
 
     def on_stop(self) -> None:
-        stream = getattr(self, "stream", None)
-        if stream is not None:
-            stream.greenlet.kill(block=False)
+        for stream in (getattr(self, "stream", None), getattr(self, "map_stream", None)):
+            if stream is not None:
+                stream.greenlet.kill(block=False)
 
 
 class Wall(Person):
@@ -355,7 +359,8 @@ class Wall(Person):
 
 
 class Dispatcher(Person):
-    """A township dispatcher: ``/dispatch`` in front, the command map ``/`` (with its stream) in a second tab."""
+    """A township dispatcher on ``/dispatch`` (which follows ``/events``: assets/dispatch_live.js), with the command
+    map ``/`` in a second tab (its own stream) if ``--dispatcher-map-tab``."""
 
     fixed_count = 30
 
@@ -368,17 +373,21 @@ class Dispatcher(Person):
         self.d = layout_values(tree, DISPATCH.values())
         self.queue([])
         self.fire(DISPATCH["detail"], self.d)
-        # the command map tab
-        tree = self.open_page("/")
-        self.m = layout_values(tree, MAP.values())
-        for cb in FIRST["/"]:
-            self.fire(cb, self.m)
         self.stream = Stream(self.cookies(), self.township, username)
         RUN.streams.append(self.stream)
+        self.map_stream: Stream | None = None
+        if args.dispatcher_map_tab:
+            tree = self.open_page("/")
+            self.m = layout_values(tree, MAP.values())
+            for cb in FIRST["/"]:
+                self.fire(cb, self.m)
+            self.map_stream = Stream(self.cookies(), self.township, username)
+            RUN.streams.append(self.map_stream)
         now = time.monotonic()
         self.next_queue = now + DISPATCH_TICK_S
         self.next_open = now + random.expovariate(1 / args.dispatcher_think)
         self.next_resync = now + PAGE_RESYNC_S
+        self.last_push = 0.0
         self.assign_at: float | None = None
         self.teams: list[int] = []
         self.incidents: list[int] = []
@@ -393,15 +402,14 @@ class Dispatcher(Person):
         args = RUN.args
         assert args is not None
         now = time.monotonic()
-        if self.stream.resync_wanted:
-            self.stream.resync_wanted = False
-            self.m["live-resync.data"] += 1
-            self.fire(MAP["live"], self.m, ["live-resync.data"])
-        if now >= self.next_resync:
-            self.next_resync = now + PAGE_RESYNC_S
-            self.n_resync += 1
-            self.m["resync.n_intervals"] = self.n_resync
-            self.fire(MAP["live"], self.m, ["resync.n_intervals"])
+        if self.map_stream is not None:
+            self.map_tab(now)
+        if self.stream.dispatch_touched and now - self.last_push >= 1.0:   # dispatch_live.js: once a second
+            self.stream.dispatch_touched = False
+            self.last_push = now
+            self.d["dsp-push.data"] = int(time.time() * 1000)
+            self.queue(["dsp-push.data"])
+            self.fire(DISPATCH["detail"], self.d, ["dsp-push.data"])
         if now >= self.next_queue:
             self.next_queue = now + DISPATCH_TICK_S
             self.n_tick += 1
@@ -415,6 +423,19 @@ class Dispatcher(Person):
         if self.assign_at is not None and now >= self.assign_at:
             self.assign_at = None
             self.assign()
+
+    def map_tab(self, now: float) -> None:
+        """The command map's live bases: on the stream's hello or a resync, and every 5 minutes."""
+        assert self.map_stream is not None
+        if self.map_stream.resync_wanted:
+            self.map_stream.resync_wanted = False
+            self.m["live-resync.data"] += 1
+            self.fire(MAP["live"], self.m, ["live-resync.data"])
+        if now >= self.next_resync:
+            self.next_resync = now + PAGE_RESYNC_S
+            self.n_resync += 1
+            self.m["resync.n_intervals"] = self.n_resync
+            self.fire(MAP["live"], self.m, ["resync.n_intervals"])
 
     def open_incident(self, incident_id: int) -> None:
         """A click on a queue row: the selection callback, then the queue and the detail it drives."""
@@ -578,14 +599,16 @@ def configure(args: argparse.Namespace) -> list[type[FastHttpUser]]:
 
 def on_request(request_type: str, name: str, response_time: float, response_length: int, response: Any = None,
                exception: Any = None, **_kw: Any) -> None:
+    if RUN.stopping:
+        return          # cut off by the stop (locust kills the users mid-request): not an answer of the server
     kind = name.split(":", 1)[0]
     RUN.kinds[kind] += 1
     status = int(getattr(response, "status_code", 0) or 0)
     RUN.status[status] += 1
     if status >= 500:
         RUN.five_xx.append(f"{status} {request_type} {name}")
-    if exception is not None:
-        RUN.failures[f"{name}: {str(exception)[:80]}"] += 1
+    if exception is not None:      # a failed answer (marked by the users) or no answer at all
+        RUN.failures[f"{request_type} {name}: {str(exception)[:100]}"] += 1
     if kind == "cb":
         RUN.callback_ms.append(response_time)
         RUN.per_callback[name[3:]].append(response_time)
@@ -733,6 +756,8 @@ def main() -> None:
     ap.add_argument("--spawn-rate", type=float, default=5.0, help="people starting per second")
     ap.add_argument("--wall-rotate", type=int, default=60, help="the walls' ?rotate= seconds (0: no rotation)")
     ap.add_argument("--dispatcher-think", type=float, default=30.0, help="mean s between opening incidents")
+    ap.add_argument("--dispatcher-map-tab", action="store_true",
+                    help="each dispatcher also has the command map / open (a second stream)")
     ap.add_argument("--assign-share", type=float, default=0.3, help="share of opened incidents assigned")
     ap.add_argument("--planner-think", type=float, default=30.0, help="mean s between a planner's looks")
     ap.add_argument("--draw-share", type=float, default=0.1)
@@ -788,8 +813,7 @@ def report(args: argparse.Namespace, env: Environment, elapsed: float, stored: i
     print(f"5xx: {len(RUN.five_xx)}" + (f" (first: {RUN.five_xx[:5]})" if RUN.five_xx else ""))
     print("requests by kind: " + ", ".join(f"{k} {v:,}" for k, v in sorted(RUN.kinds.items())))
     print("answers by status: " + ", ".join(f"{k} {v:,}" for k, v in sorted(RUN.status.items())))
-    failures = {f"{e.method} {e.name}: {e.error}": e.occurrences for e in env.stats.errors.values()}
-    failures.update(RUN.failures)
+    failures = RUN.failures
     if failures:
         print(f"failures ({sum(failures.values())}):")
         for k, v in sorted(failures.items(), key=lambda kv: -kv[1])[:12]:

@@ -63,10 +63,10 @@ MAP = {
 }
 DISPATCH = {
     "queue": _cb("dispatch_queue", ["dsp-queue.children", "dsp-incidents.children", "dsp-teams.children"],
-                 ["dsp-tick.n_intervals", "dsp-township.value", "dsp-changed.data", "dsp-selected.data"],
-                 ["dsp-lang.data"]),
+                 ["dsp-tick.n_intervals", "dsp-township.value", "dsp-changed.data", "dsp-selected.data",
+                  "dsp-push.data"], ["dsp-lang.data"]),
     "select": _cb("dispatch_select", ["dsp-selected.data"], ['{"id":["ALL"],"type":"dsp-inc"}.n_clicks']),
-    "detail": _cb("dispatch_detail", ["dsp-detail.children"], ["dsp-selected.data", "dsp-changed.data"],
+    "detail": _cb("dispatch_detail", ["dsp-detail.children"], ["dsp-selected.data", "dsp-changed.data", "dsp-push.data"],
                   ["dsp-lang.data"]),
 }
 PLANNER = {
