@@ -128,6 +128,7 @@ class Run:
     streams: list[Stream] = field(default_factory=list)
     callback_ms: array = field(default_factory=lambda: array("d"))
     per_callback: dict[str, array] = field(default_factory=lambda: defaultdict(lambda: array("d")))
+    callback_bytes: Counter[str] = field(default_factory=Counter)
     kinds: Counter[str] = field(default_factory=Counter)
     status: Counter[int] = field(default_factory=Counter)
     five_xx: list[str] = field(default_factory=list)
@@ -612,6 +613,7 @@ def on_request(request_type: str, name: str, response_time: float, response_leng
     if kind == "cb":
         RUN.callback_ms.append(response_time)
         RUN.per_callback[name[3:]].append(response_time)
+        RUN.callback_bytes[name[3:]] += response_length or 0
 
 
 # ------------------------------------------------------------------------------------------------ set-up
@@ -822,7 +824,7 @@ def report(args: argparse.Namespace, env: Environment, elapsed: float, stored: i
     print(f"callbacks: {len(cb):,}, p50 {pct(cb, 0.5):.0f} ms, p95 {pct(cb, 0.95):.0f} ms, p99 {pct(cb, 0.99):.0f} ms")
     for name, values in sorted(RUN.per_callback.items(), key=lambda kv: -pct(kv[1], 0.95)):
         print(f"  {name:22s} {len(values):7,d} × p50 {pct(values, 0.5):6.0f} ms  p95 {pct(values, 0.95):6.0f} ms"
-              f"  max {max(values):6.0f} ms")
+              f"  max {max(values):6.0f} ms  {RUN.callback_bytes[name] / len(values) / 1024:7.1f} KiB")
     for name in ("page:/wall", "page:/dispatch", "page:/", "page:/planner", "api:alert", "api:alerts_batch",
                  "api:assign", "login:post"):
         entry = env.stats.entries.get((name, "GET")) or env.stats.entries.get((name, "POST"))
