@@ -58,7 +58,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import gevent
-import locust  # noqa: F401  (before requests: locust patches the standard library for gevent on import)
+import locust  # before requests: locust patches the standard library for gevent on import
 import requests
 from locust import FastHttpUser, constant, constant_pacing, task
 from locust.env import Environment
@@ -583,7 +583,7 @@ class SingleSource(FastHttpUser):
                 r.failure(f"{r.status_code} {(r.text or '')[:200]}")
 
 
-def configure(args: argparse.Namespace) -> list[type[FastHttpUser]]:
+def configure(args: argparse.Namespace) -> list[type[locust.User]]:
     """Set the user counts and the sources' pacing from the arguments."""
     Wall.fixed_count, Dispatcher.fixed_count, Planner.fixed_count = args.walls, args.dispatchers, args.planners
     batch_rate = args.alerts_per_s * args.batch_share
@@ -594,7 +594,7 @@ def configure(args: argparse.Namespace) -> list[type[FastHttpUser]]:
         BatchSource.wait_time = constant_pacing(args.batch_senders * args.batch_size / batch_rate)
     if SingleSource.fixed_count:
         SingleSource.wait_time = constant_pacing(args.single_senders / single_rate)
-    classes: list[type[FastHttpUser]] = [Wall, Dispatcher, Planner, BatchSource, SingleSource]
+    classes: list[type[locust.User]] = [Wall, Dispatcher, Planner, BatchSource, SingleSource]
     return [c for c in classes if c.fixed_count > 0]
 
 
@@ -720,7 +720,8 @@ def push_report(url: str, ended: float) -> tuple[array, list[str]]:
                 early += t_arr < t_ans
                 latencies.append(max(0.0, t_arr - t_ans) * 1000)
     due = len(latencies) + missing
-    lines = [f"push: {len(expected):,} sampled alerts (every {RUN.args.push_sample}th id), {len(RUN.streams)} streams:"
+    sample = RUN.args.push_sample if RUN.args else 1
+    lines = [f"push: {len(expected):,} sampled alerts (every {sample}th id), {len(RUN.streams)} streams:"
              f" {len(latencies):,} arrivals, {missing:,} missing ({100 * missing / max(1, due):.2f} %),"
              f" {foreign} from outside the stream's township, {early} before the sender had its answer (counted 0)",
              f"push latency p50 {pct(latencies, 0.5):.0f} ms, p95 {pct(latencies, 0.95):.0f} ms,"
@@ -732,16 +733,19 @@ def push_report(url: str, ended: float) -> tuple[array, list[str]]:
 
 def data_size(url: str) -> dict[str, Any]:
     with connect(url) as conn:
-        return conn.execute(
+        row = conn.execute(
             "SELECT pg_database_size(current_database()) AS db, pg_total_relation_size('alerts') AS alerts_bytes,"
             " (SELECT count(*) FROM alerts) AS alerts, (SELECT count(*) FROM incidents) AS incidents,"
             " (SELECT count(*) FROM dispatches) AS dispatches").fetchone()
+    assert row is not None
+    return dict(row)
 
 
 def stored_between(url: str, since: float, until: float) -> int:
     with connect(url) as conn:
-        return int(conn.execute("SELECT count(*) AS n FROM alerts WHERE source = 'loadtest' AND received_at >="
-                                " to_timestamp(%s) AND received_at < to_timestamp(%s)", (since, until)).fetchone()["n"])
+        row = conn.execute("SELECT count(*) AS n FROM alerts WHERE source = 'loadtest' AND received_at >="
+                           " to_timestamp(%s) AND received_at < to_timestamp(%s)", (since, until)).fetchone()
+    return int(row["n"]) if row else 0
 
 
 def main() -> None:

@@ -107,17 +107,18 @@ def _spec(items: list[dict[str, Any]]) -> tuple[str, ...]:
 
 def check_callbacks(dependencies: list[dict[str, Any]]) -> list[str]:
     """What differs between the shapes above and the app's ``/_dash-dependencies`` (empty: all match)."""
-    declared = {}
+    declared: dict[tuple[str, ...], dict[str, Any]] = {}
     for dep in dependencies:
         outputs = dep["output"].strip(".").split("...") if dep["output"].startswith("..") else [dep["output"]]
         declared[tuple(o.split("@")[0] for o in outputs)] = dep  # "@<hash>": allow_duplicate
-    problems = []
+    problems: list[str] = []
     for cb in ALL_CALLBACKS:
-        dep = declared.get(cb.outputs)
-        if dep is None:
+        found = declared.get(cb.outputs)
+        if found is None:
             problems.append(f"{cb.name}: no callback with outputs {cb.outputs}")
-        elif _spec(dep["inputs"]) != cb.inputs or _spec(dep.get("state", [])) != cb.state:
-            problems.append(f"{cb.name}: the app has inputs {_spec(dep['inputs'])} state {_spec(dep.get('state', []))}")
+        elif _spec(found["inputs"]) != cb.inputs or _spec(found.get("state", [])) != cb.state:
+            problems.append(f"{cb.name}: the app has inputs {_spec(found['inputs'])} state "
+                            f"{_spec(found.get('state', []))}")
     return problems
 
 
