@@ -6,11 +6,13 @@ named by ``DATABASE_URL`` is backed up and replicated by whoever runs it (docs/o
 
 from __future__ import annotations
 
+from typing import cast
+
 import click
 
 from cli.common import fail_clearly, settings_of
 from geo_data import standby as replication
-from geo_data.backup import Repository, parse_time
+from geo_data.backup import BackupType, Repository, parse_time
 from geo_data.cluster import LocalCluster
 from geo_data.db import database_url, migrate, replica_database_url
 from geo_data.errors import ClusterError
@@ -121,7 +123,7 @@ def backup(ctx: click.Context, kind: str) -> None:
     with fail_clearly():
         _local_only(ctx, "backup")
         primary, _ = _pair(ctx)
-        made = Repository(primary, settings_of(ctx).backup).backup(kind)  # type: ignore[arg-type]
+        made = Repository(primary, settings_of(ctx).backup).backup(cast(BackupType, kind))
     click.echo(f"backup {made.label} ({made.kind}) done: {made.size / 1e6:.1f} MB of data, "
                f"{made.repo_size / 1e6:.1f} MB stored")
 

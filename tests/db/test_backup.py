@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psycopg
 
+from geo_data.cluster import MANAGED_CONF, LocalCluster
 from geo_data.db import database_url
 from tests.db.cluster_drill import gridcommand, local_clusters
 
@@ -94,3 +95,33 @@ def test_backup_commands_are_for_the_local_cluster_only(tmp_path: Path) -> None:
         assert proc.returncode == 2
         assert "DATABASE_URL is set" in proc.stderr and "local cluster only" in proc.stderr
     assert not (tmp_path / "data" / "pg").exists()
+
+
+def test_db_start_turns_archiving_on_for_a_cluster_made_before_it_with_one_restart() -> None:
+    with local_clusters() as settings:
+        data = settings.data_dir
+        old = LocalCluster(data)
+        old.start()  # as the code before issue 12 started it (and as the test suite's fixtures still do)
+        conf = old.pgdata / "postgresql.conf"
+        conf.write_text(conf.read_text(encoding="utf-8").replace(f"include_if_exists = '{MANAGED_CONF}'", ""),
+                        encoding="utf-8")
+        (old.pgdata / "pg_hba.conf").write_text("local all all trust\n", encoding="utf-8")
+        old.restart()
+        url = old.url()
+        _write(url, range(1, 4))
+
+        def archive_mode_and_start() -> tuple[str, object]:
+            with psycopg.connect(url) as conn:
+                row = conn.execute("SELECT current_setting('archive_mode'), pg_postmaster_start_time()").fetchone()
+            assert row is not None
+            return row[0], row[1]
+
+        mode, started = archive_mode_and_start()
+        assert mode == "off"
+        assert gridcommand(data, "db", "start").stdout.strip() == "already running"
+        mode, restarted = archive_mode_and_start()
+        assert mode == "on" and restarted != started  # restarted once to read archive_mode
+        gridcommand(data, "db", "start")
+        assert archive_mode_and_start()[1] == restarted  # and only once
+        assert "(full) done" in gridcommand(data, "db", "backup").stdout
+        assert _ids(url) == [1, 2, 3]
