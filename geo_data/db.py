@@ -18,6 +18,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from geo_data.errors import DatabaseUnavailable
 from geo_data.settings import DatabaseSettings
+from geo_data.standby import failover_url, roles
 
 SQL_DIR = Path(__file__).with_name("sql")
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -32,8 +33,6 @@ def database_url(settings: DatabaseSettings, *, start: bool = True) -> str:
     """
     if settings.url:
         return settings.url
-    from geo_data.standby import failover_url, roles
-
     primary, standby = roles(settings.data_dir)
     if start:
         primary.start()
@@ -47,8 +46,6 @@ def replica_database_url(settings: DatabaseSettings) -> str | None:
         return settings.replica_url
     if settings.url:
         return None
-    from geo_data.standby import failover_url, roles
-
     primary, standby = roles(settings.data_dir)
     return None if standby is None else failover_url([standby, primary], target="prefer-standby")
 
