@@ -42,4 +42,4 @@ lint: venv
 
 clean-db:
 	-$(GC) db stop
-	rm -rf .data/pg
+	rm -rf .data/pg .data/pg-standby .data/backup .data/pgbackrest

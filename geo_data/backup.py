@@ -100,10 +100,24 @@ class Repository:
         return proc.stdout
 
     def ensure_stanza(self) -> None:
-        """Create the stanza in the repository once (the cluster must run)."""
+        """Create the stanza in the repository once (the cluster must run); refuse a repository of another
+        cluster (a data directory made anew beside an old repository), whose archive would refuse every WAL
+        segment while they pile up in pg_wal."""
+        import psycopg
+
         self.write_config()
-        if not (self.path / "archive" / self.stanza / "archive.info").exists():
+        info = self.path / "archive" / self.stanza / "archive.info"
+        if not info.exists():
             self.pgbackrest("stanza-create")
+            return
+        ids = [line.split("=", 1)[1] for line in info.read_text(encoding="utf-8").splitlines()
+               if line.startswith("db-system-id=")]
+        with psycopg.connect(self.cluster.url("postgres")) as conn:
+            row = conn.execute("SELECT system_identifier::text FROM pg_control_system()").fetchone()
+        if row is None or ids != [row[0]]:
+            raise ClusterError(f"the backup repository {self.path} belongs to another cluster (system id"
+                               f" {', '.join(ids)}, this one {row[0] if row else '?'}): move it away, or set"
+                               " GRIDCOMMAND_BACKUP_REPO_DIR to a new folder")
 
     # -- the commands ------------------------------------------------------------------------------------
 

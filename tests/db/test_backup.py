@@ -6,6 +6,7 @@ rows that existed then.
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -125,3 +126,16 @@ def test_db_start_turns_archiving_on_for_a_cluster_made_before_it_with_one_resta
         assert archive_mode_and_start()[1] == restarted  # and only once
         assert "(full) done" in gridcommand(data, "db", "backup").stdout
         assert _ids(url) == [1, 2, 3]
+
+
+def test_db_start_refuses_the_repository_of_another_cluster() -> None:
+    with local_clusters() as settings:
+        data = settings.data_dir
+        gridcommand(data, "db", "start")
+        gridcommand(data, "db", "stop")
+        shutil.rmtree(data / "pg")  # a new cluster beside the old one's backups
+        refused = gridcommand(data, "db", "start", check=False)
+        assert refused.returncode == 2
+        assert "belongs to another cluster" in refused.stderr and "GRIDCOMMAND_BACKUP_REPO_DIR" in refused.stderr
+        gridcommand(data, "db", "start", GRIDCOMMAND_BACKUP_REPO_DIR=str(data / "backup-new"))
+        assert "(full) done" in gridcommand(data, "db", "backup", GRIDCOMMAND_BACKUP_REPO_DIR=str(data / "backup-new")).stdout
