@@ -34,7 +34,7 @@ CALLBACK_MODULES: list[str] = ["callbacks.map_view", "callbacks.map_live", "call
 DISPLAY_CALLBACK_MODULES = {"callbacks.wall"}
 # Flask blueprints for machines (each module has ``bp``); auth comes first, installed separately.
 API_MODULES: list[str] = ["api.events", "api.intake", "api.visits", "api.reports", "api.positions",
-                          "api.evidence"]
+                          "api.evidence", "api.field"]
 
 
 def _secret_key(data_dir: Path) -> str:

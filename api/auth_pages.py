@@ -37,7 +37,7 @@ bp = Blueprint("auth", __name__)
 # Paths anyone may fetch: the login page and static code (no data in them). The machine API does its own auth;
 # the enterprise's page of an inspection code (/v/<code>) takes the code as its capability (api.visits).
 PUBLIC_PREFIXES = ("/login", "/display/", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico",
-                   "/api/", "/healthz", "/v/")
+                   "/api/", "/healthz", "/v/", "/field/app/", "/field/sw.js", "/field/manifest.webmanifest")
 # Static code and images: cacheable; every other response may carry personal or case data and is no-store.
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico")
 # Pages a session that still owes a login step may open (the step's own page and logout).
@@ -246,6 +246,8 @@ def _guard() -> Response | None:
         abort(403, "a wall display reaches only the wall")
     needed = PAGE_PERMISSIONS.get(path.rstrip("/") or "/")
     if needed is not None and not who.user.scope().can(needed):
+        if who.user.scope().can(Permission.FIELD) and request.method == "GET" and not path.startswith("/_dash"):
+            return redirect("/field")  # type: ignore[return-value]  # an inspector's pages are the field app
         abort(403, "your role may not open this page")
     return None
 

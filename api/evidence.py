@@ -14,6 +14,7 @@ written (nothing stored).
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,7 @@ def upload(incident_id: int) -> Any:
     try:
         upload_file = request.files.get("photo")
         client_id = _client_id(request.form.get("client_id"))
+        sent_at = _taken_at(request.form.get("at"))
     except RequestEntityTooLarge:
         raise _too_large(limits.max_bytes) from None
     if upload_file is None:
@@ -116,7 +118,8 @@ def upload(incident_id: int) -> Any:
     store = _store()
     try:
         row = run_in_transaction(lambda conn: evidence.add_to_incident(
-            conn, scope, incident_id=incident_id, photo=photo, store=store, name=name, client_id=client_id))
+            conn, scope, incident_id=incident_id, photo=photo, store=store, name=name, client_id=client_id,
+            at=sent_at))
     except evidence.StoreUnavailable as exc:
         raise ApiError(503, str(exc), headers={"Retry-After": "60"}) from None
     resp = jsonify(evidence.public_row(row))
@@ -125,11 +128,44 @@ def upload(incident_id: int) -> Any:
 
 
 def _checked_writer(conn: psycopg.Connection[Any], incident_id: int) -> Scope:
-    from geo_data import incidents
+    from flask_login import current_user
 
-    scope = dispatch_scope(conn, "dispatch:write")
+    from geo_data import field, incidents
+
+    user = getattr(current_user, "user", None)
+    if request.headers.get("Authorization") is None and user is not None and user.role == Role.INSPECTOR:
+        scope = user.scope(remote_addr=request.remote_addr or "")  # the field app: their team's incidents
+        if not _same_origin():
+            raise ApiError(403, "cross-site request refused")
+        field.may_add_evidence(conn, scope, incident_id)
+    else:
+        scope = dispatch_scope(conn, "dispatch:write")
     incidents.get_incident(conn, scope, incident_id)
     return scope
+
+
+def _same_origin() -> bool:
+    from urllib.parse import urlsplit
+
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    return not origin or urlsplit(origin).netloc == request.host
+
+
+def _taken_at(text: str | None) -> datetime | None:
+    """The sender's time of the photo (``at``, ISO 8601 with offset: a field app's queued upload), else None."""
+    if not text:
+        return None
+    try:
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(422, "at: must be ISO 8601", [{"loc": "at", "msg": "must be ISO 8601"}]) from None
+    if at.tzinfo is None:
+        raise ApiError(422, "at: needs a time zone offset", [{"loc": "at", "msg": "needs a time zone offset"}])
+    now = datetime.now(UTC)
+    pos = services().settings.positions
+    if at > now + timedelta(seconds=pos.max_future_s) or at < now - timedelta(days=pos.track_days):
+        raise ApiError(422, "at: too far from the server clock", [{"loc": "at", "msg": "too far from now"}])
+    return min(at, now)
 
 
 @bp.get("/incidents/<int:incident_id>/evidence")

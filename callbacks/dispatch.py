@@ -39,8 +39,9 @@ def page_context(township: str | None) -> dict[str, Any] | None:
 
 @callback(Output("dsp-queue", "children"), Output("dsp-incidents", "children"), Output("dsp-teams", "children"),
           Input("dsp-tick", "n_intervals"), Input("dsp-township", "value"), Input("dsp-changed", "data"),
-          Input("dsp-selected", "data"), State("dsp-lang", "data"))
-def refresh_queue(_tick: Any, township: str | None, _changed: Any, selected: int | None, lang: str) -> Any:
+          Input("dsp-selected", "data"), Input("dsp-push", "data"), State("dsp-lang", "data"))
+def refresh_queue(_tick: Any, township: str | None, _changed: Any, selected: int | None, _push: Any,
+                  lang: str) -> Any:
     scope = current_scope(Permission.DISPATCH)
     with transaction(services().pool) as conn:
         rows = incidents.list_incidents(conn, scope, township_code=township or None, limit=300)
@@ -59,8 +60,8 @@ def select_incident(clicks: list[int | None]) -> Any:
 
 
 @callback(Output("dsp-detail", "children"), Input("dsp-selected", "data"), Input("dsp-changed", "data"),
-          State("dsp-lang", "data"), prevent_initial_call=True)
-def show_detail(selected: int | None, _changed: Any, lang: str) -> Any:
+          Input("dsp-push", "data"), State("dsp-lang", "data"), prevent_initial_call=True)
+def show_detail(selected: int | None, _changed: Any, _push: Any, lang: str) -> Any:
     if selected is None:
         return no_update
     scope = current_scope(Permission.DISPATCH)

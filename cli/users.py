@@ -23,13 +23,14 @@ def command() -> None:
 @click.argument("name")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--township", "township_code", default=None, help="9-digit township code (dispatchers)")
+@click.option("--team", "team_id", type=int, default=None, help="team id (inspectors: the team they belong to)")
 @click.option("--county", "county_code", default=None, help="6-digit county code (default: settings)")
 @click.option("--password", default=None, help="asked for when not given")
 @click.option("--display-name", default="")
 @click.option("--temporary", is_flag=True, help="the user must choose a new password at first login")
 @click.pass_context
-def create(ctx: click.Context, name: str, role: str, township_code: str | None, county_code: str | None,
-           password: str | None, display_name: str, temporary: bool) -> None:
+def create(ctx: click.Context, name: str, role: str, township_code: str | None, team_id: int | None,
+           county_code: str | None, password: str | None, display_name: str, temporary: bool) -> None:
     """Create a user."""
     if password is None:
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
@@ -37,9 +38,10 @@ def create(ctx: click.Context, name: str, role: str, township_code: str | None, 
     with db_conn(ctx) as conn:
         user = create_user(conn, username=name, password=password, role=role, county_code=county,
                            township_code=township_code, display_name=display_name,
-                           must_change_password=temporary)
+                           must_change_password=temporary, team_id=team_id)
     click.echo(f"created user {user.username} ({user.role.value}, county {user.county_code}"
-               + (f", township {user.township_code})" if user.township_code else ")"))
+               + (f", township {user.township_code}" if user.township_code else "")
+               + (f", team {user.team_id})" if user.team_id else ")"))
 
 
 @command.command("display-token")

@@ -27,6 +27,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 ACTIVE = ("assigned", "accepted", "en_route", "on_site")
 FLOW = ("assigned", "accepted", "en_route", "on_site", "resolved", "closed")
 STATUS_CHANGES = ("accepted", "en_route", "on_site", "resolved", "closed", "cancelled")
+FIELD_STEPS = ("accepted", "en_route", "on_site", "resolved")  # what a team member may set from the field
 TEAM_STATUS_FOR = {"assigned": "out", "accepted": "out", "en_route": "en_route", "on_site": "on_site"}
 
 
@@ -67,9 +68,9 @@ def _today_start(now: datetime) -> datetime:
 
 
 def _event(conn: psycopg.Connection[Any], scope: Scope, inc: dict[str, Any], dispatch_id: int | None,
-           event: str, note: str = "", detail: dict[str, Any] | None = None) -> None:
+           event: str, note: str = "", detail: dict[str, Any] | None = None, at: datetime | None = None) -> None:
     incidents.add_event(conn, county_code=inc["county_code"], incident_id=inc["id"], dispatch_id=dispatch_id,
-                        actor=scope.actor, event=event, note=note, detail=detail)
+                        actor=scope.actor, event=event, note=note, detail=detail, at=at)
     audit.record_for(conn, scope, f"dispatch.{event}", object_type="incident", object_id=inc["id"],
                      township_code=inc["township_code"], detail={"dispatch_id": dispatch_id, "note": note,
                                                                  **(detail or {})})
@@ -125,7 +126,7 @@ def cancel_active(conn: psycopg.Connection[Any], scope: Scope, inc: dict[str, An
     active = fetch_one(conn, "dispatch_active_of_incident", {"incident_id": inc["id"]})
     if active is None:
         return None
-    fetch_one(conn, "dispatch_set_status", {"id": active["id"], "status": new_status})
+    fetch_one(conn, "dispatch_set_status", {"id": active["id"], "status": new_status, "at": None})
     _set_team(conn, active["team_id"], "idle")
     _event(conn, scope, inc, active["id"], event, note, {"team_id": active["team_id"]})
     notify(conn, kind="dispatch", op="update", id=active["id"], county_code=inc["county_code"],
@@ -143,12 +144,23 @@ def reassign(conn: psycopg.Connection[Any], scope: Scope, incident_id: int, team
 
 
 def change_status(conn: psycopg.Connection[Any], scope: Scope, incident_id: int, status: str, *,
-                  note: str = "") -> dict[str, Any]:
+                  note: str = "", at: datetime | None = None, expect_dispatch: int | None = None,
+                  detail: dict[str, Any] | None = None) -> dict[str, Any]:
     """Advance the workflow: accepted / en_route / on_site / resolved move the active dispatch forward;
-    closed closes a resolved incident; cancelled ends the active dispatch and reopens the incident."""
-    scope.require(Permission.DISPATCH)
+    closed closes a resolved incident; cancelled ends the active dispatch and reopens the incident.
+
+    An inspector (Permission.FIELD) moves only their own team's active dispatch forward (the field app).
+    ``at``: when the step happened if not now (a phone's queued step; the timeline and the on-site time the
+    response measure reads carry it). ``expect_dispatch``: the dispatch the caller saw; when the incident's
+    active dispatch is another one (reassigned meanwhile) the step is a Conflict. ``detail`` joins the
+    timeline event (e.g. the phone's position)."""
+    field = scope.can(Permission.FIELD)
+    if not field:
+        scope.require(Permission.DISPATCH)
     if status not in STATUS_CHANGES:
         raise InvalidInput(f"status: must be one of {', '.join(STATUS_CHANGES)}")
+    if field and status not in FIELD_STEPS:
+        raise Forbidden(f"an inspector may not set {status}: the command centre does")
     inc = incidents.lock_incident(conn, scope, incident_id)
     if status == "cancelled":
         if cancel_active(conn, scope, inc, event="cancelled", note=note) is None:
@@ -161,25 +173,30 @@ def change_status(conn: psycopg.Connection[Any], scope: Scope, incident_id: int,
         last = fetch_one(conn, "dispatch_latest_of_incident", {"incident_id": incident_id})
         dispatch_id = None
         if last is not None and last["status"] == "resolved":
-            fetch_one(conn, "dispatch_set_status", {"id": last["id"], "status": "closed"})
+            fetch_one(conn, "dispatch_set_status", {"id": last["id"], "status": "closed", "at": None})
             dispatch_id = int(last["id"])
         incidents.set_status(conn, incident=inc, status="closed", actor=scope.actor, reason=note or None)
         _event(conn, scope, inc, dispatch_id, "closed", note)
         return {"incident_id": incident_id, "status": "closed", "dispatch_id": dispatch_id}
     active = fetch_one(conn, "dispatch_active_of_incident", {"incident_id": incident_id})
+    if expect_dispatch is not None and (active is None or int(active["id"]) != expect_dispatch):
+        raise Conflict(f"dispatch {expect_dispatch} of incident {incident_id} is no longer active: the incident "
+                       "was reassigned or cancelled meanwhile")
     if active is None:
         raise Conflict(f"incident {incident_id} has no active dispatch")
+    if field and active["team_id"] != scope.team_id:
+        raise Forbidden(f"incident {incident_id} is dispatched to another team")
     if FLOW.index(status) <= FLOW.index(active["status"]):
         raise Conflict(f"dispatch is already {active['status']}; cannot go back to {status}")
-    fetch_one(conn, "dispatch_set_status", {"id": active["id"], "status": status})
+    fetch_one(conn, "dispatch_set_status", {"id": active["id"], "status": status, "at": at})
     if status == "resolved":
         _set_team(conn, active["team_id"], "idle")
-        incidents.set_status(conn, incident=inc, status="resolved", actor=scope.actor, on_site=True)
+        incidents.set_status(conn, incident=inc, status="resolved", actor=scope.actor, on_site=True, at=at)
     else:
         _set_team(conn, active["team_id"], TEAM_STATUS_FOR[status])
         if status == "on_site":
-            incidents.set_status(conn, incident=inc, status="dispatched", actor=scope.actor, on_site=True)
-    _event(conn, scope, inc, int(active["id"]), status, note, {"team_id": active["team_id"]})
+            incidents.set_status(conn, incident=inc, status="dispatched", actor=scope.actor, on_site=True, at=at)
+    _event(conn, scope, inc, int(active["id"]), status, note, {"team_id": active["team_id"], **(detail or {})}, at)
     notify(conn, kind="dispatch", op="update", id=active["id"], county_code=inc["county_code"],
            township_code=inc["township_code"])
     return {"incident_id": incident_id, "dispatch_id": active["id"], "status": status}

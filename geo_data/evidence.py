@@ -211,9 +211,11 @@ class EvidenceStore:
 
 
 def add_to_incident(conn: psycopg.Connection[Any], scope: Scope, *, incident_id: int, photo: Photo,
-                    store: EvidenceStore, name: str = "", client_id: uuid.UUID | None = None) -> dict[str, Any]:
+                    store: EvidenceStore, name: str = "", client_id: uuid.UUID | None = None,
+                    at: datetime | None = None) -> dict[str, Any]:
     """Store ``photo`` as evidence of an incident the scope may see (Forbidden/NotFound otherwise); the same
-    photo (or the same ``client_id``) twice is one record. Adds a timeline event and an audit row."""
+    photo (or the same ``client_id``) twice is one record. Adds a timeline event (at ``at``, the sender's time
+    of a queued upload, else now) and an audit row."""
     inc = incidents.get_incident(conn, scope, incident_id)
     store.put(photo)
     row = fetch_one(conn, "evidence_insert", {
@@ -232,7 +234,7 @@ def add_to_incident(conn: psycopg.Connection[Any], scope: Scope, *, incident_id:
                                 "url": f"/api/v1/evidence/{row['id']}",
                                 "thumb_url": f"/api/v1/evidence/{row['id']}/thumb",
                                 "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
-                                "lat": photo.lat, "lng": photo.lng})
+                                "lat": photo.lat, "lng": photo.lng}, at=at)
     audit.record_for(conn, scope, "evidence.add", object_type="incident", object_id=incident_id,
                      detail={"evidence_id": row["id"], "sha256": photo.sha256, "bytes": len(photo.data)})
     return {**row, "created": True}

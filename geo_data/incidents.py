@@ -6,6 +6,7 @@ Writing alerts into incidents is ``geo_data.alerts.ingest``; dispatching them is
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -68,17 +69,22 @@ def lock_incident(conn: psycopg.Connection[Any], scope: Scope, incident_id: int)
 
 
 def add_event(conn: psycopg.Connection[Any], *, county_code: str, incident_id: int, dispatch_id: int | None,
-              actor: str, event: str, note: str = "", detail: dict[str, Any] | None = None) -> None:
+              actor: str, event: str, note: str = "", detail: dict[str, Any] | None = None,
+              at: datetime | None = None) -> None:
+    """Append a timeline event, at ``at`` (a field step's own time) or now."""
     fetch_one(conn, "dispatch_event_insert", {"county_code": county_code, "incident_id": incident_id,
                                               "dispatch_id": dispatch_id, "actor": actor, "event": event,
-                                              "note": note, "detail": json.dumps(detail or {}, default=str)})
+                                              "note": note, "detail": json.dumps(detail or {}, default=str),
+                                              "at": at})
 
 
 def set_status(conn: psycopg.Connection[Any], *, incident: dict[str, Any], status: str, actor: str,
-               on_site: bool = False, reason: str | None = None, evidence: str | None = None) -> None:
-    """Change an incident's status (already locked); alerts stop counting as open when it leaves the open set."""
+               on_site: bool = False, reason: str | None = None, evidence: str | None = None,
+               at: datetime | None = None) -> None:
+    """Change an incident's status (already locked); alerts stop counting as open when it leaves the open set.
+    ``at``: when it happened (the on-site time), if not now."""
     fetch_one(conn, "incident_set_status", {"id": incident["id"], "status": status, "on_site": on_site,
-                                            "actor": actor, "reason": reason, "evidence": evidence})
+                                            "actor": actor, "reason": reason, "evidence": evidence, "at": at})
     if incident["status"] in OPEN_STATUSES and status not in OPEN_STATUSES:
         execute(conn, "incident_cells_close", {"id": incident["id"]})
     notify(conn, kind="incident", op="update", id=incident["id"], county_code=incident["county_code"],

@@ -65,9 +65,11 @@ def check_fix(fix: Fix, *, now: datetime, max_future_s: int, max_age_days: int) 
         raise InvalidInput(problems[0])
 
 
-def record_fix(conn: psycopg.Connection[Any], device: Device, fix: Fix, *, max_speed_kmh: float) -> FixResult:
+def record_fix(conn: psycopg.Connection[Any], device: Device, fix: Fix, *, max_speed_kmh: float,
+               source: str = "device") -> FixResult:
     """Store the fix as a track point of the device's team and move the team when it should (caller's
-    transaction; the team row stays locked until it commits)."""
+    transaction; the team row stays locked until it commits). ``source``: ``device`` (a tracker) or ``field``
+    (the field app's phone)."""
     team = fetch_one(conn, "position_team_lock", {"team_id": device.team_id, "lng": fix.lng, "lat": fix.lat})
     if team is None:
         raise NotFound(f"team {device.team_id} of device {device.identifier} not found")
@@ -83,7 +85,8 @@ def record_fix(conn: psycopg.Connection[Any], device: Device, fix: Fix, *, max_s
         "county_code": team["county_code"], "team_id": team["id"], "at": fix.at, "lng": fix.lng, "lat": fix.lat,
         "h3_r7": int(cells[7][0]), "h3_r8": int(cells[8][0]), "h3_r9": int(cells[9][0]), "status": team["status"],
         "device_id": device.id, "speed_kmh": fix.speed_kmh, "bearing": fix.bearing, "altitude_m": fix.altitude_m,
-        "accuracy_m": fix.accuracy_m, "battery_pct": fix.battery_pct, "flag": flag, "follow": flag == ""})
+        "accuracy_m": fix.accuracy_m, "battery_pct": fix.battery_pct, "flag": flag, "follow": flag == "",
+        "source": source})
     assert row is not None
     if row["position_id"] is None:
         return FixResult(stored=False, moved=False, flag="")

@@ -17,6 +17,7 @@ class Role(StrEnum):
     PLANNER = "planner"
     VIEWER = "viewer"
     ADMIN = "admin"
+    INSPECTOR = "inspector"  # 执法队员: a member of one team, on the field app only
 
 
 class Permission(StrEnum):
@@ -25,6 +26,7 @@ class Permission(StrEnum):
     PLAN = "plan"
     EXPORT = "export"
     ADMIN = "admin"
+    FIELD = "field"  # the field app: one's own team's dispatches and visits
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -33,6 +35,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PLANNER: frozenset({Permission.READ, Permission.PLAN, Permission.EXPORT}),
     Role.VIEWER: frozenset({Permission.READ}),
     Role.ADMIN: frozenset({Permission.READ, Permission.ADMIN, Permission.PLAN, Permission.EXPORT}),
+    Role.INSPECTOR: frozenset({Permission.FIELD}),
 }
 
 
@@ -45,6 +48,7 @@ class Scope:
     county_code: str
     township_code: str | None = None
     remote_addr: str = ""
+    team_id: int | None = None  # inspectors: their team (what the field app shows and lets them change)
 
     @property
     def whole_county(self) -> bool:

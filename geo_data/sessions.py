@@ -65,7 +65,7 @@ def live(conn: psycopg.Connection[Any], sid: str, *, policy: SessionPolicy) -> L
         execute(conn, "session_end_stale", {"sid_hash": _hash(sid), "idle": policy.idle})
         return None
     user = User(id=row["id"], username=row["username"], display_name=row["display_name"], role=Role(row["role"]),
-                county_code=row["county_code"], township_code=row["township_code"])
+                county_code=row["county_code"], township_code=row["township_code"], team_id=row["team_id"])
     return LiveSession(id=int(row["session_id"]), user=user, kind=row["kind"], pending=row["pending"],
                        seen_long_ago=bool(row["seen_long_ago"]))
 

@@ -178,6 +178,7 @@ class PositionSettings(BaseSettings):
     max_speed_kmh: float = 200.0           # faster (reported, or implied since the last fix) is kept, not followed
     max_future_s: int = 300                # a fix stamped further ahead of the server clock is refused
     track_days: int = 90                   # track points older than this are pruned (geo_data.positions)
+    field_interval_s: int = Field(default=30, ge=5, le=3600)  # the field app reports the phone's position this often
 
 
 class EvidenceSettings(BaseSettings):

@@ -26,17 +26,19 @@ class User:
     role: Role
     county_code: str
     township_code: str | None
+    team_id: int | None = None  # inspectors: the one team they belong to
 
     def scope(self, remote_addr: str = "") -> Scope:
-        """The data this user may see and change."""
+        """The data this user may see and change (an inspector: the field app of their own team)."""
         township = self.township_code if self.role == Role.TOWNSHIP_DISPATCHER else None
         return Scope(actor=self.username, role=self.role, county_code=self.county_code,
-                     township_code=township, remote_addr=remote_addr)
+                     township_code=township, remote_addr=remote_addr,
+                     team_id=self.team_id if self.role == Role.INSPECTOR else None)
 
 
 def _user(row: dict[str, Any]) -> User:
     return User(id=row["id"], username=row["username"], display_name=row["display_name"], role=Role(row["role"]),
-                county_code=row["county_code"], township_code=row["township_code"])
+                county_code=row["county_code"], township_code=row["township_code"], team_id=row.get("team_id"))
 
 
 def hash_password(password: str, *, username: str) -> str:
@@ -48,9 +50,10 @@ def hash_password(password: str, *, username: str) -> str:
 def create_user(
     conn: psycopg.Connection[Any], *, username: str, password: str, role: Role | str, county_code: str,
     township_code: str | None = None, display_name: str = "", created_by: str = "cli",
-    must_change_password: bool = False,
+    must_change_password: bool = False, team_id: int | None = None,
 ) -> User:
-    """Create a user; a township dispatcher needs a township of the same county.
+    """Create a user; a township dispatcher needs a township of the same county, an inspector a team of it
+    (and only an inspector has a team).
 
     ``must_change_password``: the user must choose a new password at first login (accounts an admin creates
     with a password the admin knows).
@@ -64,27 +67,45 @@ def create_user(
             raise InvalidInput(f"township: unknown township code {township_code}")
         if row["county_code"] != county_code:
             raise InvalidInput(f"township: {township_code} is not in county {county_code}")
+    check_team(conn, role=role, team_id=team_id, county_code=county_code)
     if conn.execute("SELECT 1 FROM users WHERE username = %s", (username,)).fetchone():
         raise InvalidInput(f"username: {username} already exists")
     row = conn.execute(
         "INSERT INTO users (username, display_name, password_hash, role, county_code, township_code,"
-        " must_change_password) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-        " RETURNING id, username, display_name, role, county_code, township_code",
+        " must_change_password, team_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+        " RETURNING id, username, display_name, role, county_code, township_code, team_id",
         (username, display_name or username, hash_password(password, username=username), role.value, county_code,
-         township_code, must_change_password),
+         township_code, must_change_password, team_id),
     ).fetchone()
     assert row is not None  # INSERT … RETURNING always returns the row
     user = _user(row)
     audit.record(conn, actor=created_by, actor_kind="cli" if created_by == "cli" else "user", action="user.create",
                  object_type="user", object_id=user.id, county_code=county_code, township_code=township_code,
-                 detail={"username": username, "role": role.value})
+                 detail={"username": username, "role": role.value, **({"team_id": team_id} if team_id else {})})
     return user
+
+
+def check_team(conn: psycopg.Connection[Any], *, role: Role, team_id: int | None, county_code: str) -> None:
+    """An inspector needs an active team of their county; no other role has a team (InvalidInput)."""
+    if role != Role.INSPECTOR:
+        if team_id is not None:
+            raise InvalidInput("team: only an inspector belongs to a team")
+        return
+    if team_id is None:
+        raise InvalidInput("team: an inspector needs --team (the id of their team)")
+    row = conn.execute("SELECT county_code, active FROM teams WHERE id = %s", (team_id,)).fetchone()
+    if row is None:
+        raise InvalidInput(f"team: unknown team {team_id}")
+    if row["county_code"] != county_code:
+        raise InvalidInput(f"team: team {team_id} is not in county {county_code}")
+    if not row["active"]:
+        raise InvalidInput(f"team: team {team_id} is not active")
 
 
 def get_user(conn: psycopg.Connection[Any], user_id: int) -> User | None:
     """An active user by id, or None."""
     row = conn.execute(
-        "SELECT id, username, display_name, role, county_code, township_code FROM users"
+        "SELECT id, username, display_name, role, county_code, township_code, team_id FROM users"
         " WHERE id = %s AND active", (user_id,),
     ).fetchone()
     return _user(row) if row else None
@@ -115,7 +136,8 @@ def authenticate(
                      detail={"seconds": round(wait)})
         return LoginOutcome(None, "throttled", wait)
     row = conn.execute(
-        "SELECT id, username, display_name, role, county_code, township_code, password_hash, must_change_password,"
+        "SELECT id, username, display_name, role, county_code, township_code, team_id, password_hash,"
+        " must_change_password,"
         " totp_secret IS NOT NULL AS has_totp FROM users WHERE username = %s AND active", (username,),
     ).fetchone()
     reason = "unknown user"

@@ -152,6 +152,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "event.closed": ("办结", "Closed"),
     "event.remote_closed": ("非现场办结", "Closed remotely"),
     "event.escalated": ("上报县级", "Escalated"),
+    "event.evidence": ("现场照片", "Photo"),
     "error.generic": ("操作失败：{msg}", "Failed: {msg}"),
 }
 

@@ -42,6 +42,7 @@ def layout(lang: str | None = None, township: str | None = None, **_query: Any) 
         dcc.Store(id="dsp-lang", data=lang),
         dcc.Store(id="dsp-selected", data=None),
         dcc.Store(id="dsp-changed", data=0),
+        dcc.Store(id="dsp-push", data=0),  # bumped by assets/dispatch_live.js on a pushed incident/team change
         dcc.Interval(id="dsp-tick", interval=15_000),
         html.Header(style={"display": "flex", "gap": "1em", "alignItems": "center", "padding": "0.4em 1em"},
                     children=[

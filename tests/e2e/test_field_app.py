@@ -1,0 +1,273 @@
+"""The field app (/field) on a phone (headless Chromium 390×844, position set through the DevTools protocol)
+against the served app: an inspector accepts a dispatch a township dispatcher made, goes on the way and on site,
+adds a photo, resolves — the dispatcher's open page shows each step without a reload, the timeline carries the
+photo and the positions, the response measure reads the field's on-site time. Offline: 3 steps, 1 photo and
+10 fixes wait on the phone and, back online, are each stored once, in order, with the phone's times."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+from PIL import Image
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from geo_data.db import connect
+from geo_data.users import create_user
+from tests.conftest import TEST_PASSWORD
+from tests.db.dispatch_scenario import token
+from tests.map_scenario import console_errors, headless_chromium
+
+pytestmark = pytest.mark.e2e
+SH = ZoneInfo("Asia/Shanghai")
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def crew(demo_db_url: str, demo_county: str) -> dict[str, Any]:
+    """A free township team of the demo county, an inspector of it, and a source token to raise incidents."""
+    with connect(demo_db_url) as c:
+        team = c.execute(
+            "SELECT tm.id, tm.name, tm.township_code, ST_X(tw.label_point) AS lng, ST_Y(tw.label_point) AS lat"
+            " FROM teams tm JOIN townships tw ON tw.code = tm.township_code JOIN counties co ON co.code = tm.county_code"
+            " WHERE tm.county_code = %s AND tm.active AND ST_Contains(tw.geom, ST_Buffer(tw.label_point, 0.02)) AND tm.kind = 'township' AND tm.status = 'idle'"
+            "  AND 'comprehensive' = ANY(tm.qualifications) AND NOT EXISTS (SELECT 1 FROM dispatches d"
+            "  WHERE d.team_id = tm.id AND d.status IN ('assigned', 'accepted', 'en_route', 'on_site'))"
+            " ORDER BY tw.code LIMIT 1", (demo_county,)).fetchone()
+        assert team, "the demo county has no free comprehensive township team"
+        name = f"insp_{secrets.token_hex(3)}"
+        create_user(c, username=name, password=TEST_PASSWORD, role="inspector", county_code=demo_county,
+                    team_id=team["id"], display_name="张三")
+        c.commit()
+    return {"team": team, "inspector": name, "db_url": demo_db_url,
+            "token": token(demo_db_url, source=f"field-{secrets.token_hex(3)}", county=demo_county)}
+
+
+def _dispatched(live_url: str, crew: dict[str, Any], dispatcher: requests.Session, dx: float) -> int:
+    """An incident near the team's township centre, assigned to the team by the township dispatcher (API)."""
+    t = crew["team"]
+    body = {"source_id": f"field-{secrets.token_hex(6)}", "source_kind": "ai_camera", "type": "street_vending",
+            "observed_at": datetime.now(SH).isoformat(timespec="seconds"), "severity": "urgent",
+            "location": {"lng": t["lng"] + dx, "lat": t["lat"]}, "description": "占道经营"}
+    r = requests.post(f"{live_url}/api/v1/alerts", json=body, timeout=10,
+                      headers={"Authorization": f"Bearer {crew['token']}"})
+    assert r.status_code == 201, r.text
+    incident = int(r.json()["incident_id"])
+    r = dispatcher.post(f"{live_url}/api/v1/incidents/{incident}/assign", json={"team_id": t["id"]},
+                        headers={"Origin": live_url}, timeout=10)
+    if r.status_code != 200:
+        with connect(crew["db_url"]) as c:
+            busy = c.execute("SELECT d.*, i.created_at AS inc_created FROM dispatches d JOIN incidents i ON i.id = d.incident_id"
+                             " WHERE d.team_id = %s ORDER BY d.id DESC LIMIT 3", (t["id"],)).fetchall()
+        raise AssertionError(f"{r.text} incident={incident} {busy}")
+    return incident
+
+
+@pytest.fixture
+def phone(live_url: str, demo_db_url: str, crew: dict[str, Any]) -> Iterator[Any]:
+    """A second browser: the inspector's phone, logged in to /field."""
+    driver = headless_chromium("--window-size=390,844")
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+    driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": live_url, "permissions": ["geolocation"]})
+    driver.get(f"{live_url}/login?next=/field")
+    driver.find_element(By.NAME, "username").send_keys(crew["inspector"])
+    driver.find_element(By.NAME, "password").send_keys(TEST_PASSWORD)
+    driver.find_element(By.ID, "login-submit").click()
+    WebDriverWait(driver, 15).until(lambda b: b.current_url.endswith("/field"))
+    yield driver
+    driver.quit()
+
+
+def _at(phone: Any, lat: float, lng: float) -> None:
+    phone.execute_cdp_cmd("Emulation.setGeolocationOverride", {"latitude": lat, "longitude": lng, "accuracy": 8})
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (40, 120, 200)).save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def _shot(phone: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    png = phone.get_screenshot_as_png()
+    img = Image.open(io.BytesIO(png)).convert("RGB").resize((390, 844))
+    img.quantize(colors=128).save(SHOTS / name, optimize=True)
+    assert (SHOTS / name).stat().st_size <= 200_000
+
+
+def _status(phone: Any) -> str:
+    found = phone.find_elements(By.ID, "gc-f-dstatus")
+    return str(found[0].get_attribute("data-status")) if found else ""
+
+
+def _waiting(phone: Any) -> int:
+    return int(phone.execute_async_script(
+        "var done = arguments[arguments.length - 1]; window.gcField.queue().then(function (q) { done(q.length); });"))
+
+
+def _timeline(desk: Any) -> str:
+    """The open incident's timeline as the dispatcher sees it (read in one go: Dash re-renders it under pushes)."""
+    return str(desk.execute_script("var t = document.getElementById('dsp-timeline'); return t ? t.innerText : '';"))
+
+
+def _open_incident(browser: Any, incident: int) -> None:
+    wait = WebDriverWait(browser, 20)
+    button = wait.until(lambda b: [e for e in b.find_elements(By.CSS_SELECTOR, "button.dsp-inc")
+                                   if e.text.startswith(f"#{incident} ")])
+    button[0].click()
+    wait.until(lambda b: b.find_element(By.ID, "dsp-timeline"))
+
+
+def test_inspector_works_a_dispatch_and_the_dispatcher_sees_each_step(
+        live_url: str, demo_db_url: str, crew: dict[str, Any], phone: Any, browser_login: Any, make_user: Any,
+        http_login: Any, tmp_path: Path) -> None:
+    t = crew["team"]
+    dispatcher_name = make_user("township_dispatcher", township=t["township_code"])
+    incident = _dispatched(live_url, crew, http_login(dispatcher_name), 0.012)
+    desk = browser_login(dispatcher_name, "/dispatch")
+    _open_incident(desk, incident)
+
+    _at(phone, t["lat"] + 0.01, t["lng"] - 0.01)
+    phone.get(f"{live_url}/field")
+    wait = WebDriverWait(phone, 20)
+    wait.until(lambda b: _status(b) == "assigned")
+    assert phone.execute_script("return window.innerWidth") == 390
+    assert "占道经营" in phone.find_element(By.ID, "gc-f-dispatch").text
+    amap = phone.find_element(By.CSS_SELECTOR, "#gc-f-dnav a[data-app=amap]").get_attribute("href")
+    baidu = phone.find_element(By.CSS_SELECTOR, "#gc-f-dnav a[data-app=baidu]").get_attribute("href")
+    assert amap.startswith("https://uri.amap.com/marker?position=") and "coord_type=bd09ll" in baidu
+    wait.until(lambda b: b.execute_script("return !!(window.L && document.querySelector('.gc-f-me'))"))
+    _shot(phone, "field_app_dispatch.png")
+
+    desk_wait = WebDriverWait(desk, 10)
+    route = [("accepted", "gc-f-accepted", "已接单", 0.008), ("en_route", "gc-f-enroute", "在途", 0.004),
+             ("on_site", "gc-f-onsite", "到达现场", 0.0)]
+    for status, button, label, off in route:
+        _at(phone, t["lat"] + off, t["lng"] + 0.012 - off)
+        phone.find_element(By.ID, button).click()
+        wait.until(lambda b, s=status: _status(b) == s)
+        wait.until(lambda b: _waiting(b) == 0)
+        # the dispatcher's open page shows the step without a reload (live push → dsp-push → timeline)
+        desk_wait.until(lambda b, lab=label: lab in _timeline(b))
+
+    photo = tmp_path / "scene.jpg"
+    photo.write_bytes(_jpeg())
+    phone.find_element(By.ID, "gc-f-photo").send_keys(str(photo))
+    wait.until(lambda b: _waiting(b) == 0)
+    phone.find_element(By.ID, "gc-f-note").send_keys("已劝离，现场恢复")
+    phone.find_element(By.ID, "gc-f-resolved").click()
+    wait.until(lambda b: _waiting(b) == 0)
+    desk_wait.until(lambda b: "已处置" in _timeline(b))
+    # a photo alone changes nothing the live layers show (no push); it is on the timeline with the next step
+    assert "已劝离" in _timeline(desk)
+    assert "现场照片" in _timeline(desk)
+    assert not [e for e in console_errors(phone) if "favicon" not in e]
+
+    with connect(demo_db_url) as c:
+        events = c.execute("SELECT event, at, actor, detail FROM dispatch_events WHERE incident_id = %s"
+                           " ORDER BY at, id", (incident,)).fetchall()
+        inc = c.execute("SELECT status, on_site_at FROM incidents WHERE id = %s", (incident,)).fetchone()
+        fixes = c.execute("SELECT count(*) AS n FROM team_positions WHERE team_id = %s AND source = 'field'"
+                          " AND at >= (SELECT min(at) FROM dispatch_events WHERE incident_id = %s)",
+                          (t["id"], incident)).fetchone()
+        audit = c.execute("SELECT count(*) AS n FROM audit_log WHERE actor = %s AND action LIKE 'dispatch.%%'",
+                          (crew["inspector"],)).fetchone()
+    kinds = [e["event"] for e in events]
+    assert kinds[kinds.index("assigned"):] == ["assigned", "accepted", "en_route", "on_site", "evidence", "resolved"]
+    by_kind = {e["event"]: e for e in events}
+    for step in ("accepted", "en_route", "on_site", "resolved"):
+        assert by_kind[step]["actor"] == crew["inspector"] and by_kind[step]["detail"]["source"] == "field"
+        assert "position" in by_kind[step]["detail"], step
+    on_site = by_kind["on_site"]["detail"]["position"]
+    assert abs(on_site["lat"] - t["lat"]) < 1e-6 and abs(on_site["lng"] - (t["lng"] + 0.012)) < 1e-6
+    assert by_kind["evidence"]["detail"]["thumb_url"].startswith("/api/v1/evidence/")
+    assert inc["status"] == "resolved" and inc["on_site_at"] == by_kind["on_site"]["at"]
+    assert fixes["n"] >= 4 and audit["n"] >= 4
+
+
+def test_offline_steps_photo_and_fixes_are_stored_once_in_order_with_their_times(
+        live_url: str, demo_db_url: str, crew: dict[str, Any], phone: Any, make_user: Any, http_login: Any,
+        tmp_path: Path) -> None:
+    t = crew["team"]
+    dispatcher = http_login(make_user("township_dispatcher", township=t["township_code"]))
+    incident = _dispatched(live_url, crew, dispatcher, -0.012)
+    _at(phone, t["lat"] + 0.02, t["lng"])
+    phone.get(f"{live_url}/field")
+    wait = WebDriverWait(phone, 20)
+    wait.until(lambda b: _status(b) == "assigned")
+    wait.until(lambda b: _waiting(b) == 0)
+
+    phone.execute_cdp_cmd("Network.enable", {})
+    phone.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": True, "latency": 0,
+                                                                "downloadThroughput": -1, "uploadThroughput": -1})
+    try:
+        wait.until(lambda b: "离线" in b.find_element(By.ID, "gc-f-net").text)
+        for i, button in enumerate(("gc-f-accepted", "gc-f-enroute", "gc-f-onsite")):
+            _at(phone, t["lat"] + 0.01 - 0.005 * i, t["lng"] - 0.012)
+            phone.find_element(By.ID, button).click()
+            wait.until(lambda b, n=i + 1: _waiting(b) == n)
+        photo = tmp_path / "offline.jpg"
+        photo.write_bytes(_jpeg())
+        phone.find_element(By.ID, "gc-f-photo").send_keys(str(photo))
+        wait.until(lambda b: _waiting(b) == 4)
+        for i in range(10):
+            _at(phone, t["lat"] - 0.0001 * i, t["lng"] - 0.012 + 0.0001 * i)
+            phone.find_element(By.ID, "gc-f-locate").click()
+            wait.until(lambda b, n=5 + i: _waiting(b) == n)
+        assert "待发送 14" in phone.find_element(By.ID, "gc-f-waiting").text
+        assert len(phone.find_elements(By.CSS_SELECTOR, "#gc-f-queue li.gc-f-q-item")) == 14
+        queued = phone.execute_async_script(
+            "var done = arguments[arguments.length - 1]; window.gcField.queue().then(function (q) {"
+            " done(q.map(function (i) { return {kind: i.kind, at: i.at, client_id: i.client_id}; })); });")
+        _shot(phone, "field_app_offline.png")
+        with connect(demo_db_url) as c:
+            n = c.execute("SELECT count(*) AS n FROM dispatch_events WHERE incident_id = %s AND event <> 'assigned'"
+                          " AND event <> 'created'", (incident,)).fetchone()["n"]
+        assert n == 0, "nothing reached the server while the phone was offline"
+    finally:
+        phone.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": False, "latency": 0,
+                                                                    "downloadThroughput": -1, "uploadThroughput": -1})
+    WebDriverWait(phone, 40).until(lambda b: _waiting(b) == 0)
+    wait.until(lambda b: _status(b) == "on_site")
+
+    steps = [q for q in queued if q["kind"] == "step"]
+    fix_times = sorted(datetime.fromisoformat(q["at"].replace("Z", "+00:00")) for q in queued if q["kind"] == "fix")
+    photo_q = next(q for q in queued if q["kind"] == "photo")
+    with connect(demo_db_url) as c:
+        events = c.execute("SELECT event, at, detail FROM dispatch_events WHERE incident_id = %s"
+                           " AND event IN ('accepted', 'en_route', 'on_site', 'evidence') ORDER BY at, id",
+                           (incident,)).fetchall()
+        stored = c.execute("SELECT step, at FROM field_steps WHERE incident_id = %s ORDER BY at", (incident,)).fetchall()
+        track = c.execute("SELECT at FROM team_positions WHERE team_id = %s AND source = 'field' AND at = ANY(%s)"
+                          " ORDER BY at", (t["id"], fix_times)).fetchall()
+        ev = c.execute("SELECT count(*) AS n FROM evidence_files WHERE client_id = %s",
+                       (photo_q["client_id"],)).fetchone()
+    assert [e["event"] for e in events] == ["accepted", "en_route", "on_site", "evidence"]
+    for e, q in zip(events, [*steps, photo_q], strict=True):
+        assert e["at"] == datetime.fromisoformat(q["at"].replace("Z", "+00:00")), e["event"]
+    assert [s["step"] for s in stored] == ["accepted", "en_route", "on_site"]
+    assert [r["at"] for r in track] == fix_times and ev["n"] == 1
+
+    # the phone sends its queue again (a lost answer): each is answered as a duplicate, nothing new stored
+    again = phone.execute_async_script(
+        "var done = arguments[arguments.length - 1], s = arguments[0];"
+        "fetch('/api/v1/field/steps', {method: 'POST', credentials: 'same-origin',"
+        " headers: {'Content-Type': 'application/json'}, body: JSON.stringify(s)})"
+        ".then(function (r) { return r.json(); }).then(done);",
+        {"client_id": steps[0]["client_id"], "incident_id": incident, "dispatch_id": 1, "step": "accepted",
+         "at": steps[0]["at"]})
+    assert again["duplicate"] is True
+    with connect(demo_db_url) as c:
+        n = c.execute("SELECT count(*) AS n FROM dispatch_events WHERE incident_id = %s AND event = 'accepted'",
+                      (incident,)).fetchone()["n"]
+    assert n == 1
