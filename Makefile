@@ -15,7 +15,7 @@ test: setup browser-packages db
 setup: system-packages venv
 
 system-packages:
-	@scripts/ensure-debian-packages postgresql-15-postgis-3 pgbackrest
+	@scripts/ensure-debian-packages postgresql-15-postgis-3 pgbackrest libjs-leaflet
 
 browser-packages:
 	@scripts/ensure-debian-packages chromium chromium-driver fonts-noto-cjk
