@@ -26,3 +26,5 @@ CREATE TABLE evidence_files (
 CREATE UNIQUE INDEX evidence_files_incident_sha_key ON evidence_files (incident_id, sha256) WHERE incident_id IS NOT NULL;
 CREATE INDEX evidence_files_visit_idx ON evidence_files (visit_id) WHERE visit_id IS NOT NULL;
 CREATE INDEX evidence_files_sha_idx ON evidence_files (sha256);
+-- Where photos were taken: every geometry has its GiST index (a map of evidence near a place).
+CREATE INDEX evidence_files_geom_gix ON evidence_files USING gist (geom);

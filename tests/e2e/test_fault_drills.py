@@ -139,8 +139,16 @@ def test_database_restarted_while_map_and_wall_are_open_they_warn_then_carry_on_
             board = browser.current_window_handle
 
             def on(handle: str, script: str, timeout: float) -> None:
+                from selenium.common.exceptions import TimeoutException
+
                 browser.switch_to.window(handle)
-                WebDriverWait(browser, timeout, poll_frequency=0.2).until(lambda b: b.execute_script(script))
+                try:
+                    WebDriverWait(browser, timeout, poll_frequency=0.2).until(lambda b: b.execute_script(script))
+                except TimeoutException:
+                    text = browser.execute_script("return document.body ? document.body.innerText : ''")
+                    raise AssertionError(f"{browser.current_url}: not within {timeout} s: {script}\n"
+                                         f"page: {text[:600]!r}\nconsole: {ms.console_errors(browser)}\n"
+                                         f"server:\n{app.log_tail(40)}") from None
 
             stale = "var s = document.getElementById('stale'); return !!s && !s.classList.contains('hidden');"
             fresh = "var s = document.getElementById('stale'); return !!s && s.classList.contains('hidden');"

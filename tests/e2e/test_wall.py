@@ -52,7 +52,8 @@ def test_wall_shows_kpis_live_incidents_and_flies_to_a_new_urgent_one(browser: A
                                           " return li ? li.innerText : '';"))
     # the stale-data warning appears when nothing (not even a heartbeat) arrived for a while
     assert "hidden" in browser.find_element(By.ID, "stale").get_attribute("class")
-    _js(browser, "gc.live.lastAt = Date.now() - 40000;")
+    # nothing arrives any more (the stream closed, as when the server is gone): not even a heartbeat can reset it
+    _js(browser, "gc.live.source.close(); gc.live.lastAt = Date.now() - 40000;")
     wait.until(lambda b: "hidden" not in b.find_element(By.ID, "stale").get_attribute("class"))
     assert "数据已 4" in browser.find_element(By.ID, "stale").text
 
