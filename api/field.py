@@ -12,7 +12,8 @@ Endpoints (session of an inspector, same origin; JSON):
          409 the dispatch was reassigned or cancelled meanwhile, or the step is behind the dispatch;
     ``POST /api/v1/field/positions`` ``{fixes: [{lat, lng, at, accuracy_m?, speed_kmh?, heading?}]}`` (≤ 500)
          → per fix ``{stored, moved, flag}``: the trackers' rule (``geo_data.positions``);
-    ``POST /api/v1/field/visits/<id>/result`` ``{client_id, at, items_checked, problem_found, follow_up, note?}``.
+    ``POST /api/v1/field/visits/<id>/result`` ``{client_id, at, items_checked, problem_found, follow_up, note?}``;
+    ``GET  /api/v1/field/members`` (dispatchers, admins) the inspectors of the teams in their scope.
 Photos go to ``POST /api/v1/incidents/<id>/evidence`` (``api.evidence``) with their ``client_id``.
 """
 
@@ -247,6 +248,18 @@ def fixes() -> Any:
 
     results = run_in_transaction(work)
     return jsonify({"items": [{"stored": r.stored, "moved": r.moved, "flag": r.flag} for r in results]})
+
+
+@api.get("/members")
+def team_members() -> Any:
+    """The field app's accounts of the teams in the caller's scope (dispatchers and admins)."""
+    try:
+        scope = current_scope(Permission.READ)
+    except Forbidden as exc:
+        raise ApiError(401 if not getattr(current_user, "is_authenticated", False) else 403,
+                       "log in as a dispatcher or an administrator") from exc
+    rows = run_in_transaction(lambda conn: field.members(conn, scope))
+    return jsonify({"items": [{k: _iso(v) for k, v in r.items()} for r in rows]})
 
 
 @api.post("/visits/<int:visit_id>/result")

@@ -9,7 +9,7 @@ from dash import Input, Output, State, callback, ctx
 from callbacks.context import current_scope, services
 from geo_data import admin, audit, sessions, two_factor
 from geo_data.db import transaction
-from geo_data.errors import NotFound
+from geo_data.errors import InvalidInput, NotFound
 from geo_data.scope import Permission
 from geo_data.sessions import SessionPolicy
 from geo_data.users import create_user, list_users, set_user_state
@@ -29,23 +29,35 @@ def refresh(_n: int | None, _m1: Any, _m2: Any) -> tuple[list[dict[str, Any]], .
                 _fmt(admin.tokens_of_county(conn, scope)), admin.audit_rows(conn, scope))
 
 
+def _team_id(value: int | str | None) -> int | None:
+    """The team field of the new-user form (inspectors); InvalidInput when it is not a team id."""
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput("team: a team id (a number)") from None
+
+
 @callback(Output("admin-user-msg", "children"),
           Input("admin-create", "n_clicks"), Input("admin-deactivate", "n_clicks"),
           Input("admin-activate", "n_clicks"), Input("admin-unlock", "n_clicks"),
           Input("admin-reset-totp", "n_clicks"),
           State("admin-new-name", "value"), State("admin-new-role", "value"),
-          State("admin-new-township", "value"), State("admin-new-password", "value"),
+          State("admin-new-township", "value"), State("admin-new-team", "value"),
+          State("admin-new-password", "value"),
           State("admin-users", "derived_virtual_data"), State("admin-users", "selected_rows"),
           prevent_initial_call=True)
 def change_user(_c: Any, _d: Any, _a: Any, _u: Any, _r: Any, name: str | None, role: str | None,
-                township: str | None, password: str | None, rows: list[dict[str, Any]] | None,
+                township: str | None, team: int | str | None, password: str | None, rows: list[dict[str, Any]] | None,
                 selected: list[int] | None) -> str:
     scope = current_scope(Permission.ADMIN)
     with transaction(services().pool) as conn:
         if ctx.triggered_id == "admin-create":
             user = create_user(conn, username=(name or "").strip(), password=password or "", role=role or "",
                                county_code=scope.county_code, township_code=(township or "").strip() or None,
-                               created_by=scope.actor, must_change_password=True)
+                               created_by=scope.actor, must_change_password=True,
+                               team_id=_team_id(team))
             return f"已创建 · created {user.username}（首次登录须改密码 · new password at first login）"
         if not rows or not selected:
             return "请先选择用户 · select a user first"

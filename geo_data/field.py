@@ -175,6 +175,13 @@ def record_positions(conn: psycopg.Connection[Any], scope: Scope, *, user_id: in
             for fix in sorted(fixes, key=lambda f: f.at)]
 
 
+def members(conn: psycopg.Connection[Any], scope: Scope) -> list[dict[str, Any]]:
+    """The inspectors of the teams the scope may see (a township dispatcher: their township's teams only)."""
+    if not (scope.can(Permission.DISPATCH) or scope.can(Permission.ADMIN)):
+        raise Forbidden(f"role {scope.role.value} may not list team members")
+    return fetch_all(conn, "field_members", scope.params)
+
+
 def may_add_evidence(conn: psycopg.Connection[Any], scope: Scope, incident_id: int) -> None:
     """An inspector adds photos only to incidents dispatched to their team (now or before); Forbidden else."""
     team_id = _team_of(scope)

@@ -34,7 +34,7 @@ def layout(**_query: Any) -> html.Div:
         html.Section([
             html.H2("用户 · Users"),
             _table("admin-users", [("username", "用户名"), ("display_name", "姓名"), ("role_name", "角色"),
-                                   ("township_name", "乡镇"), ("active", "启用"), ("locked", "锁定"),
+                                   ("township_name", "乡镇"), ("team_name", "队伍"), ("active", "启用"), ("locked", "锁定"),
                                    ("two_factor", "两步验证"), ("last_login_at", "最近登录")]),
             html.Div([html.Button("停用 Deactivate", id="admin-deactivate"),
                       html.Button("启用 Activate", id="admin-activate"),
@@ -46,6 +46,7 @@ def layout(**_query: Any) -> html.Div:
                 dcc.Dropdown(id="admin-new-role", options=ROLE_OPTIONS, placeholder="角色 role",
                              style={"width": 220}),
                 dcc.Input(id="admin-new-township", placeholder="乡镇代码 township code (dispatchers)"),
+                dcc.Input(id="admin-new-team", type="number", min=1, placeholder="队伍编号 team id (inspectors)"),
                 dcc.Input(id="admin-new-password", type="password",
                           placeholder="初始密码 first password (≥ 10, changed at first login)"),
                 html.Button("创建 Create", id="admin-create"),
