@@ -54,7 +54,8 @@ def local_clusters() -> Iterator[DatabaseSettings]:
     root = Path(tempfile.mkdtemp(prefix="gc-drill-"))
     data_dir = root / "data"
     try:
-        yield DatabaseSettings(data_dir=data_dir)
+        # explicitly the local clusters, whatever DATABASE_URL the suite itself runs with
+        yield DatabaseSettings(data_dir=data_dir, url=None, replica_url=None)
     finally:
         for cluster in replication.slots(data_dir):
             if cluster.status() == "running":
