@@ -60,7 +60,7 @@ def select_incident(clicks: list[int | None]) -> Any:
 
 
 @callback(Output("dsp-detail", "children"), Input("dsp-selected", "data"), Input("dsp-changed", "data"),
-          Input("dsp-push", "data"), State("dsp-lang", "data"), prevent_initial_call=True)
+          Input("dsp-push", "data"), State("dsp-lang", "data"))   # initial call: a ?incident= link
 def show_detail(selected: int | None, _changed: Any, _push: Any, lang: str) -> Any:
     if selected is None:
         return no_update

@@ -5,7 +5,7 @@ Everything shown goes through Dash components, which render text, never HTML: na
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import dash_leaflet as dl
@@ -14,11 +14,13 @@ from dash import Input, Output, State, callback, ctx, html, no_update
 
 from callbacks.context import current_scope, services
 from callbacks.map_common import guarded, time_window
-from geo_data import map_queries
+from geo_data import map_queries, positions
 from geo_data.db import transaction
 from geo_data.errors import InvalidInput
 from geo_data.scope import Scope
-from layers.i18n import format_datetime, format_number, t
+from geo_data.travel import haversine_m
+from layers import details
+from layers.i18n import SHANGHAI, format_datetime, format_number, t
 
 SOURCES = ("boundaries", "cells", "enterprises", "alerts", "incidents", "teams")
 
@@ -71,19 +73,15 @@ def details_for(conn: psycopg.Connection[Any], *, scope: Scope, kind: str, key: 
         row = map_queries.enterprise_details(conn, scope=scope, id=int(key))
         return [html.Div(t("details.enterprise", lang), id="details-title", className="gc-kind"),
                 *enterprise_body(row, lang)]
-    if kind in ("alert", "incident"):
-        fn = map_queries.alert_details if kind == "alert" else map_queries.incident_details
-        row = fn(conn, scope=scope, id=int(key))
-        pairs = [(t("field.type", lang), row["type_name_en"] if lang == "en" else row["type_name"]),
-                 (t("field.severity", lang), t(f"severity.{row['severity']}", lang))]
-        if kind == "alert":
-            pairs += [(t("field.source", lang), t(f"source.{row['source_kind']}", lang)),
-                      (t("field.time", lang), format_datetime(row["observed_at"], lang))]
-        else:
-            pairs += [(t("field.status", lang), t(f"status.{row['status']}", lang)),
-                      (t("field.alerts", lang), row["alert_count"]),
-                      (t("field.time", lang), format_datetime(row["last_seen"], lang))]
-        return [html.H3(f"{t('details.' + kind, lang)} #{row['id']}", id="details-title"), _kv(pairs)]
+    if kind == "alert":
+        return details.alert_body(map_queries.alert_details(conn, scope=scope, id=int(key)), lang)
+    if kind == "incident":
+        return details.incident_body(map_queries.incident_details(conn, scope=scope, id=int(key)),
+                                     datetime.now(UTC), lang)
+    if kind == "team":
+        row = map_queries.team_details(conn, scope=scope, id=int(key))
+        day = datetime.now(SHANGHAI).date()
+        return details.team_body(row, day.isoformat(), _track(conn, scope, row["id"], day, lang)[1], lang)
     raise InvalidInput(f"details: cannot show a {kind!r}")
 
 
@@ -101,37 +99,67 @@ def _clicked(feature: dict[str, Any]) -> tuple[str, Any] | None:
         return "cell", p["cell"]
     if kind == "township":
         return "township", p["code"]
-    if kind in ("enterprise", "alert", "incident"):
+    if kind in ("enterprise", "alert", "incident", "team"):
         return kind, p["rid"]
     return None
 
 
 @callback(
-    Output("details", "children"), Output("popup-layer", "children"),
+    Output("details", "children"), Output("popup-layer", "children"), Output("track-layer", "children"),
     *[Input(s, "clickData") for s in SOURCES],
     State("time-range", "value"), State("time-custom", "start_date"), State("time-custom", "end_date"),
     State("lang", "data"),
     prevent_initial_call=True,
 )
-@guarded(2, error_index=0)
-def show_details(*args: Any) -> tuple[Any, Any]:
+@guarded(3, error_index=0)
+def show_details(*args: Any) -> tuple[Any, Any, Any]:
     *clicks, range_choice, start, end, lang = args
     trigger = ctx.triggered_id
     if trigger not in SOURCES:
-        return no_update, no_update
+        return no_update, no_update, no_update
     feature = clicks[SOURCES.index(trigger)]
     hit = _clicked(feature)
     if hit is None:
-        return no_update, no_update
+        return no_update, no_update, no_update
     scope = current_scope()
     since, until, _ = time_window(range_choice, start, end)
     with transaction(services().read_pool) as conn:
         body = details_for(conn, scope=scope, kind=hit[0], key=hit[1], lang=lang, date_from=since.date(),
                            date_to=until.date())
         popup: Any = []
+        track: Any = []   # a team's track of today; gone when something else is clicked
+        if hit[0] == "team":
+            track = _track(conn, scope, int(hit[1]), datetime.now(SHANGHAI).date(), lang)[0]
         if hit[0] == "enterprise":
             row = map_queries.enterprise_details(conn, scope=scope, id=int(hit[1]))
             lng, lat = feature["geometry"]["coordinates"]
             popup = [dl.Popup(html.Div(enterprise_body(row, lang), className="gc-popup", id="ent-popup"),
                               position=[lat, lng], autoPan=True)]
-    return body, popup
+    return body, popup, track
+
+
+def _track(conn: psycopg.Connection[Any], scope: Scope, team_id: int, day: date, lang: str) -> tuple[list[Any], str]:
+    """The team's track of ``day`` as map layers and in words."""
+    points = positions.team_track(conn, scope, team_id=team_id, day=day)
+    line = details.followed(points)
+    km = sum(haversine_m(a["lng"], a["lat"], b["lng"], b["lat"]) for a, b in zip(line, line[1:], strict=False)) / 1000
+    return details.track_line(points), details.track_summary(points, km, lang)
+
+
+@callback(
+    Output("track-layer", "children", allow_duplicate=True), Output("track-summary", "children"),
+    Input("track-day", "date"), State("track-team", "data"), State("lang", "data"),
+    prevent_initial_call=True,
+)
+@guarded(2, error_index=1)
+def show_track(day: str | None, team_id: int | None, lang: str) -> tuple[Any, Any]:
+    """Another day picked in a team's panel: that day's track."""
+    if not day or team_id is None:
+        return no_update, no_update
+    try:
+        chosen = date.fromisoformat(day[:10])
+    except ValueError:
+        raise InvalidInput(f"day: {day[:20]!r} is not a date (YYYY-MM-DD)") from None
+    scope = current_scope()
+    with transaction(services().read_pool) as conn:
+        return _track(conn, scope, int(team_id), chosen, lang)

@@ -188,7 +188,8 @@ def live_row(conn: psycopg.Connection[Any], *, kind: str, id: int) -> Row | None
 
 # kind -> (table, key column): whitelisted identifiers for the scope probe below.
 _SCOPE_PROBES = {"enterprise": ("enterprises", "id"), "cell": ("h3_cells", "cell"),
-                 "township": ("townships", "code"), "alert": ("alerts", "id")}
+                 "township": ("townships", "code"), "alert": ("alerts", "id"),
+                 "incident": ("incidents", "id"), "team": ("teams", "id")}
 
 
 def _not_in_scope(conn: psycopg.Connection[Any], scope: Scope, kind: str, key: Any) -> NoReturn:
@@ -232,8 +233,9 @@ def enterprise_details(conn: psycopg.Connection[Any], *, scope: Scope, id: int, 
 
 
 def alert_details(conn: psycopg.Connection[Any], *, scope: Scope, id: int) -> Row:
-    """One alert in scope."""
-    row = fetch_one(conn, "map_alert_one", {"id": id})
+    """One alert in scope: what, when, its place (township, enterprise or the nearest within 300 m),
+    description, evidence link and incident."""
+    row = fetch_one(conn, "map_alert_details", {"id": id})
     if row is None or row["county_code"] != scope.county_code or (
             scope.township_code is not None and row["township_code"] != scope.township_code):
         _not_in_scope(conn, scope, "alert", id)
@@ -241,11 +243,19 @@ def alert_details(conn: psycopg.Connection[Any], *, scope: Scope, id: int) -> Ro
 
 
 def incident_details(conn: psycopg.Connection[Any], *, scope: Scope, id: int) -> Row:
-    """One incident in scope."""
-    row = fetch_one(conn, "map_incident_one", {"id": id})
+    """One incident in scope: what, where, its SLA clock and its latest dispatch with the team."""
+    row = fetch_one(conn, "map_incident_details", {"id": id})
     if row is None or row["county_code"] != scope.county_code or (
             scope.township_code is not None and row["township_code"] != scope.township_code):
-        raise NotFound(f"incident {id} not found in your area")
+        _not_in_scope(conn, scope, "incident", id)
+    return row
+
+
+def team_details(conn: psycopg.Connection[Any], *, scope: Scope, id: int) -> Row:
+    """One active team in scope (a township's own teams and the county squads) with its active dispatch."""
+    row = fetch_one(conn, "map_team_details", {**scope.params, "id": id})
+    if row is None:
+        _not_in_scope(conn, scope, "team", id)
     return row
 
 

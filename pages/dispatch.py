@@ -26,7 +26,8 @@ TEAM_COLOURS = {"idle": "#1a9641", "out": "#2b83ba", "en_route": "#7b3294", "on_
 STATUS_CHOICES = ("accepted", "en_route", "on_site", "resolved", "closed", "cancelled")
 
 
-def layout(lang: str | None = None, township: str | None = None, **_query: Any) -> html.Div:
+def layout(lang: str | None = None, township: str | None = None, incident: str | None = None,
+           **_query: Any) -> html.Div:
     from callbacks.dispatch import page_context
     from pages.map import initial_view  # centre + zoom: dash-leaflet 1.1 given bounds alone fails on 'equals'
 
@@ -40,7 +41,8 @@ def layout(lang: str | None = None, township: str | None = None, **_query: Any) 
     return html.Div(className="gc-dispatch", style={"display": "flex", "flexDirection": "column",
                                                     "height": "100vh", "fontFamily": "sans-serif"}, children=[
         dcc.Store(id="dsp-lang", data=lang),
-        dcc.Store(id="dsp-selected", data=None),
+        # ``?incident=<id>`` (the map's details link) opens with that incident picked
+        dcc.Store(id="dsp-selected", data=int(incident) if incident and incident.isdigit() and len(incident) <= 18 else None),
         dcc.Store(id="dsp-changed", data=0),
         dcc.Store(id="dsp-push", data=0),  # bumped by assets/dispatch_live.js on a pushed incident/team change
         dcc.Interval(id="dsp-tick", interval=15_000),

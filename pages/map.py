@@ -80,7 +80,8 @@ def map_component(map_id: str, lang: str, bounds: list[list[float]] | None, *, p
         # which stops every later listener of the event (the toggle write-back of gridcommand.js among them)
         children=[*tiles, dl.LayersControl(overlays, position="topright", collapsed=False,
                                            overlays=[o.name for o in overlays if o.checked]),
-                  dl.LayerGroup(id=f"{prefix}popup-layer"), dl.ScaleControl(position="bottomleft", imperial=False)],
+                  dl.LayerGroup(id=f"{prefix}popup-layer"), dl.LayerGroup(id=f"{prefix}track-layer"),
+                  dl.ScaleControl(position="bottomleft", imperial=False)],
         **kwargs,
     )
 
