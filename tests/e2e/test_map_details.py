@@ -26,6 +26,7 @@ import h3.api.basic_int as h3
 import pytest
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from geo_data import devices
@@ -169,6 +170,17 @@ def test_alert_incident_and_team_details_are_worth_acting_on(browser: Any, base:
         wait.until(lambda b: _js(b, line) >= 1)
         _shot(browser, "team")
         assert browser.find_elements(By.CSS_SELECTOR, "#details .gc-error") == []
+        # another day in the picker: that day's track (none two days ago: the fixes are of the last minute)
+        day = browser.find_element(By.ID, "track-day")
+        shown = day.get_attribute("value")
+        before = (datetime.now(SH) - timedelta(days=2)).date().isoformat()
+        day.send_keys(Keys.CONTROL, "a")
+        day.send_keys(before, Keys.ENTER)
+        wait.until(lambda b: _js(b, "return document.getElementById('track-summary').innerText") == "当日无轨迹")
+        wait.until(lambda b: _js(b, line) == 0)
+        day.send_keys(Keys.CONTROL, "a")
+        day.send_keys(shown, Keys.ENTER)
+        wait.until(lambda b: _js(b, line) >= 1)
         _click(browser, "incident", scene["incident"], f"事件 #{scene['incident']}")
         wait.until(lambda b: _js(b, line) == 0)
 
