@@ -131,7 +131,7 @@ def incident_body(row: dict[str, Any], now: datetime, lang: str) -> list[Any]:
     ]
 
 
-def team_body(row: dict[str, Any], day: str, track: list[Any], lang: str) -> list[Any]:
+def team_body(row: dict[str, Any], day: str, track: str, lang: str) -> list[Any]:
     """The team's panel; ``track`` is what ``track_summary`` says for ``day`` (a date picker changes it)."""
     current: Any = t("details.idle", lang)
     if row["incident_id"] is not None:
