@@ -39,6 +39,7 @@ from callbacks.context import current_scope, form_token, services
 from geo_data import field, positions, visit_public
 from geo_data.errors import Forbidden, InvalidInput
 from geo_data.scope import Permission, Scope
+from layers import geojson
 from layers.basemaps import display_datum, tile_layers
 from layers.field_nav import display_point, navigation_links
 from pages import field_app
@@ -142,7 +143,8 @@ def today() -> Any:
         "now": now.isoformat(), "datum": datum,
         "team": {k: _iso(team[k]) for k in ("id", "name", "status", "position_at")} | {
             "position": display_point(team["lng"], team["lat"], datum)},
-        "dispatch": None, "visits": []}
+        "dispatch": None, "visits": [],
+        "outline": geojson.feature_collection(geojson.boundary_features(view["outline"], datum=datum))}
     if active is not None:
         name = active["enterprise_name"] or active["type_name"]
         out["dispatch"] = {k: _iso(v) for k, v in active.items() if k not in ("lng", "lat")} | {
@@ -154,7 +156,7 @@ def today() -> Any:
             "position": display_point(v["lng"], v["lat"], datum),
             "nav": navigation_links(lng=v["lng"], lat=v["lat"], name=v["enterprise_name"]),
             "public_url": url,
-            "qr_svg": segno.make(url, error="m").svg_inline(scale=6, border=2) if url else None})
+            "qr_svg": segno.make(url, error="m").svg_inline(scale=6, border=2, omitsize=True) if url else None})
     return jsonify(out)
 
 

@@ -16,6 +16,8 @@
   var DB_NAME = "gc-field", STORE = "queue";
   var state = { view: null, map: null, layers: null, sending: false, lastFix: null };
   var $ = function (id) { return document.getElementById(id); };
+  var LOCALE = root.dataset.lang === "en" ? "en-GB" : "zh-CN";
+  function clock(iso) { return new Date(iso).toLocaleTimeString(LOCALE, { hour12: false, timeZone: "Asia/Shanghai" }); }
   var NEXT = { assigned: "accepted", accepted: "en_route", en_route: "on_site", on_site: "resolved" };
 
   function uuid() {
@@ -62,7 +64,7 @@
       if (!items.length) { ul.appendChild(make("li", "gc-f-empty", M.queue_empty)); return; }
       items.forEach(function (it) {
         var label = it.kind === "step" ? M["step_" + it.body.step] : M["kind_" + it.kind];
-        var li = make("li", "gc-f-q-item", label + " · " + new Date(it.at).toLocaleTimeString());
+        var li = make("li", "gc-f-q-item", label + " · " + clock(it.at));
         li.dataset.kind = it.kind; ul.appendChild(li);
       });
     });
@@ -268,6 +270,10 @@
     }
     state.layers.clearLayers();
     var pts = [], v = state.view;
+    var area = null;
+    if (v.outline && v.outline.features && v.outline.features.length) {
+      area = L.geoJSON(v.outline, { interactive: false, style: { color: "#0b4f8a", weight: 1.5, fillColor: "#cfe0f1", fillOpacity: 0.35 } }).addTo(state.layers);
+    }
     (v.visits || []).forEach(function (x, i) {
       if (!x.position) { return; }
       pts.push(x.position);
@@ -282,13 +288,14 @@
       L.circleMarker(v.team.position, { radius: 7, color: "#fff", fillColor: "#0b63ce", fillOpacity: 1, weight: 3, className: "gc-f-me" }).addTo(state.layers);
     }
     if (pts.length > 1) { state.map.fitBounds(pts, { padding: [24, 24], maxZoom: 16 }); }
+    else if (area) { state.map.fitBounds(area.getBounds(), { padding: [8, 8] }); }
     else if (pts.length === 1) { state.map.setView(pts[0], 15); }
     else { state.map.setView([29.08, 119.65], 10); }
   }
   function render(stale) {
     var v = state.view; if (!v) { return; }
     text($("gc-f-team"), v.team.name + " · " + (M["team_" + v.team.status] || v.team.status)
-         + (stale ? " · " + M.stale + " " + new Date(v.now).toLocaleTimeString() : ""));
+         + (stale ? " · " + M.stale + " " + clock(v.now) : ""));
     renderDispatch(); renderVisits(); renderMap();
   }
   function setNet() {

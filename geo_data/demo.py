@@ -771,7 +771,8 @@ _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  
 
 def create_demo_users(conn: psycopg.Connection[Any], *, county_code: str = "330702",
                       password: str | None = None, dispatchers: Collection[str] | None = None) -> dict[str, str]:
-    """Create the demo users that do not exist yet; returns {username: password} of those created.
+    """Create the demo users that do not exist yet (with each township dispatcher an inspector `<name>_field` of
+    the township's first team, for the field app); returns {username: password} of those created.
 
     Each gets ``password`` if given (e.g. GRIDCOMMAND_DEMO_PASSWORD) or a random one; only hashes are stored.
     ``dispatchers`` limits the township dispatchers to those township codes (default: every township).
@@ -787,4 +788,12 @@ def create_demo_users(conn: psycopg.Connection[Any], *, county_code: str = "3307
         create_user(conn, username=u["username"], password=pw, role=u["role"], county_code=county_code,
                     township_code=u["township_code"], display_name=u["display_name"], created_by="cli")
         created[u["username"]] = pw
+        if u["role"] == Role.TOWNSHIP_DISPATCHER:  # and an inspector of the township's team for the field app
+            team = conn.execute("SELECT id, name FROM teams WHERE township_code = %s AND active ORDER BY id LIMIT 1",
+                                (u["township_code"],)).fetchone()
+            name = f"{u['username']}_field"
+            if team is not None and name not in existing:
+                create_user(conn, username=name, password=pw, role=Role.INSPECTOR, county_code=county_code,
+                            team_id=int(team["id"]), display_name=f"{team['name']}队员", created_by="cli")
+                created[name] = pw
     return created

@@ -19,11 +19,11 @@ from typing import Any
 
 import psycopg
 
-from geo_data import audit, dispatch, incidents, positions
+from geo_data import audit, dispatch, incidents, map_queries, positions
 from geo_data.db import fetch_all, fetch_one
 from geo_data.devices import Device
 from geo_data.errors import Conflict, Forbidden, InvalidInput, NotFound
-from geo_data.scope import Permission, Scope
+from geo_data.scope import Permission, Role, Scope
 from geo_data.tokens import hash_token
 
 FOLLOW_UPS = ("none", "rectify", "recheck", "case")  # 无需后续 / 责令整改 / 复查 / 立案
@@ -66,8 +66,8 @@ def _team_of(scope: Scope) -> int:
 
 
 def today_view(conn: psycopg.Connection[Any], scope: Scope, *, day: date) -> dict[str, Any]:
-    """The inspector's team (with its live position), its active dispatch (or None) and its visits of ``day`` in
-    route order."""
+    """The inspector's team (with its live position), its active dispatch (or None), its visits of ``day`` in
+    route order, and the outline of its township (WGS-84 GeoJSON rows of ``map_queries.boundaries``)."""
     team_id = _team_of(scope)
     team = fetch_one(conn, "field_team", {"team_id": team_id, "county_code": scope.county_code})
     if team is None:
@@ -75,7 +75,10 @@ def today_view(conn: psycopg.Connection[Any], scope: Scope, *, day: date) -> dic
     active = fetch_one(conn, "field_active_dispatch", {"team_id": team_id, "county_code": scope.county_code})
     visits = fetch_all(conn, "field_visits_today", {"team_id": team_id, "county_code": scope.county_code,
                                                     "day": day})
-    return {"team": team, "dispatch": active, "visits": visits}
+    # the team's township outline (the whole county for a county squad) under the phone's map
+    area = Scope(actor=scope.actor, role=Role.TOWNSHIP_DISPATCHER if team["township_code"] else Role.VIEWER,
+                 county_code=scope.county_code, township_code=team["township_code"])
+    return {"team": team, "dispatch": active, "visits": visits, "outline": map_queries.boundaries(conn, scope=area)}
 
 
 def check_time(at: datetime, *, now: datetime, max_future_s: int, max_age_days: int, loc: str = "at") -> datetime:

@@ -100,14 +100,14 @@ def render(lang: str, *, user: str, interval_s: int, tiles: str, csrf: str) -> s
 <div id="gc-f-dispatch"><p class="gc-f-empty">{_t('no_dispatch', lang)}</p></div>
 <div id="gc-f-actions" hidden><div class="gc-f-steps">{steps}</div>
 <label class="gc-f-note">{_t('note', lang)}<textarea id="gc-f-note" maxlength="2000" rows="2"></textarea></label>
-<label class="gc-f-photo">📷 {_t('photo', lang)}<input type="file" id="gc-f-photo" accept="image/*"
+<label class="gc-f-photo">{_t('photo', lang)}<input type="file" id="gc-f-photo" accept="image/*"
  capture="environment" multiple></label>
 <div class="gc-f-nav" id="gc-f-dnav"></div></div></section>
 <section class="gc-f-card"><h2>{_t('visits', lang)}</h2><ol id="gc-f-visits" class="gc-f-visits">
 <li class="gc-f-empty">{_t('no_visits', lang)}</li></ol></section>
 <section class="gc-f-card"><h2>{_t('queue', lang)}</h2><ul id="gc-f-queue" class="gc-f-queue">
 <li class="gc-f-empty">{_t('queue_empty', lang)}</li></ul>
-<button type="button" id="gc-f-locate" class="gc-f-secondary">📍 {_t('locate', lang)}</button></section>
+<button type="button" id="gc-f-locate" class="gc-f-secondary">{_t('locate', lang)}</button></section>
 <footer class="gc-f-foot"><span>{escape(user)}</span>
 <a href="?lang={other}" hreflang="{other}" id="gc-f-lang">{_t('switch', lang)}</a>
 <form method="post" action="/logout"><input type="hidden" name="csrf_token" value="{escape(csrf)}">

@@ -212,7 +212,7 @@ def test_demo_users_log_in_with_their_roles(dconn: psycopg.Connection[Any], demo
         c.commit()
         again = demo.create_demo_users(c, county_code="330702", dispatchers={"330702001"})
         c.commit()
-    assert set(created) == {"admin", "county", "planner", "wall", "chengdong"} and again == {}
+    assert set(created) == {"admin", "county", "planner", "wall", "chengdong", "chengdong_field"} and again == {}
     assert len({u["username"] for u in demo.demo_users("330702")}) == 4 + 26
     stored = one(dconn, "SELECT password_hash FROM users WHERE username = 'admin'")
     assert "demo-password-1" not in stored and stored.startswith("$argon2id$")

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+import zxingcpp
 from PIL import Image
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from geo_data.db import connect
 from geo_data.users import create_user
@@ -50,6 +51,41 @@ def crew(demo_db_url: str, demo_county: str) -> dict[str, Any]:
         c.commit()
     return {"team": team, "inspector": name, "db_url": demo_db_url,
             "token": token(demo_db_url, source=f"field-{secrets.token_hex(3)}", county=demo_county)}
+
+
+def _visits_today(db_url: str, team: dict[str, Any], county: str) -> list[dict[str, Any]]:
+    """Two of today's visits of the team, with codes (as issuing makes them), routed in reverse id order."""
+    from geo_data.visit_codes import new_code
+
+    today = datetime.now(SH).date()
+    out = []
+    with connect(db_url) as c:
+        items = c.execute("SELECT code, name FROM inspection_items ORDER BY code LIMIT 2").fetchall()
+        ents = c.execute("SELECT id, name FROM enterprises WHERE township_code = %s ORDER BY id OFFSET %s LIMIT 2",
+                         (team["township_code"], secrets.randbelow(40))).fetchall()
+        dept = c.execute("SELECT department_code FROM inspection_items WHERE code = %s",
+                         (items[0]["code"],)).fetchone()["department_code"]
+        for seq, ent in zip((2, 1), ents, strict=True):
+            code = new_code(county, today)
+            v = c.execute(
+                "INSERT INTO visits (county_code, township_code, enterprise_id, team_id, visit_date, lead_department,"
+                " departments, items, status, code, geom, h3_r7, h3_r8, h3_r9) SELECT county_code, township_code, id,"
+                " %s, %s, %s, %s, %s, 'planned', %s, geom, h3_r7, h3_r8, h3_r9 FROM enterprises WHERE id = %s"
+                " RETURNING id", (team["id"], today, dept, [dept], [i["code"] for i in items], code, ent["id"])).fetchone()
+            c.execute("INSERT INTO visit_codes (code, county_code, visit_id, enterprise_id, team_id, visit_date, items)"
+                      " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                      (code, county, v["id"], ent["id"], team["id"], today, [i["code"] for i in items]))
+            out.append({"id": v["id"], "code": code, "name": ent["name"], "route_seq": seq})
+        plan = c.execute("INSERT INTO visit_plans (county_code, period_start, period_end, created_by)"
+                         " VALUES (%s, %s, %s, 'test') RETURNING id", (county, today, today)).fetchone()
+        for v, ent in zip(out, ents, strict=True):
+            c.execute("INSERT INTO plan_visits (plan_id, county_code, enterprise_id, lead_department, departments,"
+                      " items, earliest, latest, team_id, visit_date, route_seq, visit_id) VALUES (%s, %s, %s, %s, %s,"
+                      " %s, %s, %s, %s, %s, %s, %s)", (plan["id"], county, ent["id"], dept, [dept],
+                                                        [i["code"] for i in items], today, today, team["id"], today,
+                                                        v["route_seq"], v["id"]))
+        c.commit()
+    return sorted(out, key=lambda v: v["route_seq"])
 
 
 def _dispatched(live_url: str, crew: dict[str, Any], dispatcher: requests.Session, dx: float) -> int:
@@ -115,6 +151,12 @@ def _waiting(phone: Any) -> int:
         "var done = arguments[arguments.length - 1]; window.gcField.queue().then(function (q) { done(q.length); });"))
 
 
+def _tap(phone: Any, element: Any) -> None:
+    """A tap on an element scrolled to the middle of the screen (the sticky header covers the top)."""
+    phone.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    element.click()
+
+
 def _timeline(desk: Any) -> str:
     """The open incident's timeline as the dispatcher sees it (read in one go: Dash re-renders it under pushes)."""
     return str(desk.execute_script("var t = document.getElementById('dsp-timeline'); return t ? t.innerText : '';"))
@@ -134,6 +176,7 @@ def test_inspector_works_a_dispatch_and_the_dispatcher_sees_each_step(
     t = crew["team"]
     dispatcher_name = make_user("township_dispatcher", township=t["township_code"])
     incident = _dispatched(live_url, crew, http_login(dispatcher_name), 0.012)
+    visits = _visits_today(demo_db_url, t, "330702")
     desk = browser_login(dispatcher_name, "/dispatch")
     _open_incident(desk, incident)
 
@@ -149,12 +192,35 @@ def test_inspector_works_a_dispatch_and_the_dispatcher_sees_each_step(
     wait.until(lambda b: b.execute_script("return !!(window.L && document.querySelector('.gc-f-me'))"))
     _shot(phone, "field_app_dispatch.png")
 
+    # today's visits in route order; 亮码: the code full-screen as a QR of the enterprise page's URL
+    names = [v.text for v in phone.find_elements(By.CSS_SELECTOR, "#gc-f-visits .gc-f-v-head b")]
+    assert names == [v["name"] for v in visits]
+    first = phone.find_element(By.CSS_SELECTOR, f"#gc-f-visits li[data-visit-id='{visits[0]['id']}']")
+    _tap(phone, first.find_element(By.CSS_SELECTOR, "button.gc-f-showcode"))
+    wait.until(lambda b: b.find_element(By.ID, "gc-f-qr").is_displayed())
+    assert phone.find_element(By.ID, "gc-f-qr-code").text == visits[0]["code"]
+    shot = phone.get_screenshot_as_png()
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(shot)))
+    assert [f.text for f in found] == [f"{live_url}/v/{visits[0]['code']}"]
+    _shot(phone, "field_app_code.png")
+    phone.find_element(By.ID, "gc-f-qr-close").click()
+    first = phone.find_element(By.CSS_SELECTOR, f"#gc-f-visits li[data-visit-id='{visits[0]['id']}']")
+    _tap(phone, first.find_element(By.CSS_SELECTOR, "input[name=problem][value='1']"))
+    Select(first.find_element(By.CSS_SELECTOR, "select[name=follow_up]")).select_by_value("rectify")
+    _tap(phone, first.find_element(By.CSS_SELECTOR, "form.gc-f-result button[type=submit]"))
+    wait.until(lambda b: _waiting(b) == 0)
+    with connect(demo_db_url) as c:
+        result = c.execute("SELECT r.problem_found, r.follow_up, r.items_checked, v.status FROM visit_results r"
+                           " JOIN visits v ON v.id = r.visit_id WHERE r.visit_id = %s", (visits[0]["id"],)).fetchone()
+    assert result["problem_found"] and result["follow_up"] == "rectify" and result["status"] == "done"
+    assert len(result["items_checked"]) == 2
+
     desk_wait = WebDriverWait(desk, 10)
     route = [("accepted", "gc-f-accepted", "已接单", 0.008), ("en_route", "gc-f-enroute", "在途", 0.004),
              ("on_site", "gc-f-onsite", "到达现场", 0.0)]
     for status, button, label, off in route:
         _at(phone, t["lat"] + off, t["lng"] + 0.012 - off)
-        phone.find_element(By.ID, button).click()
+        _tap(phone, phone.find_element(By.ID, button))
         wait.until(lambda b, s=status: _status(b) == s)
         wait.until(lambda b: _waiting(b) == 0)
         # the dispatcher's open page shows the step without a reload (live push → dsp-push → timeline)
@@ -165,7 +231,7 @@ def test_inspector_works_a_dispatch_and_the_dispatcher_sees_each_step(
     phone.find_element(By.ID, "gc-f-photo").send_keys(str(photo))
     wait.until(lambda b: _waiting(b) == 0)
     phone.find_element(By.ID, "gc-f-note").send_keys("已劝离，现场恢复")
-    phone.find_element(By.ID, "gc-f-resolved").click()
+    _tap(phone, phone.find_element(By.ID, "gc-f-resolved"))
     wait.until(lambda b: _waiting(b) == 0)
     desk_wait.until(lambda b: "已处置" in _timeline(b))
     # a photo alone changes nothing the live layers show (no push); it is on the timeline with the next step
@@ -214,7 +280,7 @@ def test_offline_steps_photo_and_fixes_are_stored_once_in_order_with_their_times
         wait.until(lambda b: "离线" in b.find_element(By.ID, "gc-f-net").text)
         for i, button in enumerate(("gc-f-accepted", "gc-f-enroute", "gc-f-onsite")):
             _at(phone, t["lat"] + 0.01 - 0.005 * i, t["lng"] - 0.012)
-            phone.find_element(By.ID, button).click()
+            _tap(phone, phone.find_element(By.ID, button))
             wait.until(lambda b, n=i + 1: _waiting(b) == n)
         photo = tmp_path / "offline.jpg"
         photo.write_bytes(_jpeg())
@@ -222,7 +288,7 @@ def test_offline_steps_photo_and_fixes_are_stored_once_in_order_with_their_times
         wait.until(lambda b: _waiting(b) == 4)
         for i in range(10):
             _at(phone, t["lat"] - 0.0001 * i, t["lng"] - 0.012 + 0.0001 * i)
-            phone.find_element(By.ID, "gc-f-locate").click()
+            _tap(phone, phone.find_element(By.ID, "gc-f-locate"))
             wait.until(lambda b, n=5 + i: _waiting(b) == n)
         assert "待发送 14" in phone.find_element(By.ID, "gc-f-waiting").text
         assert len(phone.find_elements(By.CSS_SELECTOR, "#gc-f-queue li.gc-f-q-item")) == 14
