@@ -64,6 +64,44 @@ return fid;
 """
 
 
+COUNTS = """
+var l = gc.live, v = gc.view(), n = function (o) { return Object.keys(o).length; };
+return {alerts: n(l.layers.alert), incidents: n(l.layers.incident), teams: n(l.layers.team),
+        ver: n(l.ver.alert) + n(l.ver.incident) + n(l.ver.team), pushed: n(l.pushedAt), drawn: n(l.drawnAt),
+        markers: n(v.markers.alert) + n(v.markers.incident) + n(v.markers.team), bins: n(v.bins || {})};
+"""
+
+
+def _heap_after_gc(driver: Any) -> float:
+    """Used JS heap (bytes) after a full garbage collection (DevTools protocol): what the page retains."""
+    driver.execute_cdp_cmd("HeapProfiler.enable", {})
+    driver.execute_cdp_cmd("HeapProfiler.collectGarbage", {})
+    return float(driver.execute_cdp_cmd("Runtime.getHeapUsage", {})["usedSize"])
+
+
+def _instances(driver: Any, prototype: str) -> int:
+    """Live objects whose prototype chain holds ``prototype`` (DevTools ``Runtime.queryObjects``)."""
+    proto = driver.execute_cdp_cmd("Runtime.evaluate", {"expression": prototype, "objectGroup": "gc-bench"})
+    found = driver.execute_cdp_cmd("Runtime.queryObjects", {"prototypeObjectId": proto["result"]["objectId"],
+                                                            "objectGroup": "gc-bench"})
+    n = driver.execute_cdp_cmd("Runtime.callFunctionOn", {"functionDeclaration": "function () { return this.length; }",
+                                                          "objectId": found["objects"]["objectId"],
+                                                          "returnByValue": True})
+    driver.execute_cdp_cmd("Runtime.releaseObjectGroup", {"objectGroup": "gc-bench"})
+    return int(n["result"]["value"])
+
+
+def _retained(driver: Any) -> str:
+    """Heap after GC, Leaflet layers alive, and the live store's entries: a leak shows as layers or entries
+    beyond what is drawn."""
+    heap = _heap_after_gc(driver)
+    c = driver.execute_script(COUNTS)
+    return (f"heap after GC {heap / 2**20:.1f} MiB; Leaflet CircleMarkers {_instances(driver, 'L.CircleMarker.prototype')},"
+            f" Markers {_instances(driver, 'L.Marker.prototype')}, layers {_instances(driver, 'L.Layer.prototype')};"
+            f" live features {c['alerts']}+{c['incidents']}+{c['teams']}, markers drawn {c['markers']}, bins {c['bins']},"
+            f" ver entries {c['ver']}, pushedAt {c['pushed']}, drawnAt {c['drawn']}")
+
+
 def _ready(driver: Any) -> bool:
     return bool(driver.execute_script(
         "return !!(window.gc && gc.view() && gc.live.baseAt.alert > 0 && gc.live.baseAt.incident > 0)"))
@@ -76,6 +114,8 @@ def main() -> None:
     ap.add_argument("--enterprises", type=int, default=20_000)
     ap.add_argument("--history", type=int, default=3500)
     ap.add_argument("--screenshots", type=Path, default=None, help="folder for screenshots at the end of the load")
+    ap.add_argument("--steady", action="store_true",
+                    help="change only existing ids (incident updates, team moves): a leak check, no legitimate growth")
     args = ap.parse_args()
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -99,12 +139,20 @@ def main() -> None:
                 WebDriverWait(d, 60).until(_ready)
             time.sleep(3)
             for d, name in zip(drivers, ("map", "wall"), strict=True):
+                print(f"{name} at start: {_retained(d)}", flush=True)
                 heap0[name] = float(d.execute_script(OBSERVE))
                 n = d.execute_script("return [Object.keys(gc.live.layers.alert).length,"
                                      " Object.keys(gc.live.layers.incident).length, Object.keys(gc.live.layers.team).length]")
                 print(f"{name}: alerts {n[0]}, incidents {n[1]}, teams {n[2]} drawn at start", flush=True)
                 d.execute_script("gc.live.drawLatency = [];")
             feed = live_feed.LiveFeed(url, COUNTY, rate=args.rate)
+            if args.steady:
+                with connect(url) as conn:
+                    feed.incidents = [r["id"] for r in conn.execute(
+                        "SELECT id FROM incidents WHERE county_code = %s AND status IN ('open', 'dispatched')"
+                        " AND last_seen > now() - interval '20 hours' ORDER BY id DESC LIMIT 300",
+                        (COUNTY,)).fetchall()]
+                feed.new_share = 0.0
             feed.start()
             start = time.monotonic()
             clicks: list[float] = []
@@ -144,6 +192,8 @@ def main() -> None:
                 print(f"{name}: main thread in long tasks {busy:.1f} %, push->drawn p50 {np.percentile(lat, 50):.0f}"
                       f" p95 {np.percentile(lat, 95):.0f} max {lat.max():.0f} ms ({len(lat)} changes), heap"
                       f" {heap0[name] / 2**20:.1f} -> {r['heap'] / 2**20:.1f} MiB, {r['batches']} messages", flush=True)
+            for d, name in zip(drivers, ("map", "wall"), strict=True):
+                print(f"{name} at end: {_retained(d)}", flush=True)
             arr = np.asarray(clicks or [0.0])
             print(f"map click->details: {len(clicks)} clicks, p50 {np.percentile(arr, 50):.0f} p95"
                   f" {np.percentile(arr, 95):.0f} ms")

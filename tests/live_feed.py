@@ -153,7 +153,8 @@ class LiveFeed(threading.Thread):
     rate: float = 50.0
     seed: int = 1
     alerts: list[int] = field(default_factory=list)
-    incidents: list[int] = field(default_factory=list)
+    incidents: list[int] = field(default_factory=list)   # the feed's own and any given to bump
+    new_share: float = 0.3      # share of draws that post a new alert with its incident (0: a steady set of ids)
     changes: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -190,12 +191,12 @@ class LiveFeed(threading.Thread):
         bumps: list[int] = []
         while todo > 0:
             r = rnd.random()
-            if r < 0.3 and todo >= 2:
+            if r < self.new_share and todo >= 2:
                 a, i = _new_alert(conn, area, rnd, at=now, source_id=f"feed-{self.seed}-{time.time_ns()}")
                 self.alerts.append(a)
                 self.incidents.append(i)
                 todo -= 2
-            elif r < 0.5 and self.incidents:
+            elif r < self.new_share + 0.2 and self.incidents:
                 bumps.append(rnd.choice(self.incidents[-300:]))
                 todo -= 1
             else:
