@@ -102,6 +102,7 @@
             var done = it.batch || [it];
             if (r.status >= 400) {
               var why = answer.error || r.status;
+              if (r.status === 409 && /no longer active/.test(String(why))) { why = M.reassigned; }
               say(M.conflict + "（" + (it.kind === "step" ? M["step_" + it.body.step] : M["kind_" + it.kind]) + "）：" + why, true);
             }
             changed = true;

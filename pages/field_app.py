@@ -63,6 +63,8 @@ _JS = {
     "team_on_site": ("现场", "on site"), "team_rest": ("休息", "resting"),
     "sev_urgent": ("紧急", "urgent"), "sev_high": ("高", "high"), "sev_medium": ("中", "medium"),
     "sev_low": ("低", "low"), "stale": ("离线数据，更新于", "offline data from"),
+    "reassigned": ("该派单已被改派或撤销，此步骤未生效", "This dispatch was reassigned or cancelled meanwhile; the step "
+                   "was not applied"),
 }
 
 

@@ -272,6 +272,15 @@ def test_offline_steps_photo_and_fixes_are_stored_once_in_order_with_their_times
     wait = WebDriverWait(phone, 20)
     wait.until(lambda b: _status(b) == "assigned")
     wait.until(lambda b: _waiting(b) == 0)
+    # installed: the service worker controls /field and holds the app shell
+    wait.until(lambda b: b.execute_script("return !!(navigator.serviceWorker && navigator.serviceWorker.controller)"))
+    cached = phone.execute_async_script(
+        "var done = arguments[arguments.length - 1]; Promise.all(['/field', '/field/app/field.js',"
+        " '/field/app/leaflet/leaflet.js'].map(function (u) { return caches.match(u); }))"
+        ".then(function (r) { done(r.map(function (x) { return !!x; })); });")
+    assert cached == [True, True, True]
+    manifest = requests.get(f"{live_url}/field/manifest.webmanifest", timeout=10)
+    assert manifest.json()["start_url"] == "/field" and manifest.json()["display"] == "standalone"
 
     phone.execute_cdp_cmd("Network.enable", {})
     phone.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": True, "latency": 0,
@@ -300,6 +309,9 @@ def test_offline_steps_photo_and_fixes_are_stored_once_in_order_with_their_times
             n = c.execute("SELECT count(*) AS n FROM dispatch_events WHERE incident_id = %s AND event <> 'assigned'"
                           " AND event <> 'created'", (incident,)).fetchone()["n"]
         assert n == 0, "nothing reached the server while the phone was offline"
+        phone.refresh()  # reopened while offline: the app and its waiting queue come back
+        wait.until(lambda b: "待发送 14" in b.find_element(By.ID, "gc-f-waiting").text)
+        wait.until(lambda b: _status(b) == "on_site")
     finally:
         phone.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": False, "latency": 0,
                                                                     "downloadThroughput": -1, "uploadThroughput": -1})
@@ -337,3 +349,95 @@ def test_offline_steps_photo_and_fixes_are_stored_once_in_order_with_their_times
         n = c.execute("SELECT count(*) AS n FROM dispatch_events WHERE incident_id = %s AND event = 'accepted'",
                       (incident,)).fetchone()["n"]
     assert n == 1
+
+
+def test_a_step_on_a_dispatch_reassigned_meanwhile_comes_back_as_a_clear_message(
+        live_url: str, demo_db_url: str, crew: dict[str, Any], phone: Any, make_user: Any, http_login: Any) -> None:
+    t = crew["team"]
+    dispatcher = http_login(make_user("township_dispatcher", township=t["township_code"]))
+    incident = _dispatched(live_url, crew, dispatcher, 0.006)
+    with connect(demo_db_url) as c:
+        squad = c.execute(
+            "SELECT id FROM teams tm WHERE county_code = '330702' AND kind = 'squad' AND active AND status = 'idle'"
+            " AND NOT EXISTS (SELECT 1 FROM dispatches d WHERE d.team_id = tm.id"
+            "  AND d.status IN ('assigned', 'accepted', 'en_route', 'on_site')) ORDER BY id LIMIT 1").fetchone()
+    assert squad, "the demo county has no free county squad"
+    _at(phone, t["lat"], t["lng"] + 0.006)
+    phone.get(f"{live_url}/field")
+    wait = WebDriverWait(phone, 20)
+    wait.until(lambda b: _status(b) == "assigned")
+    phone.execute_cdp_cmd("Network.enable", {})
+    phone.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": True, "latency": 0,
+                                                                "downloadThroughput": -1, "uploadThroughput": -1})
+    try:
+        _tap(phone, phone.find_element(By.ID, "gc-f-accepted"))
+        wait.until(lambda b: _waiting(b) == 1)
+        r = dispatcher.post(f"{live_url}/api/v1/incidents/{incident}/assign", timeout=10,
+                            json={"team_id": squad["id"], "reassign": True}, headers={"Origin": live_url})
+        assert r.status_code == 200, r.text
+    finally:
+        phone.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": False, "latency": 0,
+                                                                    "downloadThroughput": -1, "uploadThroughput": -1})
+    WebDriverWait(phone, 40).until(lambda b: _waiting(b) == 0)
+    wait.until(lambda b: "已被改派或撤销" in b.find_element(By.ID, "gc-f-msg").text)
+    wait.until(lambda b: not b.find_elements(By.ID, "gc-f-dstatus"))  # the team has no dispatch any more
+    with connect(demo_db_url) as c:
+        n = c.execute("SELECT count(*) AS n FROM dispatch_events WHERE incident_id = %s AND event = 'accepted'",
+                      (incident,)).fetchone()["n"]
+        steps = c.execute("SELECT count(*) AS n FROM field_steps WHERE incident_id = %s", (incident,)).fetchone()["n"]
+    assert n == 0 and steps == 0
+
+
+def test_field_endpoints_refuse_what_they_should(live_url: str, demo_db_url: str, crew: dict[str, Any],
+                                                 make_user: Any, http_login: Any) -> None:
+    anonymous = requests.get(f"{live_url}/api/v1/field/today", timeout=10)
+    assert anonymous.status_code == 401
+    planner = http_login(make_user("planner"))
+    assert planner.get(f"{live_url}/field", timeout=10).status_code == 403
+    assert planner.get(f"{live_url}/api/v1/field/today", timeout=10).status_code == 403
+    assert planner.get(f"{live_url}/api/v1/field/members", timeout=10).status_code == 403
+    s = http_login(crew["inspector"])
+    home = s.get(f"{live_url}/dispatch", timeout=10, allow_redirects=False)
+    assert home.status_code == 302 and home.headers["Location"].endswith("/field")
+    h = {"Origin": live_url}
+    base = {"client_id": "7d3f7a52-3c1b-4c59-a1f1-7b0d5a1c2e3f", "incident_id": 1, "dispatch_id": 1,
+            "step": "accepted", "at": datetime.now(SH).isoformat()}
+    cases = [({**base, "client_id": "not-a-uuid"}, 422, "client_id"), ({**base, "step": "closed"}, 422, "step"),
+             ({**base, "at": "2026-01-01T10:00:00"}, 422, "at"), ({**base, "lat": 91, "lng": 120}, 422, "lat"),
+             ({**base, "lat": 29.1}, 422, "lat")]
+    for body, status, loc in cases:
+        r = s.post(f"{live_url}/api/v1/field/steps", json=body, headers=h, timeout=10)
+        assert r.status_code == status and loc in r.text, (body, r.status_code, r.text)
+    r = s.post(f"{live_url}/api/v1/field/steps", json=base, headers={"Origin": "https://evil.example"}, timeout=10)
+    assert r.status_code == 403
+    r = s.post(f"{live_url}/api/v1/field/positions", json={"fixes": [{"lat": 29.1, "lng": 190,
+                                                                       "at": datetime.now(SH).isoformat()}]},
+               headers=h, timeout=10)
+    assert r.status_code == 422 and "fixes.0.lng" in r.text
+    r = s.post(f"{live_url}/api/v1/field/positions", json={"fixes": []}, headers=h, timeout=10)
+    assert r.status_code == 422
+    t = crew["team"]
+    alert = {"source_id": f"field-{secrets.token_hex(6)}", "source_kind": "ai_camera", "type": "street_vending",
+             "observed_at": datetime.now(SH).isoformat(timespec="seconds"), "severity": "high",
+             "location": {"lng": t["lng"] - 0.006, "lat": t["lat"]}}
+    r = requests.post(f"{live_url}/api/v1/alerts", json=alert, timeout=10,
+                      headers={"Authorization": f"Bearer {crew['token']}"})
+    assert r.status_code == 201, r.text
+    other = {"id": int(r.json()["incident_id"])}  # not dispatched to the inspector's team
+    with connect(demo_db_url) as c:
+        visit = c.execute(
+            "INSERT INTO visits (county_code, township_code, enterprise_id, team_id, visit_date, lead_department,"
+            " departments, status, geom, h3_r7, h3_r8, h3_r9) SELECT e.county_code, e.township_code, e.id, tm.id,"
+            " current_date, 'market', '{market}', 'planned', e.geom, e.h3_r7, e.h3_r8, e.h3_r9 FROM enterprises e,"
+            " teams tm WHERE tm.id <> %s AND tm.county_code = e.county_code ORDER BY e.id, tm.id LIMIT 1"
+            " RETURNING id", (t["id"],)).fetchone()
+        c.commit()
+    assert visit
+    r = s.post(f"{live_url}/api/v1/incidents/{other['id']}/evidence", files={"photo": ("a.jpg", _jpeg(), "image/jpeg")},
+               headers=h, timeout=10)
+    assert r.status_code == 403 and "not dispatched to your team" in r.text
+    r = s.post(f"{live_url}/api/v1/incidents/{other['id']}/status", json={"status": "accepted"}, headers=h, timeout=10)
+    assert r.status_code == 403
+    r = s.post(f"{live_url}/api/v1/field/visits/{visit['id']}/result", headers=h, timeout=10,
+               json={"client_id": base["client_id"], "at": base["at"], "problem_found": False})
+    assert r.status_code == 404
