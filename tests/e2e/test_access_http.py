@@ -86,7 +86,8 @@ def test_admin_creates_user_through_callback_and_it_is_audited(live_url: str, ma
                               ("admin-activate.n_clicks", None), ("admin-unlock.n_clicks", None),
                               ("admin-reset-totp.n_clicks", None)],
                       state=[("admin-new-name.value", "new_disp_1"), ("admin-new-role.value", "township_dispatcher"),
-                             ("admin-new-township.value", "330702005"), ("admin-new-password.value", "s3cret-pass"),
+                             ("admin-new-township.value", "330702005"), ("admin-new-team.value", None),
+                             ("admin-new-password.value", "s3cret-pass"),
                              ("admin-users.derived_virtual_data", []), ("admin-users.selected_rows", [])])
     assert r.status_code == 200 and "new_disp_1" in r.text
     with connect(db_url) as c:
@@ -102,7 +103,8 @@ def test_admin_creates_user_through_callback_and_it_is_audited(live_url: str, ma
                               ("admin-activate.n_clicks", None), ("admin-unlock.n_clicks", None),
                               ("admin-reset-totp.n_clicks", None)],
                       state=[("admin-new-name.value", "new_disp_2"), ("admin-new-role.value", "township_dispatcher"),
-                             ("admin-new-township.value", ""), ("admin-new-password.value", "s3cret-pass"),
+                             ("admin-new-township.value", ""), ("admin-new-team.value", None),
+                             ("admin-new-password.value", "s3cret-pass"),
                              ("admin-users.derived_virtual_data", []), ("admin-users.selected_rows", [])])
     assert r.status_code == 200 and "township" in r.text
 

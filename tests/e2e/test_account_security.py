@@ -363,7 +363,8 @@ def test_admin_made_account_changes_password_first_and_admin_ends_sessions(base:
                                  ("admin-activate.n_clicks", None), ("admin-unlock.n_clicks", None),
                                  ("admin-reset-totp.n_clicks", None)],
                          state=[("admin-new-name.value", newcomer), ("admin-new-role.value", "planner"),
-                                ("admin-new-township.value", ""), ("admin-new-password.value", "first-pass-2026x"),
+                                ("admin-new-township.value", ""), ("admin-new-team.value", None),
+                                ("admin-new-password.value", "first-pass-2026x"),
                                 ("admin-users.derived_virtual_data", []), ("admin-users.selected_rows", [])])
     assert made.status_code == 200 and newcomer in made.text
     s = requests.Session()
