@@ -30,7 +30,7 @@
         seq: 0,                 // last batch's seq
         seen: 0,                // changes applied (tests and benchmarks read it)
         drawnAt: {},            // fid -> performance.timeOrigin + now() when its last change was drawn
-        pushedAt: {},           // fid -> server epoch s of its last pushed state
+        pushedAt: {},           // fid -> server epoch s of its last pushed state, until that state is drawn
         drawLatency: [],        // ms from a change's read on the server to its drawing (last few thousand)
         batches: 0, bytes: 0,   // stream messages and their characters received
         source: null,
@@ -387,6 +387,8 @@
                 self.pending.forEach(function (fid) {
                     live.drawnAt[fid] = t;
                     if (live.pushedAt[fid]) { live.drawLatency.push(t - live.pushedAt[fid] * 1000); }
+                    // used once: kept, it would hold an entry for every id ever pushed (a wall runs for days)
+                    delete live.pushedAt[fid];
                 });
                 if (live.drawLatency.length > 5000) { live.drawLatency = live.drawLatency.slice(-2500); }
                 self.pending = [];

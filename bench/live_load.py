@@ -114,6 +114,9 @@ def main() -> None:
     ap.add_argument("--enterprises", type=int, default=20_000)
     ap.add_argument("--history", type=int, default=3500)
     ap.add_argument("--screenshots", type=Path, default=None, help="folder for screenshots at the end of the load")
+    ap.add_argument("--heap-every", type=float, default=0.0,
+                    help="seconds between heap-after-GC samples of both pages during the load (0: none; each forced"
+                         " GC is main-thread work the long-task figure then includes)")
     ap.add_argument("--steady", action="store_true",
                     help="change only existing ids (incident updates, team moves): a leak check, no legitimate growth")
     args = ap.parse_args()
@@ -157,8 +160,13 @@ def main() -> None:
             start = time.monotonic()
             clicks: list[float] = []
             m = drivers[0]
+            next_heap = start + args.heap_every
             while time.monotonic() - start < args.minutes * 60:
                 time.sleep(5)
+                if args.heap_every and time.monotonic() >= next_heap:
+                    next_heap += args.heap_every
+                    for d, name in zip(drivers, ("map", "wall"), strict=True):
+                        print(f"{time.monotonic() - start:5.0f} s {name}: {_retained(d)}", flush=True)
                 fid = m.execute_script(CLICK)
                 if fid is None:
                     continue

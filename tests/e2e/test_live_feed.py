@@ -184,6 +184,9 @@ def test_map_and_wall_stay_live_under_fifty_changes_a_second(county: str, db_url
     assert not _layer_on(browser, "alert") and _layer_on(browser, "incident")
     for driver in (browser, wall_browser):
         assert _js(driver, "return window.__notReloaded === true")
+        # nothing kept per id once drawn: thousands of ids pushed, none waiting for a frame
+        assert _js(driver, "return gc.live.seen") > 1000
+        assert _js(driver, "return Object.keys(gc.live.pushedAt).length") == 0
         assert "hidden" in driver.find_element(By.ID, "stale").get_attribute("class")
         assert _console_errors(driver) == []
     # the batches were coalesced: at most about two a second
