@@ -199,6 +199,9 @@ def change_status(conn: psycopg.Connection[Any], scope: Scope, incident_id: int,
     _event(conn, scope, inc, int(active["id"]), status, note, {"team_id": active["team_id"], **(detail or {})}, at)
     notify(conn, kind="dispatch", op="update", id=active["id"], county_code=inc["county_code"],
            township_code=inc["township_code"])
+    # the live incident carries its dispatch's status: every step is pushed to the map, wall and dispatch page
+    notify(conn, kind="incident", op="update", id=inc["id"], county_code=inc["county_code"],
+           township_code=inc["township_code"])
     return {"incident_id": incident_id, "dispatch_id": active["id"], "status": status}
 
 
