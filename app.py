@@ -15,7 +15,7 @@ import dash
 from flask import Flask
 
 from callbacks import context
-from callbacks.errors import NOTICE_ID, handle_callback_error
+from callbacks.errors import NOTICE_ID, check_callback_requests, handle_callback_error
 from geo_data.db import database_url, open_pool, replica_database_url
 from geo_data.errors import Forbidden
 from geo_data.jobs import queue_app
@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
         dash.html.Div(id=NOTICE_ID, className="gc-notice", role="alert"),
         dash.page_container,
     ], id="root")
+    server.before_request(check_callback_requests(app.callback_map))  # filled by Dash's set-up, just below
     _finish_dash_setup(server)
     return app
 

@@ -7,6 +7,8 @@ errors appear in the page's notice bar; unexpected errors propagate (logged, 500
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from dash import no_update, set_props
 from werkzeug.exceptions import Forbidden as HTTPForbidden
@@ -47,3 +49,36 @@ def handle_callback_error(err: Exception) -> object:
         return no_update
     log.exception("callback failed", exc_info=err)
     raise err
+
+
+def malformed_callback_request(callback_map: dict[str, Any], body: Any) -> str | None:
+    """Why a ``/_dash-update-component`` body cannot be a call of a registered callback, or None if it can.
+
+    Dash indexes the body by the callback's registration and fails with a 500 on a body of another shape (an
+    unknown output, too few inputs, a stale page after an upgrade); such a request is the client's error.
+    """
+    if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+        return "not a callback request"
+    spec = callback_map.get(body["output"])
+    if spec is None:
+        return "no such callback"
+    for part in ("inputs", "state"):
+        sent = body.get(part, [])
+        if not isinstance(sent, list) or len(sent) != len(spec.get(part) or []):
+            return f"{part}: {len(sent) if isinstance(sent, list) else 'not a list'} sent, " \
+                   f"{len(spec.get(part) or [])} expected"
+    return None
+
+
+def check_callback_requests(callback_map: dict[str, Any]) -> Callable[[], Any]:
+    """A ``before_request`` hook answering 400 for a callback request of the wrong shape (see above)."""
+    from flask import abort, request
+
+    def check() -> None:
+        if request.path != "/_dash-update-component" or request.method != "POST":
+            return
+        why = malformed_callback_request(callback_map, request.get_json(silent=True))
+        if why:
+            abort(400, f"malformed callback request: {why}")
+
+    return check

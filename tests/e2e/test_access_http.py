@@ -132,3 +132,21 @@ def test_password_hashes_are_argon2(db_url: str, make_user: Any) -> None:
     with psycopg.connect(db_url) as c:
         h = c.execute("SELECT password_hash FROM users WHERE username = %s", (name,)).fetchone()[0]
     assert h.startswith("$argon2id$")
+
+
+def test_a_callback_request_of_another_shape_is_the_clients_error_not_a_500(live_url: str, make_user: Any,
+                                                                             http_login: Any) -> None:
+    s = http_login(make_user("township_dispatcher", township="330702001"))
+    ok = call_callback(s, live_url, outputs=["dsp-detail.children"],
+                       inputs=[("dsp-selected.data", None), ("dsp-changed.data", 0), ("dsp-push.data", None)],
+                       state=[("dsp-lang.data", "zh")])
+    assert ok.status_code in (200, 204), ok.text[:300]
+    stale = call_callback(s, live_url, outputs=["dsp-detail.children"],   # a page from before an upgrade
+                          inputs=[("dsp-selected.data", None), ("dsp-changed.data", 0)],
+                          state=[("dsp-lang.data", "zh")])
+    assert stale.status_code == 400 and "inputs: 2 sent, 3 expected" in stale.text
+    unknown = call_callback(s, live_url, outputs=["no-such.children"], inputs=[("x.value", 1)])
+    assert unknown.status_code == 400 and "no such callback" in unknown.text
+    garbage = s.post(f"{live_url}/_dash-update-component", data="[1, 2", headers={
+        "Origin": live_url, "Content-Type": "application/json"}, timeout=20)
+    assert garbage.status_code == 400

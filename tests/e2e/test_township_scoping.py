@@ -90,7 +90,8 @@ def test_callbacks_refuse_other_township(world: dict[str, Any], live_url: str, m
     b = world["b"]["incident"]
     # dispatch page: open the other township's incident
     r = call_callback(s, live_url, outputs=["dsp-detail.children"],
-                      inputs=[("dsp-selected.data", b), ("dsp-changed.data", 0)], state=[("dsp-lang.data", "zh")])
+                      inputs=[("dsp-selected.data", b), ("dsp-changed.data", 0), ("dsp-push.data", None)],
+                      state=[("dsp-lang.data", "zh")])
     assert r.status_code == 403
     # dispatch page: assign with the other township's incident selected
     team_id = {"type": "dsp-assign", "team": world["b"]["team"]}
@@ -110,7 +111,8 @@ def test_callbacks_refuse_other_township(world: dict[str, Any], live_url: str, m
                             ("cells", {"properties": {"kind": "cell", "cell": world["b"]["cell"]}})):
         inputs = [(f"{src}.clickData", feature if src == source else None)
                   for src in ("boundaries", "cells", "enterprises", "alerts", "incidents", "teams")]
-        r = call_callback(s, live_url, outputs=["details.children", "popup-layer.children"], inputs=inputs,
+        r = call_callback(s, live_url, outputs=["details.children", "popup-layer.children", "track-layer.children"],
+                          inputs=inputs,
                           state=[("time-range.value", "7d"), ("time-custom.start_date", None),
                                  ("time-custom.end_date", None), ("lang.data", "zh")],
                           changed=f"{source}.clickData")
