@@ -169,6 +169,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "dispatch.status_btn": ("提交", "Submit"),
     "dispatch.sla_left": ("剩余 {n} 分钟", "{n} min left"),
     "dispatch.sla_over": ("超时 {n} 分钟", "{n} min overdue"),
+    "dispatch.sla_none": ("不再计时", "no SLA clock"),
     "dispatch.alerts": ("{n} 条告警", "{n} alerts"),
     "dispatch.escalated": ("已上报县级", "Escalated"),
     "dispatch.assigned_to": ("已派: {team} ({status})", "Assigned: {team} ({status})"),

@@ -131,7 +131,9 @@ def detail_panel(inc: dict[str, Any], recs: list[Recommendation], timeline: list
     parts: list[Any] = [
         html.H2(f"#{inc['id']} {name}", style={"fontSize": "1.1em"}),
         html.P([t(f"severity.{inc['severity']}", lang), " · ", t(f"status.{inc['status']}", lang), " · ",
-                sla_text(inc["sla_due_at"], now, lang), " · ", t("dispatch.alerts", lang, n=inc["alert_count"])]),
+                # resolved and closed ones have no clock (the link from the map opens those too)
+                sla_text(inc["sla_due_at"], now, lang) if open_ else t("dispatch.sla_none", lang), " · ",
+                t("dispatch.alerts", lang, n=inc["alert_count"])]),
         html.P(f"{t('dispatch.enterprise', lang)}: {inc['enterprise_name']}") if inc["enterprise_name"] else None,
         html.P(t("dispatch.assigned_to", lang, team=inc["team_name"],
                  status=t(f"event.{inc['dispatch_status']}", lang)), id="dsp-assigned")

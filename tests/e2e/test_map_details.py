@@ -187,6 +187,16 @@ def test_alert_incident_and_team_details_are_worth_acting_on(browser: Any, base:
         # the link opens the dispatch screen with that incident picked
         browser.get(href)
         wait.until(lambda b: f"#{scene['incident']}" in b.find_element(By.ID, "dsp-detail").text)
+        assert "剩余" in browser.find_element(By.ID, "dsp-detail").text
+        # a closed one (the alert's link opens those too) has no clock there either
+        with connect(db_url) as c:
+            c.execute("UPDATE dispatches SET status = 'closed' WHERE incident_id = %s", (scene["incident"],))
+            c.execute("UPDATE incidents SET status = 'closed', closed_at = now() WHERE id = %s", (scene["incident"],))
+            c.commit()
+        browser.get(href)
+        wait.until(lambda b: "已办结" in b.find_element(By.ID, "dsp-detail").text)
+        detail = browser.find_element(By.ID, "dsp-detail").text
+        assert "不再计时" in detail and "剩余" not in detail and "超时" not in detail, detail
         errors = [e for e in ms.console_errors(browser) if "favicon" not in e]
         assert errors == [], errors
     finally:
