@@ -395,6 +395,8 @@ def login() -> Any:
     _check_form_token()
     config = _config()
     username = request.form.get("username", "")[:64]
+    if _CONTROL.search(username):  # no account has one (NUL cannot even be stored): the same answer as any miss
+        return _login_page("用户名或密码错误 · Wrong username or password", 401)
     with transaction(config.pool) as conn:
         outcome = authenticate(conn, username=username, password=request.form.get("password", "")[:256],
                                remote_addr=client_address(), policy=config.throttle)

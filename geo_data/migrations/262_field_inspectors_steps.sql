@@ -42,6 +42,8 @@ CREATE TABLE field_steps (
     CHECK (step = 'visit_result' OR incident_id IS NOT NULL)
 );
 CREATE INDEX field_steps_incident_idx ON field_steps (incident_id) WHERE incident_id IS NOT NULL;
+-- Where each step was taken: every geometry has its GiST index.
+CREATE INDEX field_steps_geom_gix ON field_steps USING gist (geom);
 
 -- What the inspectors found on a visit (taken on site in the field app): items checked, problem or none,
 -- follow-up. One per visit; the visit becomes 'done'.

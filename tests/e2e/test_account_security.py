@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit
 import pyotp
 import pytest
 import requests
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from selenium.webdriver.common.by import By
@@ -408,6 +408,8 @@ _text = st.text(st.characters(codec="utf-8"), max_size=40)
            st.builds(lambda t: "/login?next=" + quote(t, safe=""), _text),
            st.builds(lambda t: "/display/" + quote(t, safe=""), _text)),
        username=_text, password=_text, next_=_text)
+@example(path="/login?next=%00", username="\x00", password="\x00", next_="/\x00")  # found once: NUL in the name
+@example(path="/_dash-component-suites/dash/..%2f..%2fapp.py", username="admin\r\n", password="", next_="/\n/x")
 def test_fuzz_login_pages_and_component_suites_never_5xx(base: str, path: str, username: str, password: str,
                                                          next_: str) -> None:
     addr = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}"
