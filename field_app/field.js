@@ -14,7 +14,7 @@
   var INTERVAL_MS = Math.max(5, parseInt(root.dataset.intervalS || "30", 10)) * 1000;
   var TILES = JSON.parse(root.dataset.tiles || "[]");
   var DB_NAME = "gc-field", STORE = "queue";
-  var state = { view: null, map: null, layers: null, sending: false, lastFix: null };
+  var state = { view: null, map: null, layers: null, sending: false, lastFix: null, locating: 0 };
   var $ = function (id) { return document.getElementById(id); };
   var LOCALE = root.dataset.lang === "en" ? "en-GB" : "zh-CN";
   function clock(iso) { return new Date(iso).toLocaleTimeString(LOCALE, { hour12: false, timeZone: "Asia/Shanghai" }); }
@@ -59,8 +59,8 @@
   function showQueue() {
     return all().then(function (items) {
       var ul = $("gc-f-queue"); ul.textContent = "";
-      var w = $("gc-f-waiting");
-      w.hidden = items.length === 0; text(w, M.waiting + " " + items.length);
+      var w = $("gc-f-waiting"), n = items.length + state.locating;
+      w.hidden = n === 0; text(w, M.waiting + " " + n);
       if (!items.length) { ul.appendChild(make("li", "gc-f-empty", M.queue_empty)); return; }
       items.forEach(function (it) {
         var label = it.kind === "step" ? M["step_" + it.body.step] : M["kind_" + it.kind];
@@ -117,6 +117,10 @@
   }
 
   // ------------------------------------------------------------------------------------------- positions
+  function locateFor(timeoutMs) {  // a tap waiting for its position counts as waiting until it is queued
+    state.locating += 1; showQueue();
+    return locate(timeoutMs).then(function (p) { state.locating -= 1; return p; });
+  }
   function locate(timeoutMs) {
     return new Promise(function (ok) {
       if (!navigator.geolocation) { ok(null); return; }
@@ -150,7 +154,7 @@
     var note = step === "resolved" ? $("gc-f-note").value.trim() : "";
     d.dispatch_status = step;  // the phone moves on at once; the server's answer (or refusal) follows
     renderDispatch();
-    return locate(5000).then(function (p) {
+    return locateFor(5000).then(function (p) {
       var body = { client_id: id, incident_id: d.incident_id, dispatch_id: d.dispatch_id, step: step, at: at, note: note };
       if (p) { body.lat = p.coords.latitude; body.lng = p.coords.longitude; body.accuracy_m = Math.min(p.coords.accuracy || 0, 100000); }
       if (step === "resolved") { $("gc-f-note").value = ""; }
@@ -244,7 +248,7 @@
       var body = { client_id: id, at: at, items_checked: checked, problem_found: f.querySelector("input[name=problem]:checked").value === "1",
                    follow_up: sel.value };
       v.status = "done"; renderVisits();
-      locate(5000).then(function (p) {
+      locateFor(5000).then(function (p) {
         if (p) { body.lat = p.coords.latitude; body.lng = p.coords.longitude; body.accuracy_m = Math.min(p.coords.accuracy || 0, 100000); }
         return enqueue({ kind: "result", client_id: id, visit_id: v.id, at: at, body: body });
       });
@@ -347,5 +351,6 @@
     navigator.serviceWorker.register("/field/sw.js", { scope: "/field" }).catch(function () { /* http: not offered */ });
   }
   setNet(); showQueue(); load().then(flush);
-  window.gcField = { flush: flush, queue: all, reportPosition: reportPosition };
+  window.gcField = { flush: flush, queue: all, reportPosition: reportPosition,
+                     waiting: function () { return all().then(function (q) { return q.length + state.locating; }); } };
 }());
