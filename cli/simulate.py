@@ -33,6 +33,7 @@ import requests
 from pydantic import ValidationError
 
 from cli.common import fail_clearly, settings_of, url_of
+from cli.simulate_field import FieldPhones
 from geo_data import devices
 from geo_data.db import connect, fetch_all
 from geo_data.errors import NotFound
@@ -102,6 +103,7 @@ class _Sim:
     types: set[str] = field(default_factory=set)
     recent: list[dict[str, Any]] = field(default_factory=list)
     trackers: dict[int, _Tracker] = field(default_factory=dict)
+    phones: FieldPhones | None = None   # teams' steps through the field app (cli.simulate_field)
     seq: int = 0
     sent: int = 0
     fixes: int = 0
@@ -112,10 +114,11 @@ class _Sim:
 
 @dataclass(frozen=True)
 class SimResult:
-    """What a run sent: alerts accepted, tracker fixes accepted (200)."""
+    """What a run sent: alerts accepted, tracker fixes accepted (200), dispatch steps the phones sent (200)."""
 
     alerts: int
     fixes: int
+    steps: int = 0
 
 
 def _token(db_url: str, county: str, data_dir: Path) -> tuple[str, str]:
@@ -340,8 +343,16 @@ def _dispatcher(sim: _Sim, session: requests.Session) -> None:
     for t in teams:
         status = t["dispatch_status"]
         if status in NEXT_STATUS and (own is None or t["assigned_by"] == own) and rng.random() < 0.25:
-            session.post(f"{api}/api/v1/incidents/{t['incident_id']}/status", headers=h, timeout=30,
-                         json={"status": NEXT_STATUS[status]})
+            if sim.phones is not None:  # as the team's member would: the field app, with the phone's position
+                tr = sim.trackers.get(t["id"])
+                r = sim.phones.step(t, NEXT_STATUS[status], lng=tr.lng if tr else t["lng"],
+                                    lat=tr.lat if tr else t["lat"])
+                if r.status_code >= 400:
+                    log.warning("simulator: field step of team %s refused: %s %s", t["id"], r.status_code,
+                                r.text[:200])
+            else:
+                session.post(f"{api}/api/v1/incidents/{t['incident_id']}/status", headers=h, timeout=30,
+                             json={"status": NEXT_STATUS[status]})
     for inc in resolved:
         session.post(f"{api}/api/v1/incidents/{inc['id']}/status", headers=h, timeout=30,
                      json={"status": "closed", "note": "复查合格，结案"})
@@ -365,7 +376,8 @@ def run(*, api: str, db_url: str, county: str, settings: SimulatorSettings, dura
     """Simulate until ``duration`` seconds pass (0: forever) or ``stop`` is set."""
     token, actor = _token(db_url, county, data_dir)
     sim = _Sim(api=api.rstrip("/"), db_url=db_url, county=county, token=token, actor=actor,
-               rng=random.Random(seed), cfg=settings)
+               rng=random.Random(seed), cfg=settings,
+               phones=FieldPhones(api=api.rstrip("/"), db_url=db_url, county=county, data_dir=data_dir))
     with connect(db_url) as conn:
         sim.enterprises = fetch_all(conn, "alert_sim_enterprises", {"county_code": county, "n": 3000})
         sim.types = {r["code"] for r in fetch_all(conn, "alert_types_all")}
@@ -390,7 +402,7 @@ def run(*, api: str, db_url: str, county: str, settings: SimulatorSettings, dura
                 log.warning("simulator: %s", exc)
             tick += 1
             time.sleep(max(0.0, 1.0 - (time.monotonic() - t0)))
-    return SimResult(alerts=sim.sent, fixes=sim.fixes)
+    return SimResult(alerts=sim.sent, fixes=sim.fixes, steps=sim.phones.steps if sim.phones else 0)
 
 
 def start_background(ctx: click.Context, base_url: str) -> threading.Thread:
@@ -445,4 +457,4 @@ def command(ctx: click.Context, rate: float | None, fix_interval: float | None, 
             raise click.ClickException(f"no server answers at {api}")
         result = run(api=api, db_url=url_of(ctx), county=county or settings.server.default_county, settings=sim,
                      duration=duration, data_dir=settings.db.data_dir, seed=seed)
-    click.echo(f"sent {result.alerts} alerts and {result.fixes} tracker fixes")
+    click.echo(f"sent {result.alerts} alerts, {result.fixes} tracker fixes and {result.steps} field steps")

@@ -452,3 +452,29 @@ def test_field_endpoints_refuse_what_they_should(live_url: str, demo_db_url: str
     r = s.post(f"{live_url}/api/v1/field/visits/{visit['id']}/result", headers=h, timeout=10,
                json={"client_id": base["client_id"], "at": base["at"], "problem_found": False})
     assert r.status_code == 404
+
+
+def test_the_simulator_sends_steps_as_the_team_phone(live_url: str, demo_db_url: str, crew: dict[str, Any],
+                                                     make_user: Any, http_login: Any, tmp_path: Path) -> None:
+    from cli.simulate_field import FieldPhones
+
+    t = crew["team"]
+    incident = _dispatched(live_url, crew, http_login(make_user("township_dispatcher", township=t["township_code"])),
+                           -0.006)
+    phones = FieldPhones(api=live_url, db_url=demo_db_url, county="330702", data_dir=tmp_path)
+    with connect(demo_db_url) as c:
+        d = c.execute("SELECT id FROM dispatches WHERE incident_id = %s AND status = 'assigned'", (incident,)).fetchone()
+    team = {"id": t["id"], "incident_id": incident, "dispatch_id": d["id"]}
+    assert phones.step(team, "accepted", lng=t["lng"], lat=t["lat"]).status_code == 200
+    with connect(demo_db_url) as c:  # the session ends (an admin, a timeout): the phone logs in again
+        c.execute("UPDATE user_sessions SET ended_at = now(), end_reason = 'test' WHERE ended_at IS NULL AND"
+                  " user_id = (SELECT id FROM users WHERE username = %s)", (f"sim_field_{t['id']}",))
+        c.commit()
+    assert phones.step(team, "en_route", lng=t["lng"], lat=t["lat"] + 0.001).status_code == 200
+    kept = tmp_path / "simulator_field_330702.json"
+    assert oct(kept.stat().st_mode & 0o777) == "0o600" and phones.steps == 2
+    with connect(demo_db_url) as c:
+        events = c.execute("SELECT event, actor, detail FROM dispatch_events WHERE incident_id = %s"
+                           " AND event IN ('accepted', 'en_route') ORDER BY at", (incident,)).fetchall()
+    assert [(e["event"], e["actor"], e["detail"]["source"]) for e in events] == [
+        ("accepted", f"sim_field_{t['id']}", "field"), ("en_route", f"sim_field_{t['id']}", "field")]
