@@ -135,14 +135,17 @@
     if (c.heading != null && c.heading >= 0 && c.heading <= 360) { f.heading = c.heading; }
     return f;
   }
+  function enqueueFix(p) {
+    var body = fixOf(p);
+    if (state.lastFix === body.at) { body.at = new Date(Date.parse(body.at) + 1).toISOString(); }
+    state.lastFix = body.at;
+    body.client_id = uuid();
+    return enqueue({ kind: "fix", client_id: body.client_id, at: body.at, body: body });
+  }
   function reportPosition() {
     return locate().then(function (p) {
       if (!p) { say(M.no_position, true); return; }
-      var body = fixOf(p);
-      if (state.lastFix === body.at) { body.at = new Date(Date.parse(body.at) + 1).toISOString(); }
-      state.lastFix = body.at;
-      body.client_id = uuid();
-      return enqueue({ kind: "fix", client_id: body.client_id, at: body.at, body: body });
+      return enqueueFix(p);
     });
   }
 
@@ -345,6 +348,11 @@
   window.addEventListener("offline", setNet);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) { flush(); load(); } });
   setInterval(reportPosition, INTERVAL_MS);       // on duty: the phone's position every N seconds
+  function keepAwake() {  // a screen that stays on keeps the reports coming (Screen Wake Lock, where offered)
+    if (navigator.wakeLock && !document.hidden) { navigator.wakeLock.request("screen").catch(function () { /* refused */ }); }
+  }
+  document.addEventListener("visibilitychange", keepAwake);
+  keepAwake();
   setInterval(function () { flush(); }, 10000);   // and whatever waits, as soon as the network is back
   setInterval(function () { if (navigator.onLine && !state.sending) { load(); } }, 30000);
   if ("serviceWorker" in navigator) {
