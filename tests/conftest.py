@@ -194,13 +194,29 @@ def http_login(live_url: str, demo_db_url: str) -> Any:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Headless Debian Chromium through Debian's chromedriver (selenium)."""
+def chromium() -> Iterator[Any]:
+    """Headless Debian Chromium through Debian's chromedriver (selenium), one for the run."""
     from tests.map_scenario import headless_chromium
 
     driver = headless_chromium()
     yield driver
     driver.quit()
+
+
+@pytest.fixture
+def browser(chromium: Any) -> Any:
+    """The run's Chromium, clean for this test: one tab on a blank page, no cookies, earlier pages' console
+    messages read away (a page of an earlier test's stopped server goes on logging its stream's reconnects until it is left)."""
+    from tests.map_scenario import console_errors
+
+    for extra in chromium.window_handles[1:]:
+        chromium.switch_to.window(extra)
+        chromium.close()
+    chromium.switch_to.window(chromium.window_handles[0])
+    chromium.get("about:blank")
+    chromium.execute_cdp_cmd("Network.clearBrowserCookies", {})  # every host's: no session or language carried over
+    console_errors(chromium)
+    return chromium
 
 
 @pytest.fixture

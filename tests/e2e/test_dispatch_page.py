@@ -63,7 +63,7 @@ def test_dispatcher_assigns_the_recommended_team_in_one_click(browser_login: Any
     assert "同乡镇" in recs[0].text and "分钟" in recs[0].text
     assert "占道经营" in browser.find_element(By.ID, "dsp-detail").text
     recs[0].find_element(By.CSS_SELECTOR, "button.dsp-assign").click()
-    wait.until(lambda b: "派单" in b.find_element(By.ID, "dsp-timeline").text)
+    wait.until(lambda b: "派单" in _text(b, "dsp-timeline"))
     wait.until(lambda b: b.find_elements(By.ID, "dsp-assigned"))
     with connect(db_url) as c:
         d = c.execute("SELECT assigned_by, status FROM dispatches WHERE incident_id = %s", (incident,)).fetchone()
@@ -79,7 +79,7 @@ def test_dispatcher_closes_a_vending_incident_remotely(browser_login: Any, live_
     browser.find_element(By.ID, "dsp-reason").send_keys("Vendor left, checked on camera")
     browser.find_element(By.ID, "dsp-evidence").send_keys("https://cam.example.cn/clip/1.mp4")
     browser.find_element(By.ID, "dsp-close-btn").click()
-    wait.until(lambda b: "Closed remotely" in b.find_element(By.ID, "dsp-timeline").text)
+    wait.until(lambda b: "Closed remotely" in _text(b, "dsp-timeline"))
     with connect(db_url) as c:
         row = c.execute("SELECT status, close_evidence FROM incidents WHERE id = %s", (incident,)).fetchone()
     assert row["status"] == "remote_closed" and row["close_evidence"].endswith("1.mp4")
@@ -89,3 +89,9 @@ def test_planner_may_not_dispatch(browser_login: Any, make_user: Any) -> None:
     browser = browser_login(make_user("planner"), "/dispatch")
     WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "dsp-forbidden"))
     assert "无派单权限" in browser.find_element(By.ID, "dsp-forbidden").text
+
+
+def _text(browser: Any, element_id: str) -> str:
+    """An element's text read in the page (the live push re-renders it: a held element handle goes stale)."""
+    return str(browser.execute_script("var e = document.getElementById(arguments[0]); return e ? e.innerText : '';",
+                                      element_id))

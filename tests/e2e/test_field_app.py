@@ -210,9 +210,14 @@ def test_inspector_works_a_dispatch_and_the_dispatcher_sees_each_step(
     Select(first.find_element(By.CSS_SELECTOR, "select[name=follow_up]")).select_by_value("rectify")
     _tap(phone, first.find_element(By.CSS_SELECTOR, "form.gc-f-result button[type=submit]"))
     wait.until(lambda b: _waiting(b) == 0)
-    with connect(demo_db_url) as c:
-        result = c.execute("SELECT r.problem_found, r.follow_up, r.items_checked, v.status FROM visit_results r"
-                           " JOIN visits v ON v.id = r.visit_id WHERE r.visit_id = %s", (visits[0]["id"],)).fetchone()
+
+    def stored_result() -> Any:  # the tap queues the result first: "nothing waiting" can come before it is sent
+        with connect(demo_db_url) as c:
+            return c.execute("SELECT r.problem_found, r.follow_up, r.items_checked, v.status FROM visit_results r"
+                             " JOIN visits v ON v.id = r.visit_id WHERE r.visit_id = %s",
+                             (visits[0]["id"],)).fetchone()
+
+    result = WebDriverWait(phone, 15, poll_frequency=0.2).until(lambda _b: stored_result())
     assert result["problem_found"] and result["follow_up"] == "rectify" and result["status"] == "done"
     assert len(result["items_checked"]) == 2
 
