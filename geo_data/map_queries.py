@@ -8,6 +8,7 @@ enterprise points of a view are plain tuples (``EnterprisePoint``), the one laye
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NoReturn
@@ -178,12 +179,12 @@ def playback_events(conn: psycopg.Connection[Any], *, scope: Scope, since: datet
     return fetch_all(conn, "map_playback", {**scope.params, "since": since, "until": until, "limit": limit})
 
 
-def live_row(conn: psycopg.Connection[Any], *, kind: str, id: int) -> Row | None:
-    """One alert/incident/team as its live layer shows it (with county_code, township_code), unscoped:
-    the push hub filters each row by every listener's scope."""
+def live_rows(conn: psycopg.Connection[Any], *, kind: str, ids: Iterable[int]) -> dict[int, Row]:
+    """Alerts/incidents/teams as their live layer shows them (with county_code, township_code), by id, read in
+    one query; unscoped: the push hub filters each row by every listener's scope. Ids not found are absent."""
     if kind not in LIVE_KINDS:
         raise InvalidInput(f"kind: expected one of {LIVE_KINDS}, got {kind!r}")
-    return fetch_one(conn, f"map_{kind}_one", {"id": id})
+    return {row["id"]: row for row in fetch_all(conn, f"map_{kind}_live", {"ids": int_array(ids)})}
 
 
 # kind -> (table, key column): whitelisted identifiers for the scope probe below.

@@ -1,8 +1,10 @@
 """Live push: one LISTEN connection per server process, fanned out to per-client queues.
 
 The listener thread LISTENs on channel ``gridcommand`` (payload ``{"kind", "op", "id", "county_code",
-"township_code"}``, sent by the table triggers of migrations 100/250/252 and by ``geo_data.notify``), reads the
-changed row once on its own second connection, turns it into a ``Change`` through the ``render`` callable and
+"township_code"}``, sent by the table triggers of migrations 100/250/252 and by ``geo_data.notify``), gathers the
+notices arriving within 50 ms, reads the rows they name on its own second connection (one query per kind, each
+row once however many notices named it: a feed of hundreds of rows a second costs a few queries, not one per
+row, so the listener does not fall behind), turns each into a ``Change`` through the ``render`` callable and
 offers it to every subscriber whose scope covers the row. A township subscriber only ever receives rows of its
 own township (county squads, whose township is NULL, go to the whole county). It reconnects with exponential
 backoff; after a reconnect every subscriber is told to resync, since notifications may have been missed.
@@ -28,7 +30,7 @@ from typing import Any
 import psycopg
 
 from geo_data.db import connect
-from geo_data.map_queries import LIVE_KINDS, live_row
+from geo_data.map_queries import LIVE_KINDS, live_rows
 
 CHANNEL = "gridcommand"
 CLOSED = ("closed", "remote_closed")   # incidents in these states leave the live layer (history only)
@@ -146,8 +148,12 @@ class PushHub:
     """The process's listener thread and its subscribers."""
 
     def __init__(self, url: str, render: Render, *, max_backoff_s: float = 30.0, max_pending: int = 2000,
-                 remember: int = 100_000) -> None:
+                 remember: int = 100_000, gather_s: float = 0.05, gather_max: int = 1000) -> None:
         self.url = url
+        # after a notice, the ones arriving within ``gather_s`` (at most ``gather_max``) are handled with it: the
+        # rows they name are read in one query per kind, each row once however many notices named it
+        self.gather_s = gather_s
+        self.gather_max = gather_max
         self.render = render
         self.max_backoff_s = max_backoff_s
         self.max_pending = max_pending
@@ -162,6 +168,7 @@ class PushHub:
         self._thread: threading.Thread | None = None
         self.connected = threading.Event()
         self.delivered = 0
+        self.reads = 0          # row queries made (diagnostics: one per kind per gathered run of notices)
 
     # -- subscribers ---------------------------------------------------------------------------------------
     def subscribe(self, county_code: str, township_code: str | None) -> Subscriber:
@@ -212,36 +219,56 @@ class PushHub:
                     first = False
                     backoff = 0.5
                     while not self._stop.is_set():
-                        for note in listen.notifies(timeout=1.0):
-                            self._handle(reader, note.payload)
+                        notes = list(listen.notifies(timeout=1.0, stop_after=1))
+                        if notes:
+                            notes += listen.notifies(timeout=self.gather_s, stop_after=self.gather_max)
+                            self._handle([n.payload for n in notes], reader)
             except Exception as exc:  # noqa: BLE001 - any failure: log, back off, reconnect
                 self.connected.clear()
                 log.warning("push listener lost its connection (%s); retrying in %.1f s", exc, backoff)
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, self.max_backoff_s)
 
-    def _handle(self, reader: psycopg.Connection[Any], payload: str) -> None:
-        """One notice: a row (``id`` int) or a batch (plural ``kind``, ``id`` a list, or None = too many)."""
-        try:
-            msg = json.loads(payload)
-            kind = str(msg["kind"]).rstrip("s")          # "alerts" (batch) -> "alert"
-            ids = msg.get("id")
-            county, township = msg.get("county_code", msg.get("county")), msg.get("township_code")
-        except (ValueError, KeyError, TypeError, AttributeError):
-            log.warning("ignoring malformed notification %r", payload[:200])
-            return
-        if kind not in LIVE_KINDS:
-            return
-        if not self._anyone_sees(kind, county, township):  # nobody watching: don't read the rows at all
-            return
-        if ids is None:  # more rows changed than a notice can list: those who may see them reload
-            self.publish(Change("resync", "resync", None, county, township))
-            return
-        for row_id in ids if isinstance(ids, list) else [ids]:
+    def _handle(self, payloads: list[str], reader: psycopg.Connection[Any]) -> None:
+        """A gathered run of notices: each a row (``id`` int) or a batch (plural ``kind``, ``id`` a list, or None =
+        too many rows to list). The rows named are read once each, one query per kind, and published in the order
+        of their last notice; a resync request goes out before them."""
+        wanted: dict[tuple[str, int], tuple[str | None, str | None, str]] = {}  # (kind, id) -> county, township, op
+        for payload in payloads:
             try:
-                self._publish_row(reader, kind, int(row_id), county, township, str(msg.get("op", "")))
-            except (TypeError, ValueError):
-                log.warning("ignoring notification with a bad id %r", row_id)
+                msg = json.loads(payload)
+                kind = str(msg["kind"]).rstrip("s")          # "alerts" (batch) -> "alert"
+                ids = msg.get("id")
+                county, township = msg.get("county_code", msg.get("county")), msg.get("township_code")
+            except (ValueError, KeyError, TypeError, AttributeError):
+                log.warning("ignoring malformed notification %r", payload[:200])
+                continue
+            if kind not in LIVE_KINDS:
+                continue
+            if not self._anyone_sees(kind, county, township):  # nobody watching: don't read the rows at all
+                continue
+            if ids is None:  # more rows changed than a notice can list: those who may see them reload
+                self.publish(Change("resync", "resync", None, county, township))
+                continue
+            for row_id in ids if isinstance(ids, list) else [ids]:
+                try:
+                    key = (kind, int(row_id))
+                except (TypeError, ValueError):
+                    log.warning("ignoring notification with a bad id %r", row_id)
+                    continue
+                wanted.pop(key, None)   # re-insert: the order is that of the last notice
+                wanted[key] = (county, township, str(msg.get("op", "")))
+        if not wanted:
+            return
+        at = time.time()  # before the reads: the states read are at least this new
+        rows: dict[tuple[str, int], dict[str, Any]] = {}
+        for kind in LIVE_KINDS:
+            ids = [i for (k, i), (_c, _t, op) in wanted.items() if k == kind and op != "remove"]
+            if ids:
+                self.reads += 1
+                rows.update(((kind, i), row) for i, row in live_rows(reader, kind=kind, ids=ids).items())
+        for (kind, row_id), (county, township, _op) in wanted.items():
+            self._publish_row(kind, row_id, rows.get((kind, row_id)), county, township, at)
 
     def _anyone_sees(self, kind: str, county: str | None, township: str | None) -> bool:
         """Whether some subscriber may see rows of this notice (a notice without a township — a batch that
@@ -255,10 +282,9 @@ class PushHub:
         probe = Change(kind, "upsert", None, county, township)
         return any(s.covers(probe) for s in subs)
 
-    def _publish_row(self, reader: psycopg.Connection[Any], kind: str, row_id: int, county: str | None,
-                     township: str | None, op: str) -> None:
-        at = time.time()  # before the read: the state read is at least this new
-        row = None if op == "remove" else live_row(reader, kind=kind, id=row_id)
+    def _publish_row(self, kind: str, row_id: int, row: dict[str, Any] | None, county: str | None,
+                     township: str | None, at: float) -> None:
+        """Publish one row's state read at ``at`` (None: gone or told removed) unless it is the one sent last."""
         if row is None or row.get("active") is False or (kind == "incident" and row.get("status") in CLOSED):
             change = Change(kind, "remove", row_id, row["county_code"] if row else county,
                             row["township_code"] if row else township, at=at)

@@ -1,4 +1,4 @@
--- One alert as the live layer shows it, with its county and township (the push hub filters by scope).
+-- These alerts (ids: a bigint[] literal) as the live layer shows them, with their county and township (the push hub filters by scope).
 SELECT a.id, a.county_code, a.source_kind, a.type_code, coalesce(t.name, a.type_code) AS type_name,
        coalesce(t.name_en, a.type_code) AS type_name_en, a.severity, a.observed_at, a.incident_id,
        a.township_code, coalesce(i.status, 'open') AS incident_status,
@@ -6,4 +6,4 @@ SELECT a.id, a.county_code, a.source_kind, a.type_code, coalesce(t.name, a.type_
 FROM alerts a
 LEFT JOIN alert_types t ON t.code = a.type_code
 LEFT JOIN incidents i ON i.id = a.incident_id
-WHERE a.id = %(id)s;
+WHERE a.id = ANY(%(ids)s::bigint[]);

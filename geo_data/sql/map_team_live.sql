@@ -1,7 +1,7 @@
--- One team as the live layer shows it, with its county and township.
+-- These teams (ids: a bigint[] literal) as the live layer shows them, with their county and township.
 SELECT tm.id, tm.county_code, tm.name, tm.kind, tm.status, tm.township_code, tm.members, tm.position_at,
        tm.active,
        round(ST_X(coalesce(tm.position, tm.base))::numeric, 6)::float8 AS lng,
        round(ST_Y(coalesce(tm.position, tm.base))::numeric, 6)::float8 AS lat
 FROM teams tm
-WHERE tm.id = %(id)s;
+WHERE tm.id = ANY(%(ids)s::bigint[]);

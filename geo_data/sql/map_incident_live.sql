@@ -1,4 +1,4 @@
--- One incident as the live layers show it, with its county and township.
+-- These incidents (ids: a bigint[] literal) as the live layers show them, with their county and township.
 SELECT i.id, i.county_code, i.type_code, coalesce(t.name, i.type_code) AS type_name,
        coalesce(t.name_en, i.type_code) AS type_name_en, i.severity, i.status, i.first_seen, i.last_seen,
        i.alert_count, i.sources, i.township_code, i.sla_due_at,
@@ -7,4 +7,4 @@ SELECT i.id, i.county_code, i.type_code, coalesce(t.name, i.type_code) AS type_n
        round(ST_X(i.geom)::numeric, 6)::float8 AS lng, round(ST_Y(i.geom)::numeric, 6)::float8 AS lat
 FROM incidents i
 LEFT JOIN alert_types t ON t.code = i.type_code
-WHERE i.id = %(id)s;
+WHERE i.id = ANY(%(ids)s::bigint[]);
