@@ -9,7 +9,7 @@ GC     := $(BIN)/gridcommand
 run: setup db demo
 	$(GC) serve --host 127.0.0.1 --port 8050 --simulate
 
-test: setup browser-packages db
+test: setup lint browser-packages db
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
 
 setup: system-packages venv
@@ -39,6 +39,7 @@ demo: db
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports --no-logo --no-cache
 
 clean-db:
 	-$(GC) db stop

@@ -74,7 +74,7 @@ def _without_server_banner() -> None:
         return [h for h in original(self) if not h.startswith("Server:")]
 
     default_headers._gc_no_banner = True  # type: ignore[attr-defined]
-    wsgi.Response.default_headers = default_headers
+    wsgi.Response.default_headers = default_headers  # type: ignore[method-assign]
 
 
 def _start_simulator(ctx: click.Context, base_url: str) -> None:

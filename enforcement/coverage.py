@@ -141,7 +141,7 @@ def to_xlsx(rows: list[CellRow], measure_key: str, *, title: str, filter_lines: 
 
     header, body = export_table(rows, measure_key)
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]   # a new workbook has one sheet, the active one
     ws.title = "areas"
     ws.append(header)
     for r in body:

@@ -88,7 +88,7 @@ class TownshipLocator:
             out[inside] = self.codes[point_town[inside]]
             todo = np.flatnonzero(~inside)
         if todo.size:
-            points = shapely.points(lng[todo], lat[todo])
+            points = np.asarray(shapely.points(lng[todo], lat[todo]))   # arrays in: an array out
             pt_idx, poly_idx = self.tree.query(points, predicate="intersects")
             order = np.lexsort((poly_idx, pt_idx))  # rows are ordered by code: first match = lowest code
             pt_idx, poly_idx = pt_idx[order], poly_idx[order]

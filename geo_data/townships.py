@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import psycopg
@@ -110,7 +110,8 @@ def bundled_county(code: str) -> CountyOutline:
     if isinstance(geom, Polygon):
         geom = MultiPolygon([geom])
     props = feature["properties"]
-    return CountyOutline(code=code, name=props["district_name"], city_name=props["city_name"], geom=geom,
+    return CountyOutline(code=code, name=props["district_name"], city_name=props["city_name"],
+                         geom=cast(MultiPolygon, geom),   # the bundled file holds (Multi)Polygons only
                          label_point=Point(props["lon"], props["lat"]))
 
 

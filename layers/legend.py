@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from layers.i18n import format_number, format_percent, t
 from layers.styles import RISK_COLORS, SEVERITY_COLORS, SOURCE_GLYPHS, TEAM_STATUS_COLORS, ColorScale
 
 
 def scale_entries(scale: ColorScale, *, rate: bool, lang: str) -> list[tuple[str, str]]:
     """(colour, label) per class: '≥ lower' labels, percentages for rates."""
-    fmt = (lambda v: format_percent(v, lang, digits=0)) if rate else (lambda v: format_number(v, lang))
+    fmt: Callable[[float], str] = ((lambda v: format_percent(v, lang, digits=0)) if rate
+                                   else (lambda v: format_number(v, lang)))
     return [(c, f"≥ {fmt(b)}") for b, c in zip(scale.breaks, scale.colors, strict=False)]
 
 
