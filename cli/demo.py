@@ -21,8 +21,10 @@ def command(ctx: click.Context, enterprises: int | None, seed: int | None, histo
             progress: bool) -> None:
     """Load the demo county 婺城区 (330702): real outline, 26 generated townships, enterprises, teams, visits.
 
-    Creates the demo users (admin, county, planner, wall and one dispatcher per township) on the first load
-    and prints their passwords once (GRIDCOMMAND_DEMO_PASSWORD fixes them).
+    Today's plan (Asia/Shanghai) comes approved and routed, its visits coded, for the township teams.
+    Creates the demo users (admin, county, planner, wall, one dispatcher per township and an inspector
+    ``<dispatcher>_field`` of the township's team) on the first load and prints their passwords once
+    (GRIDCOMMAND_DEMO_PASSWORD fixes them).
     """
     settings = settings_of(ctx)
     county = settings.server.default_county
@@ -37,6 +39,9 @@ def command(ctx: click.Context, enterprises: int | None, seed: int | None, histo
     click.echo(f"demo county {county} loaded (seed {summary.seed}): {summary.townships} townships (generated), "
                f"{summary.enterprises} enterprises, {summary.teams} teams, {summary.inspectors} inspectors, "
                f"{summary.visits} visits, repeat-inspection rate {summary.repeat_rate:.1%}")
+    click.echo(f"today's plan: approved and routed, {summary.today_visits} visits with codes (亮码) for the township"
+               " teams; their inspectors log in to /field as <dispatcher>_field (e.g. chengdong_field), the"
+               " enterprise page is /v/<code>")
     click.echo("seconds: " + ", ".join(f"{k} {v}" for k, v in summary.seconds.items()))
     if users:
         click.echo("demo users (passwords shown once; only their hashes are stored):")

@@ -34,14 +34,15 @@ import shapely
 from psycopg import sql
 from shapely.geometry.base import BaseGeometry
 
-from geo_data import reference
+from enforcement.plan import DayRouteConfig
+from geo_data import plans, reference, tasks
 from geo_data.cells import ensure_cells, refresh_cell_counts
 from geo_data.coords import h3_cells
 from geo_data.db import execute, fetch_all, fetch_one, sql_text
 from geo_data.enterprises import BULK_REBUILD_MIN_ROWS, copy_enterprises, point_townships
 from geo_data.errors import Conflict, InvalidInput
 from geo_data.measures import defer_preaggregates, rebuild_preaggregates
-from geo_data.scope import Role
+from geo_data.scope import Role, Scope
 from geo_data.townships import (
     bundled_county,
     bundled_townships,
@@ -113,6 +114,7 @@ class DemoSummary:
     inspectors: int = 0
     visits: int = 0
     repeat_rate: float = 0.0
+    today_visits: int = 0                  # visits of today's plan, approved, routed and coded
     seed: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     skipped: bool = False
@@ -598,8 +600,10 @@ _VISIT_COLUMNS = ("county_code", "township_code", "enterprise_id", "team_id", "v
 def load_demo(
     conn: psycopg.Connection[Any], *, enterprises: int = 20_000, seed: int = 42, history_months: int = 12,
     county_code: str = "330702", if_empty: bool = False, today: date | None = None, progress: bool = False,
+    today_plan: bool = True,
 ) -> DemoSummary:
-    """Load the demo county into the database in one transaction (see module docstring).
+    """Load the demo county into the database in one transaction (see module docstring), with ``today``'s plan
+    approved, routed and coded (``plan_today``) unless ``today_plan`` is False.
 
     Raises Conflict if the demo is already loaded (or the county already has enterprises), unless
     ``if_empty``, which then returns a summary with ``skipped=True`` and changes nothing.
@@ -662,17 +666,60 @@ def load_demo(
         visits = generate_visits(ent, teams, seed=seed, today=today, history_months=history_months)
         lap("generate_visits")
         _copy_visits(conn, visits)
-        refresh_cell_counts(conn, county_code=county_code)
         lap("copy_visits")
+        today_visits = plan_today(conn, county_code=county_code, day=today, seed=seed) if today_plan else 0
+        lap("today_plan")
+        refresh_cell_counts(conn, county_code=county_code)
+        lap("cell_counts")
         rebuild_preaggregates(conn, county_code)
         lap("measures")
         repeat_rate = float(visits["_repeat"].mean()) if len(visits) else 0.0
         summary = DemoSummary(county_code=county_code, townships=len(townships), enterprises=len(frame),
                               teams=len(team_ids), inspectors=n_inspectors, visits=len(visits),
-                              repeat_rate=round(repeat_rate, 4), seed=seed, seconds=timings)
+                              repeat_rate=round(repeat_rate, 4), today_visits=today_visits, seed=seed,
+                              seconds=timings)
         execute(conn, "demo_state_set", {"key": DEMO_STATE_KEY, "value": json.dumps(
             {**asdict(summary), "history_months": history_months, "today": today.isoformat()})})
     return summary
+
+
+# -- today's plan ---------------------------------------------------------------------------------------------
+
+TODAY_PER_TOWNSHIP = 5        # enterprises per township in today's plan (a day's work for a township team)
+TODAY_JOINT_SHARE = 0.3       # of them, also a market task: a joint visit (综合查一次)
+DEMO_ACTOR = "demo"
+
+
+def plan_today(conn: psycopg.Connection[Any], *, county_code: str, day: date, seed: int) -> int:
+    """Today's plan as a planner would make it, so the field app and the enterprise page have something to
+    show at the first start: tasks of the township comprehensive teams' own department (综合执法; county squads
+    are not qualified, so every visit goes to a team with inspector accounts) for a few enterprises per
+    township that their quota still allows, some joined by a market task; built, approved and routed through
+    ``geo_data.plans`` for ``day`` (a working day for the demo whatever the weekday), each routed visit with
+    its code (亮码) and a planned ``visits`` row. Audited as actor ``demo``. Returns the visits coded."""
+    rng = np.random.default_rng([seed, 4])
+    items = reference.inspection_items()
+    comprehensive = [i.code for i in items if i.department_code == "comprehensive"]
+    market = [i.code for i in items if i.department_code == "market"]
+    picked = fetch_all(conn, "demo_today_candidates", {
+        "county_code": county_code, "seed": seed, "per_township": TODAY_PER_TOWNSHIP,
+        "year_start": date(day.year, 1, 1)})
+    rows: list[tasks.TaskRow] = []
+    for n, ent in enumerate(picked):
+        reason = "special" if rng.random() < 0.2 else "annual"
+        chosen = tuple(sorted(rng.choice(comprehensive, size=int(rng.integers(1, 3)), replace=False).tolist()))
+        rows.append(tasks.TaskRow(n, "comprehensive", int(ent["id"]), chosen, reason, day, day))
+        if market and rng.random() < TODAY_JOINT_SHARE:
+            rows.append(tasks.TaskRow(n, "market", int(ent["id"]), (str(rng.choice(market)),), "annual", day, day))
+    if not rows:
+        return 0
+    scope = Scope(actor=DEMO_ACTOR, role=Role.PLANNER, county_code=county_code)
+    tasks.insert_tasks(conn, county_code=county_code, rows=rows)
+    plan_id = plans.build_plan(conn, scope, period_start=day, period_end=day)
+    plans.approve_plan(conn, scope, plan_id)
+    routes = plans.route_plan(conn, scope, plan_id, days=[day],
+                              config=DayRouteConfig(time_limit_per_day_s=0.5, seed=seed))
+    return len(routes.routed())
 
 
 def _insert_teams(conn: psycopg.Connection[Any], teams: list[dict[str, Any]]) -> list[int]:

@@ -381,15 +381,18 @@ def save_routes(conn: psycopg.Connection[Any], scope: Scope, plan_id: int, route
 
 def route_plan(conn: psycopg.Connection[Any], scope: Scope, plan_id: int, *,
                config: DayRouteConfig = DEFAULT_ROUTE_CONFIG, estimator: Any = None,
-               progress: Any = None) -> PeriodRoutes:
-    """Route an approved plan's visits into team day-routes, save them, issue codes. Audited ``plan.route``."""
+               progress: Any = None, days: Sequence[date] | None = None) -> PeriodRoutes:
+    """Route an approved plan's visits into team day-routes, save them, issue codes. Audited ``plan.route``.
+
+    ``days``: the days teams work (default: the period's working days, Monday–Friday)."""
     scope.require(Permission.PLAN)
     plan = get_plan(conn, scope, plan_id)
     if plan.status != "approved":
         raise Conflict(f"plan {plan_id} is {plan.status}; approve it before routing")
     visits, teams = route_inputs(conn, scope, plan_id, config)
-    routes = plan_period(visits, teams, working_days(plan.period_start, plan.period_end),
-                         estimator or default_estimator(), config, progress)
+    if days is None:
+        days = working_days(plan.period_start, plan.period_end)
+    routes = plan_period(visits, teams, days, estimator or default_estimator(), config, progress)
     save_routes(conn, scope, plan_id, routes)
     audit.record_for(conn, scope, "plan.route", object_type="visit_plan", object_id=plan_id,
                      detail={"routed": len(routes.routed()), "unassigned": len(routes.unassigned)})

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from geo_data import demo
+from geo_data import demo, field
 from geo_data.db import connect, migrate
 from geo_data.errors import Conflict
 from geo_data.townships import bundled_county, bundled_townships, generate_townships
@@ -137,14 +137,17 @@ def test_repeat_inspection_rate_is_near_lishui_2022(dconn: psycopg.Connection[An
     assert strict == pytest.approx(rate, abs=1e-9)
     if one(dconn, "SELECT count(*) FROM information_schema.columns"
                   " WHERE table_name = 'visits' AND column_name = 'is_repeat'"):
-        assert one(dconn, "SELECT avg(is_repeat::int)::float FROM visits") == pytest.approx(rate, abs=1e-9)
+        assert one(dconn, "SELECT avg(is_repeat::int)::float FROM visits WHERE status = 'done'") == pytest.approx(
+            rate, abs=1e-9)
     indexes = {r["indexname"] for r in dconn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'visits'")}
     assert {"visits_geom_gix", "visits_h3_r9_idx", "visits_enterprise_date_idx", "visits_county_date_idx"} <= indexes
-    # some joint visits, codes mostly shown, ratings present, all within the 12 months ending TODAY
-    assert 0.05 < one(dconn, "SELECT avg((cardinality(departments) >= 2)::int) FROM visits") < 0.2
-    assert 0.9 < one(dconn, "SELECT avg(code_scanned::int) FROM visits") < 0.98
+    # the history (done visits; today's are planned): some joint visits, codes mostly shown, ratings present, all
+    # within the 12 months ending TODAY
+    assert 0.05 < one(dconn, "SELECT avg((cardinality(departments) >= 2)::int) FROM visits WHERE status = 'done'") < 0.2
+    assert 0.9 < one(dconn, "SELECT avg(code_scanned::int) FROM visits WHERE status = 'done'") < 0.98
     assert one(dconn, "SELECT count(*) FROM visits WHERE rating IS NOT NULL") > 0
-    span = dconn.execute("SELECT min(visit_date) AS lo, max(visit_date) AS hi FROM visits").fetchone()
+    span = dconn.execute("SELECT min(visit_date) AS lo, max(visit_date) AS hi FROM visits"
+                         " WHERE status = 'done'").fetchone()
     assert span is not None and span["hi"] < TODAY and span["lo"] >= TODAY - timedelta(days=366)
     assert one(dconn, "SELECT count(*) FROM visits WHERE rated_at > %s::date", TODAY) == 0
 
@@ -153,7 +156,7 @@ def test_visits_carry_their_enterprise_cells_and_counts_are_current(dconn: psyco
     assert one(dconn, "SELECT count(*) FROM visits v JOIN enterprises e ON e.id = v.enterprise_id"
                       " WHERE (v.h3_r7, v.h3_r8, v.h3_r9, v.township_code) IS DISTINCT FROM"
                       " (e.h3_r7, e.h3_r8, e.h3_r9, e.township_code) OR NOT ST_Equals(v.geom, e.geom)") == 0
-    visits = one(dconn, "SELECT count(*) FROM visits")
+    visits = one(dconn, "SELECT count(*) FROM visits WHERE status = 'done'")   # cells count the visits made
     assert one(dconn, "SELECT sum(visits) FROM h3_cells WHERE res = 9") == visits
     assert one(dconn, "SELECT sum(ent_total) FROM h3_cells WHERE res = 8") == N
     assert one(dconn, "SELECT count(*) FROM visits WHERE code IS NULL OR scanned_at < started_at") == 0
@@ -179,6 +182,35 @@ def test_teams_and_inspectors(dconn: psycopg.Connection[Any]) -> None:
     # every visit's team was qualified for its lead department
     assert one(dconn, "SELECT count(*) FROM visits v JOIN teams t ON t.id = v.team_id"
                       " WHERE NOT v.lead_department = ANY (t.qualifications)") == 0
+
+
+def test_todays_plan_is_approved_routed_and_coded_for_the_township_teams(dconn: psycopg.Connection[Any]) -> None:
+    plans = dconn.execute("SELECT id, status, period_start, period_end, created_by FROM visit_plans").fetchall()
+    assert [(p["status"], p["period_start"], p["period_end"], p["created_by"]) for p in plans] == [
+        ("approved", TODAY, TODAY, "demo")]
+    visits = dconn.execute(
+        "SELECT pv.team_id, pv.route_seq, pv.start_min, pv.visit_date, pv.code, v.status, v.code AS visit_code,"
+        " v.visit_date AS day, t.kind, c.team_id AS code_team, cardinality(c.inspector_ids) AS inspectors"
+        " FROM plan_visits pv JOIN visits v ON v.id = pv.visit_id JOIN teams t ON t.id = pv.team_id"
+        " JOIN visit_codes c ON c.code = pv.code WHERE pv.plan_id = %s", (plans[0]["id"],)).fetchall()
+    assert one(dconn, "SELECT count(*) FROM plan_visits") == len(visits) >= 26 * 3   # every visit routed and coded
+    assert all(v["status"] == "planned" and v["day"] == v["visit_date"] == TODAY and v["code"] == v["visit_code"]
+               and v["code"].startswith(f"ZJ330702{TODAY:%Y%m%d}") and v["kind"] == "township"
+               and v["code_team"] == v["team_id"] and v["inspectors"] >= 1 for v in visits)
+    # every township team has its day: stops 1..n, in time order
+    by_team: dict[int, list[Any]] = {}
+    for v in visits:
+        by_team.setdefault(v["team_id"], []).append(v)
+    assert len(by_team) == 26
+    for stops in by_team.values():
+        stops.sort(key=lambda v: v["route_seq"])
+        assert [v["route_seq"] for v in stops] == list(range(1, len(stops) + 1))
+        assert [v["start_min"] for v in stops] == sorted(v["start_min"] for v in stops)
+    assert one(dconn, "SELECT count(DISTINCT team_id) FROM plan_team_days WHERE visit_date = %s", TODAY) == 26
+    # some joint visits (综合查一次), and the planner's steps in the audit trail as the demo's
+    assert one(dconn, "SELECT count(*) FROM plan_visits WHERE cardinality(departments) = 2") > 0
+    actions = {r["action"] for r in dconn.execute("SELECT action FROM audit_log WHERE actor = 'demo'").fetchall()}
+    assert {"plan.create", "plan.approve", "plan.route"} <= actions
 
 
 def test_the_register_is_the_one_the_seed_makes(dconn: psycopg.Connection[Any]) -> None:
@@ -220,6 +252,15 @@ def test_demo_users_log_in_with_their_roles(dconn: psycopg.Connection[Any], demo
         outcome = authenticate(c, username="chengdong", password="demo-password-1")
         c.commit()
     assert outcome.user is not None and outcome.user.scope().township_code == "330702001"
+    # the township's inspector sees the team's visits of the demo's day in route order, each with its code
+    with connect(demo_url) as c:
+        inspector = authenticate(c, username="chengdong_field", password="demo-password-1").user
+        assert inspector is not None
+        view = field.today_view(c, inspector.scope(), day=TODAY)
+        c.commit()
+    seqs = [v["route_seq"] for v in view["visits"]]
+    assert view["team"]["township_code"] == "330702001" and seqs == list(range(1, len(seqs) + 1)) and seqs
+    assert all(v["code"] and v["status"] == "planned" and v["items"] for v in view["visits"])
 
 
 def test_shared_fixture_loads_fast_and_once(db_url: str) -> None:
