@@ -768,9 +768,10 @@ def solve_solomon(
         tw_early=ready[0],
         tw_late=due[0],
     )
-    data = ProblemData(
-        locations, clients, depots, [vehicle_type], cast(list[Any], [distance]), cast(list[Any], [duration])
-    )
+    # PyVRP's stubs annotate matrices as ``ndarray[int]``; ours are int64 ndarrays, as it expects.
+    distances: list[Any] = [distance]
+    durations: list[Any] = [duration]
+    data = ProblemData(locations, clients, depots, [vehicle_type], distances, durations)
     remaining = time_limit_s - (time.perf_counter() - started) - 0.02
     best = _run(data, remaining, seed, None, IteratedLocalSearchCallbacks())
     routes = [[activity.idx + 1 for activity in route if activity.is_client()] for route in best.routes()]
