@@ -14,14 +14,20 @@ from typing import Any
 import dash
 from flask import Flask
 
-from callbacks import context
+from api import state as api_state
+from api.alert_groups import AlertGroups
+from api.errors import install_app_handlers
 from callbacks.errors import NOTICE_ID, check_callback_requests, handle_callback_error
 from geo_data.db import database_url, open_pool, replica_database_url
 from geo_data.errors import Forbidden
 from geo_data.jobs import queue_app
+from geo_data.push import hub_for
 from geo_data.scope import Permission
 from geo_data.settings import PROJECT_ROOT, Settings, load_settings
-from layers.basemaps import tile_hosts
+from layers.basemaps import display_datum, tile_hosts
+from layers.geojson import live_feature
+from services.container import Services, bind
+from services.transactions import transaction_on
 
 # Screens: modules under pages/ with PATH, TITLE and layout(); and their callback modules.
 PAGE_MODULES = ["pages.map", "pages.wall", "pages.admin", "pages.coverage", "pages.planner", "pages.dispatch"]
@@ -32,9 +38,10 @@ CALLBACK_MODULES: list[str] = ["callbacks.map_view", "callbacks.map_live", "call
                                "callbacks.planner_draws", "callbacks.dispatch"]
 # The callbacks a wall display's session may run (it reaches /wall only).
 DISPLAY_CALLBACK_MODULES = {"callbacks.wall"}
-# Flask blueprints for machines (each module has ``bp``); auth comes first, installed separately.
-API_MODULES: list[str] = ["api.events", "api.intake", "api.visits", "api.reports", "api.positions",
-                          "api.evidence", "api.field"]
+# Flask blueprints ("module:attribute"), all mounted here; auth comes first, installed separately.
+API_BLUEPRINTS: list[str] = ["api.events:bp", "api.intake:bp", "api.dispatch:bp", "api.visits:bp",
+                             "api.visits:pages_bp", "api.reports:bp", "api.positions:bp", "api.evidence:bp",
+                             "api.field:bp", "api.field:api"]
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -58,17 +65,13 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
     replica_pool = open_pool(read_url, settings.db, name="gridcommand-read") if read_url else None
     server = Flask(__name__, static_folder=None)
     jobs = queue_app(settings, url).open(pool)  # defers background jobs; `gridcommand worker` runs them
-    context.init(context.Services(settings=settings, pool=pool, extras={"database_url": url, "jobs": jobs},
-                                  replica_pool=replica_pool), server)
+    services = Services(settings=settings, pool=pool, database_url=url, jobs=jobs, replica_pool=replica_pool)
     server.secret_key = _secret_key(settings.db.data_dir)
     server.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
-    auth_pages.install(server, pool=pool, settings=settings.server, image_hosts=tile_hosts(settings.map))
-    for name in API_MODULES:
-        module: Any = importlib.import_module(name)
-        if hasattr(module, "install"):
-            module.install(server)
-        else:
-            server.register_blueprint(module.bp)
+    pages: list[Any] = [importlib.import_module(name) for name in PAGE_MODULES]
+    auth_pages.install(server, pool=pool, settings=settings.server, image_hosts=tile_hosts(settings.map),
+                       page_permissions={page.PATH: getattr(page, "PERMISSION", Permission.READ) for page in pages})
+    mount_api(server, services)
 
     app = dash.Dash(
         __name__,
@@ -81,10 +84,8 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
         update_title=None,  # type: ignore[arg-type]  # None turns the "Updating…" title off
         on_error=handle_callback_error,
     )
-    for name in PAGE_MODULES:
-        page: Any = importlib.import_module(name)
+    for name, page in zip(PAGE_MODULES, pages, strict=True):
         dash.register_page(name, path=page.PATH, title=page.TITLE, layout=_guarded(page.layout))
-        auth_pages.PAGE_PERMISSIONS[page.PATH] = getattr(page, "PERMISSION", Permission.READ)
     _register_callbacks()
     # a component-suite path outside the registered files (``..%2f`` and the like) is a 404, not a 500
     server.register_error_handler(dash.exceptions.DependencyException, lambda _exc: ("no such file", 404))
@@ -99,6 +100,34 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
     server.before_request(check_callback_requests(app.callback_map))  # filled by Dash's set-up, just below
     _finish_dash_setup(server)
     return app
+
+
+def mount_api(server: Flask, services: Services) -> None:
+    """Bind ``services`` to ``server`` and mount every blueprint of ``API_BLUEPRINTS`` with the API's state and
+    its JSON routing errors (also what a test's API-only server, without Dash, is made of)."""
+    bind(services, server)
+    api_state.bind(server, _api_state(services))
+    for name in API_BLUEPRINTS:
+        module_name, attribute = name.split(":")
+        server.register_blueprint(getattr(importlib.import_module(module_name), attribute))
+    install_app_handlers(server)
+
+
+def _api_state(services: Services) -> api_state.ApiState:
+    """The machine API's state; the background work of a web process starts here, once per process: the writer
+    of single alert posts (its thread starts with the first post) and the live-push listener. Everything else
+    runs in the job worker (``geo_data.jobs``)."""
+    settings = services.settings
+    datum = display_datum(settings.map)
+
+    def render(kind: str, row: dict[str, Any]) -> dict[str, Any]:
+        return live_feature(kind, row, datum=datum)
+
+    singles = AlertGroups(lambda fn, notices: transaction_on(services.pool, fn, notices),
+                          services.alert_types.of, link_m=settings.dispatch.enterprise_link_m,
+                          max_items=settings.dispatch.max_batch, linger_s=settings.dispatch.group_linger_ms / 1000)
+    return api_state.ApiState(singles=singles, push_interval_s=settings.map.push_interval_ms / 1000.0,
+                              push=hub_for(services.database_url, render, max_pending=settings.map.push_max_pending))
 
 
 def _finish_dash_setup(server: Flask) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from html import escape
@@ -45,9 +45,6 @@ STEP_PATHS = {"totp": "/login/totp", "enrol": "/login/enrol", "password": "/logi
 # What a wall display's session may reach besides its callbacks.
 DISPLAY_PATHS = ("/wall", "/_dash-layout", "/_dash-dependencies", "/_reload-hash", "/logout")
 
-# Page path -> permission needed to load it (filled by app.py from each page module's PERMISSION).
-PAGE_PERMISSIONS: dict[str, Permission] = {}
-
 
 class SessionUser(UserMixin):
     """The Flask-Login user: a live session; ``get_id`` is the session's cookie id, never the user's id."""
@@ -67,10 +64,13 @@ class AuthConfig:
     csp: str
     secure: bool
     hsts_seconds: int
+    page_permissions: Mapping[str, Permission]  # page path -> the permission needed to load it
 
 
-def install(server: Flask, *, pool: Any, settings: ServerSettings, image_hosts: Sequence[str] = ()) -> None:
-    """Wire sessions, the login routes, the guard and the security headers into the Flask server."""
+def install(server: Flask, *, pool: Any, settings: ServerSettings, image_hosts: Sequence[str] = (),
+            page_permissions: Mapping[str, Permission] | None = None) -> None:
+    """Wire sessions, the login routes, the guard and the security headers into the Flask server.
+    ``page_permissions``: page path -> permission needed to load it (app.py: each page module's PERMISSION)."""
     secure = settings.secure_cookies
     server.config.update(
         SESSION_COOKIE_NAME="__Host-gc_session" if secure else "gc_session",
@@ -97,6 +97,7 @@ def install(server: Flask, *, pool: Any, settings: ServerSettings, image_hosts: 
         csp=content_security_policy(image_hosts),
         secure=secure,
         hsts_seconds=settings.hsts_seconds,
+        page_permissions=dict(page_permissions or {}),
     )
     if settings.trusted_proxies:
         server.wsgi_app = TrustedProxies(server.wsgi_app, settings.trusted_proxies)  # type: ignore[method-assign]
@@ -244,7 +245,7 @@ def _guard() -> Response | None:
         return redirect(STEP_PATHS[live.pending])  # type: ignore[return-value]
     if live.kind == "display" and not _display_may(path):
         abort(403, "a wall display reaches only the wall")
-    needed = PAGE_PERMISSIONS.get(path.rstrip("/") or "/")
+    needed = _config().page_permissions.get(path.rstrip("/") or "/")
     if needed is not None and not who.user.scope().can(needed):
         if who.user.scope().can(Permission.FIELD) and request.method == "GET" and not path.startswith("/_dash"):
             return redirect("/field")  # type: ignore[return-value]  # an inspector's pages are the field app

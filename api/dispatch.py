@@ -1,5 +1,7 @@
 """Incident and dispatch endpoints (``/api/v1/incidents...``) for machine clients (token scopes
-``incidents:read`` / ``dispatch:write``) and the logged-in dispatch page (Permission.DISPATCH)."""
+``incidents:read`` / ``dispatch:write``) and the logged-in dispatch page (Permission.DISPATCH).
+
+HTTP only: parse, name the caller's scope, call ``services.dispatch`` (the same use cases as the dispatch screen)."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ from pydantic import ValidationError
 
 from api import schemas
 from api.errors import ApiError, json_body, register, validation_problems
-from api.intake import ext, run_in_transaction
 from api.tokens import dispatch_scope
-from geo_data import dispatch, incidents
-from geo_data.settings import Settings
+from geo_data import incidents
+from services import dispatch
+from services.container import current
+from services.transactions import run_in_transaction
 
 bp = Blueprint("dispatch_api", __name__, url_prefix="/api/v1")
 register(bp)
@@ -58,7 +61,7 @@ def list_incidents() -> Any:
 
     def work(conn: psycopg.Connection[Any]) -> Any:
         scope = dispatch_scope(conn, "incidents:read")
-        return incidents.list_incidents(conn, scope, statuses=statuses, township_code=township, limit=limit)
+        return dispatch.queue(conn, scope, statuses=statuses, township_code=township, limit=limit)
 
     return jsonify({"items": [_jsonable(r) for r in run_in_transaction(work)]})
 
@@ -69,8 +72,8 @@ def get_incident(incident_id: int) -> Any:
 
     def work(conn: psycopg.Connection[Any]) -> Any:
         scope = dispatch_scope(conn, "incidents:read")
-        inc = incidents.get_incident(conn, scope, incident_id)
-        return {**_jsonable(inc), "timeline": [_jsonable(e) for e in incidents.timeline(conn, scope, incident_id)]}
+        inc, events = dispatch.incident_with_timeline(conn, scope, incident_id)
+        return {**_jsonable(inc), "timeline": [_jsonable(e) for e in events]}
 
     return jsonify(run_in_transaction(work))
 
@@ -78,12 +81,12 @@ def get_incident(incident_id: int) -> Any:
 @bp.get("/incidents/<int:incident_id>/recommendations")
 def recommendations(incident_id: int) -> Any:
     _check_id(incident_id)
-    settings: Settings = ext()["settings"]
+    svc = current()
 
     def work(conn: psycopg.Connection[Any]) -> Any:
         scope = dispatch_scope(conn, "incidents:read")
-        return dispatch.recommend(conn, scope, incident_id, settings=settings.dispatch,
-                                  estimator=ext()["estimator"], now=datetime.now(UTC))
+        return dispatch.recommend(conn, scope, incident_id, settings=svc.settings.dispatch,
+                                  estimator=svc.estimator, now=datetime.now(UTC))
 
     ranked = run_in_transaction(work)
     return jsonify({"incident_id": incident_id, "items": [asdict(r) for r in ranked]})
@@ -97,8 +100,8 @@ def assign(incident_id: int) -> Any:
     def work(conn: psycopg.Connection[Any]) -> Any:
         scope = dispatch_scope(conn, "dispatch:write")
         req: schemas.AssignIn = _parse(schemas.AssignIn, body)
-        fn = dispatch.reassign if req.reassign else dispatch.assign
-        return fn(conn, scope, incident_id, req.team_id, eta_minutes=req.eta_minutes, note=req.note)
+        return dispatch.assign(conn, scope, incident_id, req.team_id, reassign=req.reassign,
+                               eta_minutes=req.eta_minutes, note=req.note)
 
     return jsonify(run_in_transaction(work))
 
@@ -111,7 +114,6 @@ def change_status(incident_id: int) -> Any:
     def work(conn: psycopg.Connection[Any]) -> Any:
         scope = dispatch_scope(conn, "dispatch:write")
         req: schemas.StatusIn = _parse(schemas.StatusIn, body)
-        dispatch.escalate_overdue(conn, datetime.now(UTC))
         return dispatch.change_status(conn, scope, incident_id, req.status, note=req.note)
 
     return jsonify(run_in_transaction(work))
@@ -125,7 +127,7 @@ def remote_close(incident_id: int) -> Any:
     def work(conn: psycopg.Connection[Any]) -> Any:
         scope = dispatch_scope(conn, "dispatch:write")
         req: schemas.RemoteCloseIn = _parse(schemas.RemoteCloseIn, body)
-        return _jsonable(incidents.remote_close(conn, scope, incident_id, reason=req.reason,
-                                                evidence=req.evidence))
+        return _jsonable(dispatch.remote_close(conn, scope, incident_id, reason=req.reason,
+                                               evidence=req.evidence))
 
     return jsonify(run_in_transaction(work))

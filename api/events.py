@@ -15,30 +15,15 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 
-from callbacks.context import current_scope, services
+from api import state as api_state
+from callbacks.context import current_scope
 from geo_data.errors import DatabaseUnavailable, Forbidden
-from geo_data.push import PushHub, hub_for
-from layers.basemaps import display_datum
-from layers.geojson import live_feature
+from geo_data.push import PushHub
 
 bp = Blueprint("events", __name__)
 HEARTBEAT_S = 10.0
-
-
-def install(server: Flask) -> None:
-    """Register the stream and start this process's listener."""
-    svc = services()
-    datum = display_datum(svc.settings.map)
-
-    def render(kind: str, row: dict[str, Any]) -> dict[str, Any]:
-        return live_feature(kind, row, datum=datum)
-
-    server.extensions["gc_push"] = hub_for(svc.extras["database_url"], render,
-                                           max_pending=svc.settings.map.push_max_pending)
-    server.extensions["gc_push_interval_s"] = svc.settings.map.push_interval_ms / 1000.0
-    server.register_blueprint(bp)
 
 
 def stream(hub: PushHub, county_code: str, township_code: str | None, *, interval_s: float,
@@ -84,9 +69,8 @@ def events() -> Any:
         scope = current_scope()
     except Forbidden as exc:
         return jsonify({"error": str(exc)}), 401
-    hub: PushHub = current_app.extensions["gc_push"]
-    resp = Response(stream(hub, scope.county_code, scope.township_code,
-                           interval_s=current_app.extensions["gc_push_interval_s"],
+    live = api_state.current()
+    resp = Response(stream(live.push, scope.county_code, scope.township_code, interval_s=live.push_interval_s,
                            session_live=_session_check()), mimetype="text/event-stream")
     resp.headers["Cache-Control"] = "no-cache"
     resp.headers["X-Accel-Buffering"] = "no"

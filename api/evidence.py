@@ -19,26 +19,22 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.errors import ApiError, register
-from api.intake import run_in_transaction
 from api.tokens import CHALLENGE, dispatch_scope, require_token
 from callbacks.context import current_scope, services
 from geo_data import evidence
 from geo_data.errors import Forbidden
 from geo_data.scope import Permission, Role, Scope
+from services.transactions import run_in_transaction
 
 bp = Blueprint("evidence_api", __name__, url_prefix="/api/v1")
 register(bp)
 _MAX_ID = 2**63 - 1
 FORM_OVERHEAD = 64 * 1024         # multipart boundaries and the other fields around the photo
 DRAIN_MAX = 64 * 1024 * 1024      # read (and drop) an oversized body up to this, so the client hears the 413
-
-
-def install(server: Flask) -> None:
-    server.register_blueprint(bp)
 
 
 def _store() -> evidence.EvidenceStore:

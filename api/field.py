@@ -29,12 +29,11 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import segno
-from flask import Blueprint, Flask, Response, abort, jsonify, request, send_from_directory
+from flask import Blueprint, Response, abort, jsonify, request, send_from_directory
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.errors import ApiError, json_body, register, validation_problems
-from api.intake import run_in_transaction
 from callbacks.context import current_scope, form_token, services
 from geo_data import field, positions, visit_public
 from geo_data.errors import Forbidden, InvalidInput
@@ -43,6 +42,7 @@ from layers import geojson
 from layers.basemaps import display_datum, tile_layers
 from layers.field_nav import display_point, navigation_links
 from pages import field_app
+from services.transactions import run_in_transaction
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 APP_DIR = Path(__file__).resolve().parent.parent / "field_app"
@@ -52,11 +52,6 @@ MAX_FIXES = 500
 bp = Blueprint("field", __name__)
 api = Blueprint("field_api", __name__, url_prefix="/api/v1/field")
 register(api)
-
-
-def install(server: Flask) -> None:
-    server.register_blueprint(bp)
-    server.register_blueprint(api)
 
 
 # ------------------------------------------------------------------------------------------- the app shell

@@ -1,6 +1,6 @@
-"""Alert intake for machines (``/api/v1/alerts``, ``/api/v1/alerts/batch``), the OpenAPI document, and the
-wiring of the dispatch endpoints (``api.dispatch``) into the server. SLA escalation is a periodic job of the
-job worker (``geo_data.jobs``).
+"""Alert intake for machines (``/api/v1/alerts``, ``/api/v1/alerts/batch``) and the OpenAPI document: HTTP only.
+Storing is ``geo_data.alerts.ingest`` (single posts through ``api.alert_groups``, one group commit per moment);
+the app's wiring (blueprints, state, the transaction runner) is the composition root's (``app.py``).
 
 Batch semantics: each item is validated and stored on its own merits inside ONE transaction — valid items are
 stored (``new``) or recognised (``duplicate``), invalid ones are reported per item (``rejected`` with
@@ -11,117 +11,23 @@ whole batch is always safe because (source, source_id) is idempotent.
 
 from __future__ import annotations
 
-import logging
-import math
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import psycopg
-from flask import Blueprint, Flask, current_app, jsonify
-from psycopg_pool import ConnectionPool, PoolTimeout
+from flask import Blueprint, jsonify
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from api import schemas
-from api.alert_groups import AlertGroups
-from api.errors import (
-    ApiError,
-    answer,
-    install_app_handlers,
-    json_body,
-    json_response,
-    register,
-    validation_problems,
-)
+from api import state as api_state
+from api.errors import ApiError, answer, json_body, json_response, register, validation_problems
 from api.tokens import require_token, required_bearer
 from geo_data import alerts as alert_store
-from geo_data.errors import DatabaseUnavailable
-from geo_data.notify import send_after_commit
-from geo_data.settings import Settings
-from geo_data.travel import estimator_for
+from services.container import current
+from services.transactions import run_in_transaction
 
-log = logging.getLogger(__name__)
 bp = Blueprint("intake", __name__, url_prefix="/api/v1")
 register(bp)
-T = TypeVar("T")
 _alert_adapter: TypeAdapter[schemas.AlertIn] = TypeAdapter(schemas.AlertIn)
-_TYPES_TTL_S = 30.0
-
-
-def install(server: Flask, *, pool: ConnectionPool | None = None, settings: Settings | None = None) -> None:
-    """Mount intake + dispatch blueprints and JSON routing errors."""
-    from api import dispatch as dispatch_api
-
-    if pool is None or settings is None:
-        from callbacks.context import services
-
-        pool = pool or services().pool
-        settings = settings or services().settings
-    state: dict[str, Any] = {"pool": pool, "settings": settings, "estimator": estimator_for(settings.dispatch),
-                             "types": (-math.inf, {})}  # never read yet: monotonic() starts near 0 at boot
-    state["singles"] = AlertGroups(
-        lambda fn, notices: transaction_on(pool, fn, notices),
-        lambda conn, wanted: _types_of(state, conn, wanted), link_m=settings.dispatch.enterprise_link_m,
-        max_items=settings.dispatch.max_batch, linger_s=settings.dispatch.group_linger_ms / 1000)
-    server.extensions["gc_intake"] = state
-    server.register_blueprint(bp)
-    server.register_blueprint(dispatch_api.bp)
-    install_app_handlers(server)
-
-
-def ext() -> dict[str, Any]:
-    return current_app.extensions["gc_intake"]
-
-
-def run_in_transaction(fn: Callable[[psycopg.Connection[Any]], T], notices: list[str] | None = None) -> T:
-    """Run ``fn`` in one transaction on a pooled connection of this app (see ``transaction_on``)."""
-    return transaction_on(ext()["pool"], fn, notices)
-
-
-def transaction_on(pool: ConnectionPool, fn: Callable[[psycopg.Connection[Any]], T],
-                   notices: list[str] | None = None) -> T:
-    """Run ``fn`` in one transaction on a connection of ``pool``; deadlocks are retried, an unreachable database
-    becomes 503 (nothing written). ``notices`` that ``fn`` collected are sent once the transaction has committed
-    (``geo_data.notify.send_after_commit``); failing to send them never fails the request — the data is stored."""
-    for attempt in range(4):
-        if notices is not None:
-            notices.clear()
-        try:
-            with pool.connection() as conn:
-                with conn.transaction():
-                    out = fn(conn)
-                if notices:
-                    try:
-                        send_after_commit(conn, notices)
-                    except psycopg.Error as exc:
-                        log.warning("live-push notices after commit not sent: %s", exc)
-                return out
-        except psycopg.errors.TransactionRollback as exc:
-            if attempt == 3:
-                raise
-            log.warning("transaction retried (%s): %s", type(exc).__name__, str(exc).splitlines()[0])
-            time.sleep(0.02 * (attempt + 1))
-        except psycopg.errors.UniqueViolation as exc:
-            # The coverage pre-aggregate trigger of migration 405 recomputes (delete + insert) the rows of the
-            # enterprises it touches; two writers linking the same enterprise at once can collide on its key.
-            # Nothing of this transaction was kept, and resending is idempotent: try again.
-            if exc.diag.constraint_name != "coverage_touch_pkey" or attempt == 3:
-                raise
-            log.warning("transaction retried (coverage_touch key collision)")
-            time.sleep(0.02 * (attempt + 1))
-        except (psycopg.OperationalError, PoolTimeout) as exc:
-            raise DatabaseUnavailable(str(exc)) from exc
-    raise AssertionError("unreachable")
-
-
-def _types_of(state: dict[str, Any], conn: psycopg.Connection[Any], wanted: set[str]
-              ) -> dict[str, alert_store.AlertTypeInfo]:
-    """The alert types, cached for a while (re-read at once when an unknown code arrives)."""
-    at, cached = state["types"]
-    if time.monotonic() - at > _TYPES_TTL_S or not wanted <= cached.keys():
-        cached = alert_store.alert_types(conn)
-        state["types"] = (time.monotonic(), cached)
-    return cached
 
 
 def _to_input(a: schemas.AlertIn) -> alert_store.AlertInput:
@@ -147,8 +53,7 @@ def post_alert() -> Any:
     except ValidationError as exc:
         run_in_transaction(lambda conn: require_token(conn, "alerts:write"))  # 401/403 come before 422
         raise ApiError(422, "invalid alert", validation_problems(exc)) from exc
-    groups: AlertGroups = ext()["singles"]
-    r = groups.store(token, _to_input(alert))
+    r = api_state.current().singles.store(token, _to_input(alert))
     if r.status == "rejected":
         raise ApiError(422, "invalid alert", _item_problems(r, ""))
     resp = jsonify({"status": r.status, "id": r.alert_id, "source_id": r.source_id, "incident_id": r.incident_id})
@@ -160,8 +65,8 @@ def post_alert() -> Any:
 def post_batch() -> Any:
     """Store up to 5,000 alerts; per-item results (see module docstring for the status codes)."""
     body = json_body()
-    settings: Settings = ext()["settings"]
-    limit = settings.dispatch.max_batch
+    svc = current()
+    limit = svc.settings.dispatch.max_batch
 
     def work(conn: psycopg.Connection[Any]) -> Any:
         token = require_token(conn, "alerts:write")
@@ -182,8 +87,8 @@ def post_batch() -> Any:
                               "problems": validation_problems(exc, f"items.{i}")}
         stored = alert_store.ingest(conn, source=token.source, county_code=token.county_code,
                                     alerts=[_to_input(a) for _, a in valid],
-                                    link_m=settings.dispatch.enterprise_link_m,
-                                    types=_types_of(ext(), conn, {a.type for _, a in valid}),
+                                    link_m=svc.settings.dispatch.enterprise_link_m,
+                                    types=svc.alert_types.of(conn, {a.type for _, a in valid}),
                                     notices=notices) if valid else []
         for (i, _a), r in zip(valid, stored, strict=True):
             results[i] = {"index": i, "source_id": r.source_id, "status": r.status, "id": r.alert_id,

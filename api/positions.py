@@ -21,10 +21,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from api.errors import ApiError, json_body, register
-from api.intake import run_in_transaction
 from api.tokens import CHALLENGE, bearer
 from callbacks.context import current_scope, services
 from enforcement.positions import KNOT_KMH
@@ -33,14 +32,11 @@ from geo_data.errors import Forbidden
 from geo_data.scope import Permission
 from geo_data.settings import Settings
 from geo_data.visit_codes import SHANGHAI
+from services.transactions import run_in_transaction
 
 bp = Blueprint("positions_api", __name__, url_prefix="/api/v1")
 register(bp)
 _MAX_ID = 2**63 - 1
-
-
-def install(server: Flask) -> None:
-    server.register_blueprint(bp)
 
 
 def _problem(loc: str, msg: str) -> ApiError:

@@ -24,7 +24,7 @@ from typing import Any, Literal, TypeVar
 
 import psycopg
 import segno
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import ApiError, json_body, register, to_response
@@ -54,11 +54,6 @@ class RatingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rating: int = Field(ge=1, le=5, strict=True)
     comment: str = Field(default="", max_length=visit_codes.MAX_COMMENT)
-
-
-def install(server: Flask) -> None:
-    server.register_blueprint(bp)
-    server.register_blueprint(pages_bp)
 
 
 def _checked_code(code: str) -> str:

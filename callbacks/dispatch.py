@@ -11,14 +11,15 @@ from dash import ALL, Input, Output, State, callback, ctx, no_update
 from callbacks.context import current_scope, services
 from callbacks.map_common import to_display_bounds, to_display_latlng
 from callbacks.map_view import boundary_layers
-from geo_data import dispatch, incidents, teams
+from geo_data import incidents, teams
 from geo_data.db import transaction
 from geo_data.errors import Forbidden
 from geo_data.scope import Permission
-from geo_data.travel import estimator_for
 from layers.basemaps import display_datum, tile_layers
 from layers.i18n import t
 from pages import dispatch as page
+from services import dispatch
+from services.transactions import run_in_transaction
 
 
 def page_context(township: str | None) -> dict[str, Any] | None:
@@ -65,14 +66,11 @@ def show_detail(selected: int | None, _changed: Any, _push: Any, lang: str) -> A
     if selected is None:
         return no_update
     scope = current_scope(Permission.DISPATCH)
-    settings = services().settings.dispatch
+    svc = services()
     now = datetime.now(UTC)
-    with transaction(services().pool) as conn:
-        inc = incidents.get_incident(conn, scope, int(selected))
-        recs = dispatch.recommend(conn, scope, inc["id"], settings=settings, estimator=estimator_for(settings),
-                                  now=now, escalate_if_none=True) if inc["status"] in incidents.OPEN_STATUSES else []
-        events = incidents.timeline(conn, scope, inc["id"])
-    return page.detail_panel(inc, recs, events, now, lang)
+    seen = run_in_transaction(lambda conn: dispatch.view(
+        conn, scope, int(selected), settings=svc.settings.dispatch, estimator=svc.estimator, now=now))
+    return page.detail_panel(seen.incident, seen.recommendations, seen.timeline, now, lang)
 
 
 @callback(Output("dsp-changed", "data"), Output("dsp-msg", "children"),
@@ -82,10 +80,8 @@ def assign_team(clicks: list[int | None], selected: int | None, changed: int, la
     if not ctx.triggered_id or not any(clicks) or selected is None:
         return no_update, no_update
     scope = current_scope(Permission.DISPATCH)
-    with transaction(services().pool) as conn:
-        inc = incidents.get_incident(conn, scope, int(selected))
-        fn = dispatch.reassign if inc["dispatch_id"] else dispatch.assign
-        fn(conn, scope, inc["id"], int(ctx.triggered_id["team"]))
+    team = int(ctx.triggered_id["team"])
+    run_in_transaction(lambda conn: dispatch.assign(conn, scope, int(selected), team))
     return (changed or 0) + 1, t("dispatch.done", lang, what=t("event.assigned", lang))
 
 
@@ -96,8 +92,7 @@ def change_status(n: int | None, status: str | None, selected: int | None, chang
     if not n or not status or selected is None:
         return no_update, no_update
     scope = current_scope(Permission.DISPATCH)
-    with transaction(services().pool) as conn:
-        dispatch.change_status(conn, scope, int(selected), status)
+    run_in_transaction(lambda conn: dispatch.change_status(conn, scope, int(selected), status))
     return (changed or 0) + 1, t("dispatch.done", lang, what=t(f"event.{status}", lang))
 
 
@@ -110,6 +105,6 @@ def close_remotely(n: int | None, reason: str | None, evidence: str | None, sele
     if not n or selected is None:
         return no_update, no_update
     scope = current_scope(Permission.DISPATCH)
-    with transaction(services().pool) as conn:
-        incidents.remote_close(conn, scope, int(selected), reason=reason or "", evidence=evidence or "")
+    run_in_transaction(lambda conn: dispatch.remote_close(conn, scope, int(selected), reason=reason or "",
+                                                          evidence=evidence or ""))
     return (changed or 0) + 1, t("dispatch.done", lang, what=t("event.remote_closed", lang))

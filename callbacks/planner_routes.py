@@ -32,7 +32,7 @@ def job(_click: Any, _n: Any, plan_id: int | None) -> tuple[Any, Any, bool, Any]
     if plan_id is None:
         return "", "0", True, no_update
     if ctx.triggered_id == "planner-route":
-        plans.start_route_job(services().pool, scope, plan_id, queue=services().extras["jobs"], config=_config())
+        plans.start_route_job(services().pool, scope, plan_id, queue=services().jobs, config=_config())
     with tx() as conn:
         row = plans.route_job(conn, scope, plan_id=plan_id)
     if row is None:

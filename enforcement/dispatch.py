@@ -1,4 +1,9 @@
-"""Team recommendation for an incident (pure): rank available, qualified teams and say why.
+"""The rules of dispatch (pure): the workflow's steps, who may direct which team, and team recommendation.
+
+Workflow: assigned -> accepted -> en_route -> on_site -> resolved -> closed (``FLOW``), never backwards;
+cancelled ends the active dispatch and reopens the incident. A field inspector sets only ``FIELD_STEPS``.
+
+Recommendation: rank available, qualified teams and say why.
 
 Order: first the incident's own township, then neighbouring townships, then the rest of the county (tiers);
 within a tier by a score in minutes: travel time + a penalty per dispatch already given today (and per planned
@@ -11,11 +16,39 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+ACTIVE = ("assigned", "accepted", "en_route", "on_site")
+FLOW = ("assigned", "accepted", "en_route", "on_site", "resolved", "closed")
+STATUS_CHANGES = ("accepted", "en_route", "on_site", "resolved", "closed", "cancelled")
+FIELD_STEPS = ("accepted", "en_route", "on_site", "resolved")  # what a team member may set from the field
+TEAM_STATUS_FOR = {"assigned": "out", "accepted": "out", "en_route": "en_route", "on_site": "on_site"}
+
 TIERS = {"same": 0, "neighbour": 1, "county": 2}
 _REL_ZH = {"same": "同乡镇", "neighbour": "邻近乡镇", "county": "县级统筹"}
 _REL_EN = {"same": "same township", "neighbour": "neighbouring township", "county": "county-wide"}
 _STATUS_ZH = {"idle": "空闲", "out": "出勤中"}
 _STATUS_EN = {"idle": "idle", "out": "out on duty"}
+
+
+def may_direct(dispatcher_township: str | None, team_township: str | None) -> bool:
+    """A township dispatcher (``dispatcher_township``) directs own-township teams and county squads (no
+    township); neighbours' teams are sent by the county centre. County-wide dispatchers (None) direct every team
+    of the county, which is how spill-over happens."""
+    return dispatcher_township is None or team_township in (None, dispatcher_township)
+
+
+def step_refusal(status: str, *, field: bool) -> str | None:
+    """Why ``status`` is not a change a caller may ask for (None when it is): unknown, or not a field step for an
+    inspector (``field``) — the command centre closes and cancels."""
+    if status not in STATUS_CHANGES:
+        return f"status: must be one of {', '.join(STATUS_CHANGES)}"
+    if field and status not in FIELD_STEPS:
+        return f"an inspector may not set {status}: the command centre does"
+    return None
+
+
+def moves_forward(current: str, wanted: str) -> bool:
+    """Whether a dispatch at ``current`` may step to ``wanted`` (both in ``FLOW``): only forward."""
+    return FLOW.index(wanted) > FLOW.index(current)
 
 
 @dataclass(frozen=True)

@@ -1,70 +1,25 @@
-"""The dispatch workflow (派单): recommend, assign, accept, en route, on site, resolved, closed; reassign,
-cancel; escalation to the county when the SLA runs out or no team is free.
+"""Storing the dispatch workflow (派单): assign, accept, en route, on site, resolved, closed; reassign, cancel;
+escalation of incidents whose SLA ran out (the SLA job of the job worker, ``geo_data.jobs``, is its only caller).
 
-Every change is one row in ``dispatch_events`` (who, when), one audit record and a NOTIFY. A team never holds
-two active dispatches: the partial unique index ``dispatches_one_active_per_team`` refuses the second one even
+The rules these apply are ``enforcement.dispatch``'s; the use cases that call these (and recommendation, remote
+closure) are ``services.dispatch``'s. Every change is one row in ``dispatch_events`` (who, when), one audit
+record and a NOTIFY. A team never holds two active dispatches: the partial unique index ``dispatches_one_active_per_team`` refuses the second one even
 when two dispatchers click at once; that refusal becomes ``Conflict("team already busy")``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import psycopg
 
-from enforcement.dispatch import Candidate, RankWeights, Recommendation, rank_teams
-from geo_data import audit, incidents, teams
+from enforcement import dispatch as rules
+from geo_data import audit, incidents
 from geo_data.db import fetch_all, fetch_one
 from geo_data.errors import Conflict, Forbidden, InvalidInput, NotFound
 from geo_data.notify import notify
 from geo_data.scope import Permission, Scope
-from geo_data.settings import DispatchSettings
-from geo_data.travel import TravelTimeEstimator
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-ACTIVE = ("assigned", "accepted", "en_route", "on_site")
-FLOW = ("assigned", "accepted", "en_route", "on_site", "resolved", "closed")
-STATUS_CHANGES = ("accepted", "en_route", "on_site", "resolved", "closed", "cancelled")
-FIELD_STEPS = ("accepted", "en_route", "on_site", "resolved")  # what a team member may set from the field
-TEAM_STATUS_FOR = {"assigned": "out", "accepted": "out", "en_route": "en_route", "on_site": "on_site"}
-
-
-def recommend(conn: psycopg.Connection[Any], scope: Scope, incident_id: int, *, settings: DispatchSettings,
-              estimator: TravelTimeEstimator, now: datetime, limit: int = 10,
-              escalate_if_none: bool = False) -> list[Recommendation]:
-    """Ranked teams for an incident in scope (see ``enforcement.dispatch``); ETA from ``estimator``.
-
-    With ``escalate_if_none``, an open incident for which no team is free is escalated to the county.
-    """
-    inc = incidents.get_incident(conn, scope, incident_id)
-    local = now.astimezone(SHANGHAI)
-    rows = teams.candidates(conn, incident_id=incident_id, today=local.date(),
-                            day_start=datetime.combine(local.date(), time(0), SHANGHAI))
-    etas = estimator.minutes([(r["lng"], r["lat"]) for r in rows], (inc["lng"], inc["lat"]))
-    cands = [Candidate(team_id=r["id"], name=r["name"], relation=r["relation"], status=r["status"],
-                       eta_minutes=eta, distance_m=float(r["distance_m"]), dispatches_today=r["dispatches_today"],
-                       planned_today=r["planned_today"] or 0,
-                       nearest_planned_m=float(r["nearest_planned_m"]) if r["nearest_planned_m"] is not None
-                       else None, township_code=r["township_code"], township_name=r["township_name"])
-             for r, eta in zip(rows, etas, strict=True)]
-    cands = [c for c in cands if may_direct(scope, c.township_code)]
-    ranked = rank_teams(cands, RankWeights(piggyback_km=settings.piggyback_km), limit=limit)
-    if not ranked and escalate_if_none and inc["status"] == "open" and not inc["escalated"]:
-        escalate(conn, scope, incident_id, reason="no_team")
-    return ranked
-
-
-def may_direct(scope: Scope, team_township: str | None) -> bool:
-    """A township dispatcher directs own-township teams and county squads; neighbours' teams are sent by the
-    county centre (county-wide scopes see and assign every team, which is how spill-over happens)."""
-    return scope.township_code is None or team_township in (None, scope.township_code)
-
-
-def _today_start(now: datetime) -> datetime:
-    local = now.astimezone(SHANGHAI)
-    return datetime.combine(local.date(), time(0), SHANGHAI)
 
 
 def _event(conn: psycopg.Connection[Any], scope: Scope, inc: dict[str, Any], dispatch_id: int | None,
@@ -94,7 +49,7 @@ def assign(conn: psycopg.Connection[Any], scope: Scope, incident_id: int, team_i
     team = fetch_one(conn, "team_for_assign", {"team_id": team_id, "county_code": inc["county_code"]})
     if team is None:
         raise NotFound(f"team {team_id} not found in county {inc['county_code']}")
-    if not may_direct(scope, team["township_code"]):
+    if not rules.may_direct(scope.township_code, team["township_code"]):
         raise Forbidden(f"team {team['name']} belongs to another township: the county command centre sends it")
     if not team["active"] or team["status"] == "rest":
         raise Conflict(f"team {team['name']} is not available ({team['status']})")
@@ -157,10 +112,9 @@ def change_status(conn: psycopg.Connection[Any], scope: Scope, incident_id: int,
     field = scope.can(Permission.FIELD)
     if not field:
         scope.require(Permission.DISPATCH)
-    if status not in STATUS_CHANGES:
-        raise InvalidInput(f"status: must be one of {', '.join(STATUS_CHANGES)}")
-    if field and status not in FIELD_STEPS:
-        raise Forbidden(f"an inspector may not set {status}: the command centre does")
+    refusal = rules.step_refusal(status, field=field)
+    if refusal is not None:
+        raise InvalidInput(refusal) if status not in rules.STATUS_CHANGES else Forbidden(refusal)
     inc = incidents.lock_incident(conn, scope, incident_id)
     if status == "cancelled":
         if cancel_active(conn, scope, inc, event="cancelled", note=note) is None:
@@ -186,14 +140,14 @@ def change_status(conn: psycopg.Connection[Any], scope: Scope, incident_id: int,
         raise Conflict(f"incident {incident_id} has no active dispatch")
     if field and active["team_id"] != scope.team_id:
         raise Forbidden(f"incident {incident_id} is dispatched to another team")
-    if FLOW.index(status) <= FLOW.index(active["status"]):
+    if not rules.moves_forward(active["status"], status):
         raise Conflict(f"dispatch is already {active['status']}; cannot go back to {status}")
     fetch_one(conn, "dispatch_set_status", {"id": active["id"], "status": status, "at": at})
     if status == "resolved":
         _set_team(conn, active["team_id"], "idle")
         incidents.set_status(conn, incident=inc, status="resolved", actor=scope.actor, on_site=True, at=at)
     else:
-        _set_team(conn, active["team_id"], TEAM_STATUS_FOR[status])
+        _set_team(conn, active["team_id"], rules.TEAM_STATUS_FOR[status])
         if status == "on_site":
             incidents.set_status(conn, incident=inc, status="dispatched", actor=scope.actor, on_site=True, at=at)
     _event(conn, scope, inc, int(active["id"]), status, note, {"team_id": active["team_id"], **(detail or {})}, at)
@@ -203,18 +157,6 @@ def change_status(conn: psycopg.Connection[Any], scope: Scope, incident_id: int,
     notify(conn, kind="incident", op="update", id=inc["id"], county_code=inc["county_code"],
            township_code=inc["township_code"])
     return {"incident_id": incident_id, "dispatch_id": active["id"], "status": status}
-
-
-def escalate(conn: psycopg.Connection[Any], scope: Scope, incident_id: int, *, reason: str) -> bool:
-    """Escalate one incident to the county (once); True if it was escalated now."""
-    row = fetch_one(conn, "incident_escalate", {"id": incident_id, "reason": reason})
-    if row is None:
-        return False
-    inc = {"id": row["id"], "county_code": row["county_code"], "township_code": row["township_code"]}
-    _event(conn, scope, inc, None, "escalated", reason, {"reason": reason})
-    notify(conn, kind="incident", op="update", id=row["id"], county_code=row["county_code"],
-           township_code=row["township_code"])
-    return True
 
 
 def escalate_overdue(conn: psycopg.Connection[Any], now: datetime) -> list[int]:

@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 
+from enforcement.dispatch import FIELD_STEPS
 from geo_data import audit, dispatch, incidents, map_queries, positions
 from geo_data.db import fetch_all, fetch_one
 from geo_data.devices import Device
@@ -31,7 +32,7 @@ FOLLOW_UPS = ("none", "rectify", "recheck", "case")  # 无需后续 / 责令整�
 
 @dataclass(frozen=True)
 class Step:
-    """One tap in the field app: ``step`` of ``dispatch.FIELD_STEPS`` on the dispatch the phone showed."""
+    """One tap in the field app: ``step`` of ``FIELD_STEPS`` on the dispatch the phone showed."""
 
     client_id: uuid.UUID
     incident_id: int
@@ -118,8 +119,8 @@ def record_step(conn: psycopg.Connection[Any], scope: Scope, *, user_id: int, st
     reassigned or cancelled since the phone saw it is a Conflict naming that.
     """
     team_id = _team_of(scope)
-    if step.step not in dispatch.FIELD_STEPS:
-        raise InvalidInput(f"step: one of {', '.join(dispatch.FIELD_STEPS)}")
+    if step.step not in FIELD_STEPS:
+        raise InvalidInput(f"step: one of {', '.join(FIELD_STEPS)}")
     if len(step.note) > 2000:
         raise InvalidInput("note: at most 2000 characters")
     incidents.lock_incident(conn, scope, step.incident_id)  # resends of one step wait here for each other

@@ -1,6 +1,7 @@
-"""Incidents in a scope: the queue, one incident, its timeline, remote closure (非现场处置).
+"""Incidents in a scope: the queue, one incident, its timeline, locking and status changes.
 
-Writing alerts into incidents is ``geo_data.alerts.ingest``; dispatching them is ``geo_data.dispatch``.
+Writing alerts into incidents is ``geo_data.alerts.ingest``; dispatching them is ``geo_data.dispatch``; the
+use cases (remote closure 非现场处置 among them) are ``services.dispatch``.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from typing import Any
 
 import psycopg
 
-from geo_data import audit
 from geo_data.db import execute, fetch_all, fetch_one
-from geo_data.errors import Conflict, Forbidden, InvalidInput, NotFound
+from geo_data.errors import Forbidden, InvalidInput, NotFound
 from geo_data.notify import notify
-from geo_data.scope import Permission, Scope
+from geo_data.scope import Scope
 
 OPEN_STATUSES = ("open", "dispatched")
 ALL_STATUSES = ("open", "dispatched", "resolved", "closed", "remote_closed")
@@ -89,33 +89,6 @@ def set_status(conn: psycopg.Connection[Any], *, incident: dict[str, Any], statu
         execute(conn, "incident_cells_close", {"id": incident["id"]})
     notify(conn, kind="incident", op="update", id=incident["id"], county_code=incident["county_code"],
            township_code=incident["township_code"])
-
-
-def remote_close(conn: psycopg.Connection[Any], scope: Scope, incident_id: int, *, reason: str,
-                 evidence: str) -> dict[str, Any]:
-    """Close an incident without a visit (非现场处置): remote-closable types only, reason and evidence required.
-
-    An active dispatch is cancelled and its team freed. Audited.
-    """
-    from geo_data import dispatch
-
-    scope.require(Permission.DISPATCH)
-    if not reason.strip():
-        raise InvalidInput("reason: required")
-    if not evidence.strip():
-        raise InvalidInput("evidence: required")
-    inc = lock_incident(conn, scope, incident_id)
-    if not inc["remote_closable"]:
-        raise Conflict(f"incident type {inc['type_code']} needs an on-site visit; it cannot be closed remotely")
-    if inc["status"] not in OPEN_STATUSES:
-        raise Conflict(f"incident {incident_id} is already {inc['status']}")
-    dispatch.cancel_active(conn, scope, inc, event="cancelled", note="remote closure")
-    set_status(conn, incident=inc, status="remote_closed", actor=scope.actor, reason=reason, evidence=evidence)
-    add_event(conn, county_code=inc["county_code"], incident_id=incident_id, dispatch_id=None, actor=scope.actor,
-              event="remote_closed", note=reason, detail={"evidence": evidence})
-    audit.record_for(conn, scope, "incident.remote_close", object_type="incident", object_id=incident_id,
-                     township_code=inc["township_code"], detail={"reason": reason, "evidence": evidence})
-    return get_incident(conn, scope, incident_id)
 
 
 def area_view(conn: psycopg.Connection[Any], scope: Scope, township_code: str | None = None) -> dict[str, Any] | None:

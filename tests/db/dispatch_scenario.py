@@ -139,10 +139,13 @@ def api_settings(db_url: str, data_dir: Any, **dispatch: Any) -> Settings:
 
 @contextmanager
 def api_server(db_url: str, settings: Settings, *, pool_timeout: float = 10.0) -> Iterator[str]:
-    """The machine API alone (login + intake + dispatch blueprints, no Dash) on a threaded local server."""
+    """The machine API alone (login + every API blueprint, no Dash) on a threaded local server."""
     from werkzeug.serving import make_server
 
-    from api import auth_pages, intake
+    from api import auth_pages
+    from app import mount_api
+    from geo_data.jobs import queue_app
+    from services.container import Services
 
     def configure(c: psycopg.Connection[Any]) -> None:
         c.execute("SET TIME ZONE 'Asia/Shanghai'")
@@ -154,7 +157,8 @@ def api_server(db_url: str, settings: Settings, *, pool_timeout: float = 10.0) -
     server.secret_key = secrets.token_hex(16)
     server.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
     auth_pages.install(server, pool=pool, settings=settings.server)
-    intake.install(server, pool=pool, settings=settings)
+    mount_api(server, Services(settings=settings, pool=pool, database_url=db_url,
+                               jobs=queue_app(settings, db_url).open(pool)))
     srv = make_server("127.0.0.1", settings.server.port, server, threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()

@@ -17,10 +17,10 @@ from psycopg_pool import ConnectionPool
 
 from api.alert_groups import AlertGroups, Pending
 from api.errors import ApiError
-from api.intake import transaction_on
 from geo_data import alerts as alert_store
 from geo_data.db import connect
 from geo_data.tokens import revoke_token
+from services.transactions import transaction_on
 from tests.db.dispatch_scenario import COUNTY, build, token
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -13,8 +13,9 @@ import pytest
 
 from geo_data.alerts import AlertInput, ingest
 from geo_data.errors import Conflict, InvalidInput
-from geo_data.incidents import get_incident, remote_close, timeline
+from geo_data.incidents import get_incident, timeline
 from geo_data.scope import Role, Scope
+from services.dispatch import remote_close
 from tests.db.dispatch_scenario import COUNTY, add_enterprise, build
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -1,0 +1,84 @@
+"""What the use cases and adapters need at run time, built once per app by the composition root (``app.py``).
+
+One ``Services`` per app: the pools, the settings, the job queue and the travel-time estimator. ``bind`` hangs it
+on a Flask app; ``current()`` finds the one of the app serving the request, so two apps in one process (as in
+tests) stay on their own databases. Outside a request the last bound one answers (the CLI, start-up).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import procrastinate
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from geo_data import alerts
+from geo_data.settings import Settings
+from geo_data.travel import TravelTimeEstimator, estimator_for
+
+_EXTENSION_KEY = "gridcommand"
+_TYPES_TTL_S = 30.0
+
+
+class AlertTypeCache:
+    """The alert types (code -> remote-closable, severity floor, …), re-read after ``ttl_s`` or at once when an
+    unknown code arrives; the cache is per app and never outlives an edit by more than ``ttl_s``."""
+
+    def __init__(self, ttl_s: float = _TYPES_TTL_S) -> None:
+        self._ttl_s = ttl_s
+        self._at = -float("inf")  # never read yet: monotonic() may start near 0 at boot
+        self._types: dict[str, alerts.AlertTypeInfo] = {}
+
+    def of(self, conn: psycopg.Connection[Any], wanted: set[str]) -> dict[str, alerts.AlertTypeInfo]:
+        if time.monotonic() - self._at > self._ttl_s or not wanted <= self._types.keys():
+            self._types = alerts.alert_types(conn)
+            self._at = time.monotonic()
+        return self._types
+
+
+@dataclass
+class Services:
+    """The run-time dependencies of one app."""
+
+    settings: Settings
+    pool: ConnectionPool
+    database_url: str
+    jobs: procrastinate.App  # defers background jobs on ``pool``; ``gridcommand worker`` runs them
+    replica_pool: ConnectionPool | None = None  # the hot standby, when one is configured
+    estimator: TravelTimeEstimator = field(init=False)
+    alert_types: AlertTypeCache = field(default_factory=AlertTypeCache)
+
+    def __post_init__(self) -> None:
+        self.estimator = estimator_for(self.settings.dispatch)
+
+    @property
+    def read_pool(self) -> ConnectionPool:
+        """For read-only screens (wall, map, KPI panels): the standby if configured, else the primary.
+        Anything that writes (audit included) uses ``pool``."""
+        return self.replica_pool or self.pool
+
+
+_last: Services | None = None
+
+
+def bind(services: Services, server: Any | None = None) -> None:
+    """Make ``services`` the ones of ``server`` (a Flask app) and the process default."""
+    global _last
+    _last = services
+    if server is not None:
+        server.extensions[_EXTENSION_KEY] = services
+
+
+def current() -> Services:
+    """The services of the Flask app handling the current request (the last bound ones outside requests)."""
+    from flask import current_app, has_app_context
+
+    if has_app_context() and _EXTENSION_KEY in current_app.extensions:
+        found: Services = current_app.extensions[_EXTENSION_KEY]
+        return found
+    if _last is None:
+        raise RuntimeError("services not initialised: create the app through app.create_app()")
+    return _last
