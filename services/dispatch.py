@@ -74,12 +74,11 @@ def recommend(conn: psycopg.Connection[Any], scope: Scope, incident_id: int, *, 
     local = now.astimezone(SHANGHAI)
     rows = teams.candidates(conn, incident_id=incident_id, today=local.date(),
                             day_start=datetime.combine(local.date(), time(0), SHANGHAI))
-    etas = estimator.minutes([(r["lng"], r["lat"]) for r in rows], (inc["lng"], inc["lat"]))
-    cands = [Candidate(team_id=r["id"], name=r["name"], relation=r["relation"], status=r["status"],
-                       eta_minutes=eta, distance_m=float(r["distance_m"]), dispatches_today=r["dispatches_today"],
-                       planned_today=r["planned_today"] or 0,
-                       nearest_planned_m=float(r["nearest_planned_m"]) if r["nearest_planned_m"] is not None
-                       else None, township_code=r["township_code"], township_name=r["township_name"])
+    etas = estimator.minutes([(r.lng, r.lat) for r in rows], (inc["lng"], inc["lat"]))
+    cands = [Candidate(team_id=r.id, name=r.name, relation=r.relation, status=r.status, eta_minutes=eta,
+                       distance_m=r.distance_m, dispatches_today=r.dispatches_today,
+                       planned_today=r.planned_today, nearest_planned_m=r.nearest_planned_m,
+                       township_code=r.township_code, township_name=r.township_name)
              for r, eta in zip(rows, etas, strict=True)]
     cands = [c for c in cands if may_direct(scope.township_code, c.township_code)]
     return rank_teams(cands, RankWeights(piggyback_km=settings.piggyback_km), limit=limit)
