@@ -19,7 +19,7 @@ from enforcement.positions import fix_flag, implied_speed_kmh
 from geo_data import coords
 from geo_data.db import execute, fetch_all, fetch_one
 from geo_data.devices import Device
-from geo_data.errors import InvalidInput, NotFound
+from geo_data.errors import Forbidden, InvalidInput, NotFound
 from geo_data.scope import Scope
 from geo_data.travel import haversine_m
 from geo_data.visit_codes import SHANGHAI
@@ -94,7 +94,14 @@ def record_fix(conn: psycopg.Connection[Any], device: Device, fix: Fix, *, max_s
 
 
 def team_track(conn: psycopg.Connection[Any], scope: Scope, *, team_id: int, day: date) -> list[dict[str, Any]]:
-    """The team's track points of one local day (Asia/Shanghai), oldest first, in the caller's scope."""
+    """The team's track points of one local day (Asia/Shanghai), oldest first. Read-only. A township user sees
+    the tracks of the township's teams and of the county squads: another township's team is Forbidden (not an
+    empty track), a team of no county of the caller's NotFound."""
+    team = fetch_one(conn, "team_exists", {"id": team_id})
+    if team is None or team["county_code"] != scope.county_code:
+        raise NotFound(f"team {team_id} not found")
+    if scope.township_code is not None and team["township_code"] not in (None, scope.township_code):
+        raise Forbidden(f"team {team_id} is outside your township")
     since = datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI)
     return fetch_all(conn, "team_track", {**scope.params, "team_id": team_id, "since": since,
                                           "until": since + timedelta(days=1), "limit": MAX_TRACK_POINTS})
