@@ -7,7 +7,7 @@ from typing import Any
 
 from dash import dash_table, dcc, html
 
-from callbacks.context import current_scope
+from callbacks.page_context import page_context
 from geo_data.scope import Permission, Role
 from pages.account_links import account_links
 
@@ -27,7 +27,7 @@ def _table(table_id: str, columns: list[tuple[str, str]]) -> Any:
 
 
 def layout(**_query: Any) -> html.Div:
-    current_scope(Permission.ADMIN)
+    page_context(PERMISSION)
     return html.Div(className="admin-page", children=[
         html.Header([html.H1("系统管理 · Administration"), html.A("返回地图 · Map", href="/"),
                      account_links()], className="page-head"),

@@ -13,11 +13,9 @@ import dash_leaflet as dl
 from dash import dash_table, dcc, html
 from dash_extensions.javascript import Namespace
 
-from callbacks.context import current_scope, services
+from callbacks.page_context import page_context
 from enforcement.measures import DEFINITIONS, MEASURE_KEYS, RISK_GRADES, RISK_NAMES_ZH
 from geo_data.coverage import LEVELS, VIEWS, filter_options
-from geo_data.db import transaction
-from geo_data.errors import Forbidden
 from geo_data.scope import Permission, Role
 from layers.basemaps import tile_layers
 from pages.account_links import account_links
@@ -55,14 +53,13 @@ def _date_arg(value: Any, default: date) -> date:
 
 def layout(**query: Any) -> html.Div:
     """The page; ``?township=&from=&to=&level=&view=&measure=`` preset the filters (shareable links)."""
-    scope = current_scope(Permission.READ)
-    if scope.role == Role.VIEWER:
-        raise Forbidden("the coverage review is for planners, operators, dispatchers and admins")
-    with transaction(services().pool) as conn:
-        opts = filter_options(conn, scope)
+    ctx = page_context(PERMISSION, not_for=(Role.VIEWER,),
+                       why="the coverage review is for planners, operators, dispatchers and admins")
+    scope = ctx.scope
+    opts = ctx.read(lambda conn: filter_options(conn, scope))
     start, end = default_period()
     start, end = _date_arg(query.get("from"), start), _date_arg(query.get("to"), end)
-    can_export = scope.can(Permission.EXPORT)
+    can_export = ctx.can(Permission.EXPORT)
     towns = {o["value"] for o in opts["townships"]}
     township = scope.township_code or (query.get("township") if query.get("township") in towns else None)
     level = query.get("level") if query.get("level") in LEVELS else ("township" if township is None else "r8")
@@ -98,7 +95,7 @@ def layout(**query: Any) -> html.Div:
         html.Div(className="cov-map-wrap", style={"position": "relative"}, children=[
             dl.Map(id="cov-map", center=[29.1, 119.6], zoom=10, style={"height": 480}, children=[
                 *[dl.TileLayer(url=t.url, attribution=t.attribution, subdomains=t.subdomains, maxZoom=t.max_zoom)
-                  for t in tile_layers(services().settings.map)],
+                  for t in tile_layers(ctx.settings.map)],
                 dl.GeoJSON(id="cov-areas", style=ns("cellStyle"), onEachFeature=ns("cellTooltip"),
                            hideout={"colors": ["#ffffb2"]}),
             ]),

@@ -11,10 +11,10 @@ import dash_leaflet as dl
 from dash import dcc, html
 from dash_extensions.javascript import Namespace
 
-from callbacks.context import current_scope, services
+from callbacks.context import services
 from callbacks.map_common import request_lang
+from callbacks.page_context import page_context
 from geo_data import map_queries
-from geo_data.db import transaction
 from layers.basemaps import tile_layers
 from layers.i18n import SHANGHAI, t
 from layers.registry import MEASURES, build_registry
@@ -132,9 +132,8 @@ def area_bounds() -> tuple[str, list[list[float]] | None]:
     """The county name and Leaflet bounds of the caller's area (display datum)."""
     from callbacks.map_common import to_display_bounds
 
-    scope = current_scope()
-    with transaction(services().pool) as conn:
-        ext = map_queries.area_extent(conn, scope=scope)
+    ctx = page_context()
+    ext = ctx.read(lambda conn: map_queries.area_extent(conn, scope=ctx.scope))
     if ext is None:
         return "", None
     return ext["county_name"], to_display_bounds((ext["min_lng"], ext["min_lat"], ext["max_lng"], ext["max_lat"]))

@@ -10,7 +10,7 @@ from typing import Any
 import dash_leaflet as dl
 from dash import dash_table, dcc, html
 
-from callbacks.context import current_scope, services
+from callbacks.page_context import page_context
 from geo_data.plans import quota_matrix
 from geo_data.scope import Permission
 from layers.basemaps import tile_layers
@@ -58,12 +58,11 @@ def _quota_table(matrix: dict[tuple[str, str], int]) -> html.Table:
 
 
 def layout(**_query: Any) -> html.Div:
-    scope = current_scope(Permission.PLAN)
-    with services().pool.connection() as conn:
-        matrix = quota_matrix(conn, county_code=scope.county_code)
+    ctx = page_context(PERMISSION)
+    matrix = ctx.read(lambda conn: quota_matrix(conn, county_code=ctx.scope.county_code))
     start, end = _next_month(date.today())
     tiles = [dl.TileLayer(url=s.url, attribution=s.attribution, subdomains=s.subdomains, maxZoom=s.max_zoom)
-             for s in tile_layers(services().settings.map)]
+             for s in tile_layers(ctx.settings.map)]
     return html.Div(className="planner-page", children=[
         html.Header([html.H1("计划编排 · Visit planning (综合查一次)"), html.A("返回地图 · Map", href="/"),
                      account_links()], className="page-head"),
