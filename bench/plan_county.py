@@ -138,8 +138,8 @@ def main() -> None:
             problems = [p for d in routes.days for p in d.problems()]
             final = plans.get_plan(conn, scope, plan_id)
             rows = plans.plan_visits(conn, scope, plan_id)
-            on_site = [r for r in rows if r["status"] == "proposed"]
-            tasks_on_site = sum(len(r["task_ids"]) for r in on_site)
+            on_site = [r for r in rows if r.status == "proposed"]
+            tasks_on_site = sum(len(r.task_ids or []) for r in on_site)
             _log(f"plan {plan_id}: {final.tasks} tasks -> {final.visits} enterprise visits "
                  f"({final.joint} joint), saving {final.saving} visits spared (减少干扰户次)")
             _log(f"quotas: {final.held} visits held (无事不扰: over quota / no-visit list), "
@@ -166,8 +166,8 @@ def main() -> None:
                 span = (t["latest"] - t["earliest"]).days
                 day = t["earliest"] + timedelta(days=int(rng.integers(0, span + 1)))
                 before.append(VisitFact(int(t["id"]), int(t["enterprise_id"]), day, frozenset([t["department_code"]])))
-            after = [VisitFact(int(r["id"]), int(r["enterprise_id"]), r["visit_date"], frozenset(r["departments"]))
-                     for r in on_site if r["visit_date"] is not None]
+            after = [VisitFact(r.id, r.enterprise_id, r.visit_date, frozenset(r.departments))
+                     for r in on_site if r.visit_date is not None]
             _log(f"repeat-inspection rate (重复检查率) of the month: before {repeat_rate(conn, before):.2%} "
                  f"({len(before)} single-department visits) -> after {repeat_rate(conn, after):.2%} "
                  f"({len(after)} routed visits)")

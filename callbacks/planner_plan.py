@@ -108,11 +108,11 @@ def show_plan(plan_id: int | None, _refresh: Any, _job: Any) -> tuple[Any, ...]:
              ("已排线 Routed", s.routed), ("未排入 Unassigned", s.unassigned)]
     summary = [html.Div([html.Span(k, className="k"), html.B(str(v), id=f"planner-kpi-{i}")], className="kpi")
                for i, (k, v) in enumerate(tiles)]
-    data = [{**{k: cell(r[k]) for k in SHOWN}, "tasks": cell(r["task_ids"]),
-             "window": f"{r['earliest']}–{r['latest']}",
-             "start": (f"{int(r['start_min']) // 60:02d}:{int(r['start_min']) % 60:02d}"
-                       if r["start_min"] is not None else "")} for r in rows]
-    unassigned = [html.Li(f"#{r['id']} {r['enterprise_name']}: {r['unassigned_reason']}")
-                  for r in rows if r["unassigned_reason"]][:300]
+    data = [{**{k: cell(getattr(r, k)) for k in SHOWN}, "tasks": cell(r.task_ids),
+             "window": f"{r.earliest}–{r.latest}",
+             "start": (f"{int(r.start_min) // 60:02d}:{int(r.start_min) % 60:02d}"
+                       if r.start_min is not None else "")} for r in rows]
+    unassigned = [html.Li(f"#{r.id} {r.enterprise_name}: {r.unassigned_reason}")
+                  for r in rows if r.unassigned_reason][:300]
     return (summary, data, unassigned, f"/planner/export/plan-{plan_id}.csv",
             f"/planner/export/plan-{plan_id}.xlsx")

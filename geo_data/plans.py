@@ -60,6 +60,46 @@ class PlanSummary:
         return self.tasks - self.visits
 
 
+@dataclass(frozen=True)
+class PlannedVisit:
+    """One visit of a plan with its enterprise, township, team, route position and tasks
+    (``plan_visits_of_plan.sql``; the fields are its columns)."""
+
+    id: int
+    enterprise_id: int
+    enterprise_name: str
+    uscc: str
+    address: str
+    risk: str                      # high | elevated | general | low
+    credit: str                    # A | B | C | D
+    no_visit: bool                 # on the no-visit list: remote supervision only
+    industry_code: str | None
+    township_code: str | None
+    township_name: str | None
+    lng: float                     # WGS-84 degrees, the enterprise's position
+    lat: float
+    lead_department: str
+    departments: list[str]
+    items: list[str]
+    reasons: list[str]
+    earliest: date                 # the window the visit may be made in
+    latest: date
+    status: str                    # proposed | held | remote
+    apart_reason: str              # why tasks of this enterprise were not merged into it ('' = merged)
+    quota_flag: str                # the quota it breaks ('' = none)
+    quota_alternative: str
+    quota_exceeded_allowed: bool   # complaint/alert visits may exceed a quota (recorded)
+    team_id: int | None            # routed: the team, its day, its stop number and on-site start
+    team_name: str | None
+    crew_team_ids: list[int]       # teams joining the lead team (joint crews)
+    visit_date: date | None
+    route_seq: int | None
+    start_min: float | None        # planned on-site start, minutes from midnight
+    unassigned_reason: str         # why routing left it out ('' = routed or not routed yet)
+    code: str | None               # 行政行为码, once routed
+    task_ids: list[int] | None     # the department tasks it carries out (None: none)
+
+
 def _task(row: dict[str, Any]) -> Task:
     return Task(int(row["id"]), int(row["enterprise_id"]), row["department_code"], tuple(row["items"]),
                 row["reason"], row["earliest"], row["latest"])
@@ -175,9 +215,10 @@ def list_plans(conn: psycopg.Connection[Any], scope: Scope, *, limit: int = 50) 
     return fetch_all(conn, "plan_list", {"county_code": scope.county_code, "limit": limit})
 
 
-def plan_visits(conn: psycopg.Connection[Any], scope: Scope, plan_id: int) -> list[dict[str, Any]]:
-    """The plan's visits with enterprise, township, team, route position and task ids."""
-    return fetch_all(conn, "plan_visits_of_plan", {**scope.params, "plan_id": plan_id})
+def plan_visits(conn: psycopg.Connection[Any], scope: Scope, plan_id: int) -> list[PlannedVisit]:
+    """The plan's visits with enterprise, township, team, route position and task ids, in route order."""
+    rows = fetch_all(conn, "plan_visits_of_plan", {**scope.params, "plan_id": plan_id})
+    return [PlannedVisit(**r) for r in rows]
 
 
 def _draft(conn: psycopg.Connection[Any], scope: Scope, plan_id: int) -> PlanSummary:
@@ -291,12 +332,18 @@ def plan_table(conn: psycopg.Connection[Any], scope: Scope, plan_id: int) -> Any
     get_plan(conn, scope, plan_id)
     rows = []
     for r in plan_visits(conn, scope, plan_id):
-        start = r["start_min"]
-        rows.append({**r, "start": f"{int(start) // 60:02d}:{int(start) % 60:02d}" if start is not None else "",
-                     "departments": "、".join(r["departments"]), "items": "、".join(r["items"]),
-                     "reasons": "、".join(r["reasons"]), "tasks": len(r["task_ids"] or [])})
+        start = r.start_min
+        rows.append({**vars(r),
+                     "start": f"{int(start) // 60:02d}:{int(start) % 60:02d}" if start is not None else "",
+                     "departments": "、".join(r.departments), "items": "、".join(r.items),
+                     "reasons": "、".join(r.reasons), "tasks": len(r.task_ids or [])})
     frame = pd.DataFrame(rows, columns=list(PLAN_COLUMNS))
     return frame.rename(columns=PLAN_COLUMNS)
+
+
+def _hhmm(minutes: float | None) -> str:
+    """Minutes from midnight as HH:MM (a routed stop always has its start)."""
+    return f"{int(minutes or 0) // 60:02d}:{int(minutes or 0) % 60:02d}"
 
 
 ROUTE_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
@@ -313,21 +360,20 @@ def day_routes(conn: psycopg.Connection[Any], scope: Scope, plan_id: int, day: d
     """One day's team routes for the map: base → numbered stops → base, as Leaflet ``[lat, lng]`` pairs."""
     days = [d for d in fetch_all(conn, "plan_team_days_of_plan", {"plan_id": plan_id, "county_code": scope.county_code})
             if d["visit_date"] == day]
-    stops: dict[int, list[dict[str, Any]]] = {}
+    stops: dict[int, list[PlannedVisit]] = {}
     for v in plan_visits(conn, scope, plan_id):
-        if v["visit_date"] == day and v["team_id"] is not None:
-            stops.setdefault(int(v["team_id"]), []).append(v)
+        if v.visit_date == day and v.team_id is not None:
+            stops.setdefault(v.team_id, []).append(v)
     out = []
     for k, d in enumerate(days):
-        own = sorted(stops.get(int(d["team_id"]), []), key=lambda v: v["route_seq"])
+        own = sorted(stops.get(int(d["team_id"]), []), key=lambda v: v.route_seq or 0)
         base = [float(d["base_lat"]), float(d["base_lng"])]
         out.append({
             "team": d["team_name"] + (f" +{len(d['crew_team_ids'])}" if d["crew_team_ids"] else ""),
             "colour": ROUTE_COLOURS[k % len(ROUTE_COLOURS)],
-            "positions": [base, *[[float(v["lat"]), float(v["lng"])] for v in own], base],
-            "stops": [{"seq": v["route_seq"], "lat": float(v["lat"]), "lng": float(v["lng"]),
-                       "label": f"{v['route_seq']}. {v['enterprise_name']} "
-                                f"{int(v['start_min']) // 60:02d}:{int(v['start_min']) % 60:02d}"} for v in own],
+            "positions": [base, *[[float(v.lat), float(v.lng)] for v in own], base],
+            "stops": [{"seq": v.route_seq, "lat": float(v.lat), "lng": float(v.lng),
+                       "label": f"{v.route_seq}. {v.enterprise_name} {_hhmm(v.start_min)}"} for v in own],
             "work_min": round(float(d["work_min"])), "travel_min": round(float(d["travel_min"])),
         })
     return out

@@ -38,11 +38,11 @@ def add_task(conn: Any, ent: dict[str, Any], dept: str, items: list[str], lo: st
     return int(row["id"])
 
 
-def visits_of(conn: Any, plan_id: int) -> dict[int, dict[str, Any]]:
+def visits_of(conn: Any, plan_id: int) -> dict[int, list[plans.PlannedVisit]]:
     """enterprise id -> list of its plan visits."""
-    out: dict[int, Any] = {}
+    out: dict[int, list[plans.PlannedVisit]] = {}
     for v in plans.plan_visits(conn, SCOPE, plan_id):
-        out.setdefault(v["enterprise_id"], []).append(v)
+        out.setdefault(v.enterprise_id, []).append(v)
     return out
 
 
@@ -73,40 +73,40 @@ def test_joint_visits_saving_and_quota_flags(conn: Any, sc: ps.Scenario) -> None
     v = visits_of(conn, plan_id)
 
     joint = v[e[1]["id"]][0]
-    assert len(v[e[1]["id"]]) == 1 and joint["task_ids"] == [t1, t2]
-    assert joint["lead_department"] == ps.FIRE and set(joint["departments"]) == {ps.FIRE, ps.MARKET}
-    assert (joint["earliest"], joint["latest"]) == (date(2027, 3, 10), date(2027, 3, 15))
+    assert len(v[e[1]["id"]]) == 1 and joint.task_ids == [t1, t2]
+    assert joint.lead_department == ps.FIRE and set(joint.departments) == {ps.FIRE, ps.MARKET}
+    assert (joint.earliest, joint.latest) == (date(2027, 3, 10), date(2027, 3, 15))
 
-    first, second = sorted(v[e[2]["id"]], key=lambda r: r["earliest"])
-    assert "窗口不重叠" in first["apart_reason"] and str(t4) in first["apart_reason"]
-    assert first["status"] == "proposed" and second["status"] == "held"
-    assert "quota reached: 1/1" in second["quota_flag"] and f"visit #{first['id']}" in second["quota_alternative"]
-    assert t3 in first["task_ids"]
+    first, second = sorted(v[e[2]["id"]], key=lambda r: r.earliest)
+    assert "窗口不重叠" in first.apart_reason and str(t4) in first.apart_reason
+    assert first.status == "proposed" and second.status == "held"
+    assert "quota reached: 1/1" in second.quota_flag and f"visit #{first.id}" in second.quota_alternative
+    assert t3 in first.task_ids
 
     same = v[e[5]["id"]]
-    assert len(same) == 1 and same[0]["items"] == ["PM01", "PM02"] and len(same[0]["task_ids"]) == 2
+    assert len(same) == 1 and same[0].items == ["PM01", "PM02"] and len(same[0].task_ids) == 2
 
     low = v[e[3]["id"]][0]
-    assert low["status"] == "held" and "remote" in low["quota_alternative"]
+    assert low.status == "held" and "remote" in low.quota_alternative
 
     complaint = v[e[7]["id"]][0]
-    assert complaint["status"] == "proposed" and complaint["quota_exceeded_allowed"]
-    assert "3/0" in complaint["quota_flag"]
+    assert complaint.status == "proposed" and complaint.quota_exceeded_allowed
+    assert "3/0" in complaint.quota_flag
 
     # the planner's edits: split the joint visit, move a window, accept a held visit
     with conn.transaction():
         plans.split_task(conn, SCOPE, plan_id, t2)
     v = visits_of(conn, plan_id)
     assert len(v[e[1]["id"]]) == 2
-    assert any("split by the planner" in r["apart_reason"] for r in v[e[1]["id"]])
+    assert any("split by the planner" in r.apart_reason for r in v[e[1]["id"]])
     with conn.transaction():
         plans.move_task_window(conn, SCOPE, plan_id, t4, earliest=date(2027, 3, 3), latest=date(2027, 3, 25))
     v = visits_of(conn, plan_id)
-    assert len(v[e[2]["id"]]) == 1 and v[e[2]["id"]][0]["status"] == "proposed"   # merged: quota respected
+    assert len(v[e[2]["id"]]) == 1 and v[e[2]["id"]][0].status == "proposed"   # merged: quota respected
     with pytest.raises(InvalidInput):
         plans.move_task_window(conn, SCOPE, plan_id, t4, earliest=date(2027, 4, 3), latest=date(2027, 4, 5))
     with conn.transaction():
-        plans.set_visit_status(conn, SCOPE, plan_id, low["id"], "remote")
+        plans.set_visit_status(conn, SCOPE, plan_id, low.id, "remote")
 
     with conn.transaction():
         approved = plans.approve_plan(conn, SCOPE, plan_id)
@@ -117,7 +117,7 @@ def test_joint_visits_saving_and_quota_flags(conn: Any, sc: ps.Scenario) -> None
     by_status = {r["status"]: r["n"] for r in conn.execute(
         "SELECT t.status, count(*) AS n FROM inspection_tasks t WHERE t.plan_id = %s GROUP BY t.status",
         (plan_id,)).fetchall()}
-    held_tasks = sum(len(r["task_ids"]) for r in plans.plan_visits(conn, SCOPE, plan_id) if r["status"] == "held")
+    held_tasks = sum(len(r.task_ids) for r in plans.plan_visits(conn, SCOPE, plan_id) if r.status == "held")
     assert by_status.get("filed", 0) == held_tasks and by_status["planned"] == approved.tasks - held_tasks - 1
     remote = conn.execute("SELECT status FROM inspection_tasks WHERE enterprise_id = %s AND plan_id = %s",
                           (e[3]["id"], plan_id)).fetchone()
@@ -158,22 +158,22 @@ def test_day_routes_are_feasible_and_every_visit_is_routed_or_listed(conn: Any, 
         assert day.problems() == [], day.day
         assert day.day.weekday() < 5
     rows = plans.plan_visits(conn, SCOPE, plan_id)
-    on_site = [r for r in rows if r["status"] == "proposed"]
+    on_site = [r for r in rows if r.status == "proposed"]
     assert on_site
     for r in on_site:
-        assert (r["visit_date"] is not None) != bool(r["unassigned_reason"]), r
-        if r["visit_date"] is not None:
-            assert r["team_id"] is not None and r["route_seq"] >= 1 and r["code"].startswith(f"ZJ{ps.COUNTY}")
-            assert 8 * 60 + 30 <= r["start_min"] <= 17 * 60 + 30
-            if r["industry_code"] == "p_food":   # restaurants are not disturbed at lunch
-                assert not (11 * 60 < r["start_min"] + 1e-6 < 13 * 60 + 30)
-    eco = next(r for r in rows if tasks["eco"] in r["task_ids"])
-    assert eco["visit_date"] is None and eco["unassigned_reason"].startswith(REASON_NO_TEAM.split("{")[0])
-    assert sum(r["visit_date"] is not None for r in on_site) >= len(on_site) - 1
+        assert (r.visit_date is not None) != bool(r.unassigned_reason), r
+        if r.visit_date is not None:
+            assert r.team_id is not None and r.route_seq >= 1 and r.code.startswith(f"ZJ{ps.COUNTY}")
+            assert 8 * 60 + 30 <= r.start_min <= 17 * 60 + 30
+            if r.industry_code == "p_food":   # restaurants are not disturbed at lunch
+                assert not (11 * 60 < r.start_min + 1e-6 < 13 * 60 + 30)
+    eco = next(r for r in rows if tasks["eco"] in r.task_ids)
+    assert eco.visit_date is None and eco.unassigned_reason.startswith(REASON_NO_TEAM.split("{")[0])
+    assert sum(r.visit_date is not None for r in on_site) >= len(on_site) - 1
     # codes: a planned visit row with code for each routed visit
     n = conn.execute("SELECT count(*) AS n FROM visits WHERE plan_id = %s AND status = 'planned' AND code IS NOT NULL",
                      (plan_id,)).fetchone()["n"]
-    assert n == sum(r["visit_date"] is not None for r in on_site)
+    assert n == sum(r.visit_date is not None for r in on_site)
     # export
     frame = plans.plan_table(conn, SCOPE, plan_id)
     assert len(frame) == len(rows) and "未排入原因 Unassigned" in frame.columns
@@ -301,8 +301,8 @@ def test_county_quota_override_changes_the_flags(conn: Any, sc: ps.Scenario) -> 
         plan_id = plans.build_plan(conn, SCOPE, period_start=date(2032, 3, 1), period_end=date(2032, 3, 31))
     assert plans.quota_matrix(conn, county_code=ps.COUNTY)[("general", "B")] == 2
     assert plans.quota_matrix(conn, county_code="330702")[("general", "B")] == 1   # other counties: default
-    rows = [r for r in plans.plan_visits(conn, SCOPE, plan_id) if r["enterprise_id"] == ent["id"]]
-    assert len(rows) == 2 and all(r["status"] == "proposed" and not r["quota_flag"] for r in rows)
+    rows = [r for r in plans.plan_visits(conn, SCOPE, plan_id) if r.enterprise_id == ent["id"]]
+    assert len(rows) == 2 and all(r.status == "proposed" and not r.quota_flag for r in rows)
     with pytest.raises(InvalidInput):
         plans.set_quota(conn, SCOPE, risk="severe", credit="B", max_visits=1)
     with conn.transaction():
