@@ -83,16 +83,12 @@
         live.baseInfo[kind] = {shown: base.shown, total: base.total};
         if (at && live.helloAt && at < live.helloAt - 1) { askResync(); }  // read before the stream: may miss some
         if (view) { view.note(); }
+        if (kind === "incident") { listSoon(); }
     }
 
-    var incidentsTouched = false, tickTimer = null;
-    function incidentTick() {   // the wall's incident list: at most one refresh a second
-        if (tickTimer) { return; }
-        tickTimer = setTimeout(function () {
-            tickTimer = null;
-            if (incidentsTouched) { incidentsTouched = false; setProps("live-tick", {data: {seq: live.seq}}); }
-        }, 1000);
-    }
+    var incidentsTouched = false;
+    // the kinds this page shows (the dispatch page: incidents and teams; pushes of other kinds are not kept)
+    function wants(kind) { return !live.cfg.kinds || live.cfg.kinds.indexOf(kind) >= 0; }
 
     // Ask for the bases until ones read after ``since`` (server epoch s) arrived: the first hello can come before
     // Dash has wired its callbacks, and a request made then is lost.
@@ -112,11 +108,12 @@
     function apply(msg) {
         var changes = Array.isArray(msg) ? msg : (msg.changes || []);
         if (msg.seq) { live.seq = msg.seq; }
-        if (msg.resync) { askResync(); }
+        if (msg.resync) { askResync(); detailSoon(0); }
         changes.forEach(function (c) {
             if (c.op === "resync") { askResync(); return; }
-            if (!live.layers[c.kind] || !live.liveOn[c.kind]) { return; }
+            if (!live.layers[c.kind] || !live.liveOn[c.kind] || !wants(c.kind)) { return; }
             var fid = c.kind + ":" + c.id, isNew = false;
+            followDetail(c, fid);
             if (c.op === "remove") { drop(c.kind, fid, c.at); }
             else if (c.feature) {
                 isNew = put(c.kind, fid, c.feature, c.at);
@@ -129,7 +126,7 @@
             live.seen += 1;
         });
         if (view && changes.length) { view.stamp(changes); view.noteSoon(); }
-        if (incidentsTouched) { incidentTick(); }
+        if (incidentsTouched) { incidentsTouched = false; listSoon(); }
     }
 
     function connect(url) {
@@ -155,6 +152,145 @@
         var layer = live.layers[kind];
         return {type: "FeatureCollection", features: Object.keys(layer).map(function (k) { return layer[k]; })};
     }
+
+
+    // ------------------------------------------------------------- lists drawn from the live incident layer
+    // The wall's incident list and the dispatch queue ARE the live incident layer, sorted: a pushed change or
+    // a base redraws the list's top rows in the browser (at most every 300 ms), with no callback and no server
+    // round trip, so they keep up with any feed the layer keeps up with. cfg.list = {id, kind: "wall"|"queue",
+    // max, note, texts}; every text from data goes in through textContent.
+    var SEV_RANK = {urgent: 0, high: 1, medium: 2, low: 3};
+    var OPEN = {open: true, dispatched: true};
+    var listTimer = null, listState = {selected: null, township: "", sig: ""};
+    function listSoon() {
+        if (listTimer || !live.cfg.list) { return; }
+        listTimer = setTimeout(function () { listTimer = null; drawList(); }, 300);
+    }
+    function ms(iso) { var v = iso ? Date.parse(iso) : NaN; return isNaN(v) ? 0 : v; }
+    function shanghai(iso, lang) {      // '2026年11月21日 14:05' (zh) or '2026-11-21 14:05' (en), Asia/Shanghai
+        var v = ms(iso);
+        if (!v) { return "—"; }
+        var d = new Date(v + 8 * 3600 * 1000), p2 = function (n) { return (n < 10 ? "0" : "") + n; };
+        var hm = p2(d.getUTCHours()) + ":" + p2(d.getUTCMinutes());
+        return lang === "en" ? d.getUTCFullYear() + "-" + p2(d.getUTCMonth() + 1) + "-" + p2(d.getUTCDate()) + " " + hm
+            : d.getUTCFullYear() + "年" + (d.getUTCMonth() + 1) + "月" + d.getUTCDate() + "日 " + hm;
+    }
+    function node(tag, cls, text) {
+        var el = document.createElement(tag);
+        if (cls) { el.className = cls; }
+        if (text !== undefined && text !== null) { el.textContent = String(text); }
+        return el;
+    }
+    function fill(template, n) { return String(template || "{n}").replace("{n}", fmt(n)); }
+    function openIncidents(township) {
+        var layer = live.layers.incident, out = [];
+        Object.keys(layer).forEach(function (fid) {
+            var p = layer[fid].properties;
+            if (OPEN[p.status] && (!township || p.township_code === township)) { out.push(layer[fid]); }
+        });
+        return out;
+    }
+    function drawList() {
+        var cfg = live.cfg.list, el = cfg && document.getElementById(cfg.id);
+        if (!el) { return; }
+        if (cfg.kind === "queue") { drawQueue(el, cfg); } else { drawWallList(el, cfg); }
+        live.listDrawn = (live.listDrawn || 0) + 1;
+    }
+    function sevName(p) { return ((live.cfg.severityNames || {})[p.severity]) || p.severity; }
+    function typeName(p) { return (live.cfg.lang === "en" ? p.type_name_en : p.type_name) || ""; }
+    function replaceRows(el, rows, sig) {   // the DOM is rebuilt only when what it shows changed
+        if (sig === el.getAttribute("data-sig")) { return; }
+        el.setAttribute("data-sig", sig);
+        el.replaceChildren.apply(el, rows);
+    }
+    function drawWallList(el, cfg) {
+        var items = openIncidents("").sort(function (a, b) {
+            var pa = a.properties, pb = b.properties;
+            return (SEV_RANK[pa.severity] - SEV_RANK[pb.severity]) || (ms(pb.last_seen) - ms(pa.last_seen));
+        }).slice(0, cfg.max || 30);
+        var lang = live.cfg.lang, sig = [];
+        var rows = items.map(function (f) {
+            var p = f.properties, li = node("li", "inc inc-" + p.severity);
+            li.id = "inc-" + f.id.split(":")[1];
+            li.appendChild(node("span", "sev sev-" + p.severity, sevName(p)));
+            li.appendChild(node("span", "inc-type", typeName(p)));
+            li.appendChild(node("span", "inc-town", p.township_name || ""));
+            li.appendChild(node("span", "inc-time", shanghai(p.last_seen, lang)));
+            sig.push(f.id + p.severity + p.status + p.last_seen);
+            return li;
+        });
+        replaceRows(el, rows, sig.join("|") + lang);
+    }
+    function slaText(p, now, t) {
+        var left = Math.floor((ms(p.sla_due_at) - now) / 60000);
+        return {text: left >= 0 ? fill(t.sla_left, left) : fill(t.sla_over, -left), over: left < 0};
+    }
+    function drawQueue(el, cfg) {
+        var t = cfg.texts || {}, now = Date.now(), lang = live.cfg.lang;
+        var all = openIncidents(listState.township).sort(function (a, b) {
+            var pa = a.properties, pb = b.properties;
+            return (SEV_RANK[pa.severity] - SEV_RANK[pb.severity]) || (ms(pa.sla_due_at) - ms(pb.sla_due_at)) ||
+                (+a.id.split(":")[1] - +b.id.split(":")[1]);
+        });
+        var items = all.slice(0, cfg.max || 100), sig = [String(listState.selected), Math.floor(now / 60000)];
+        var rows = items.map(function (f) {
+            var p = f.properties, id = +f.id.split(":")[1], sla = slaText(p, now, t);
+            var btn = node("button", "dsp-inc" + (id === listState.selected ? " selected" : ""));
+            btn.type = "button";
+            btn.setAttribute("data-id", String(id));
+            btn.style.borderLeftColor = (live.cfg.severityColors || {})[p.severity] || "#999";
+            btn.appendChild(node("b", null, "#" + id + " " + typeName(p)));
+            btn.appendChild(document.createTextNode(" · " + sevName(p) + " · "));
+            btn.appendChild(node("span", "dsp-sla" + (sla.over ? " over" : ""), sla.text));
+            btn.appendChild(node("br"));
+            btn.appendChild(node("small", null, [p.township_name || "", (t.status || {})[p.status] || p.status,
+                fill(t.alerts, p.alert_count), p.escalated ? t.escalated : "", p.team_name || ""]
+                .filter(function (x) { return x; }).join(" · ")));
+            var li = node("li");
+            li.appendChild(btn);
+            sig.push(f.id + p.severity + p.status + p.sla_due_at + p.alert_count + p.escalated + p.team_name);
+            return li;
+        });
+        if (!rows.length) { rows = [node("li", "dsp-empty", t.empty)]; }
+        replaceRows(el, rows, sig.join("|") + lang);
+        var note = document.getElementById(cfg.note);
+        if (note) {
+            var text = all.length > items.length ? String(t.capped || "{n} / {m}").replace("{n}", fmt(items.length))
+                .replace("{m}", fmt(all.length)) : "";
+            if (note.textContent !== text) { note.textContent = text; }
+        }
+    }
+    function listClick(ev) {
+        var btn = ev.target.closest ? ev.target.closest("button.dsp-inc") : null;
+        if (!btn) { return; }
+        var id = +btn.getAttribute("data-id");
+        listState.selected = id;
+        setProps("dsp-selected", {data: id});
+        drawList();
+    }
+
+    // The dispatch page's detail panel (recommendations, timeline) is read again when its own incident changes,
+    // on a resync, and when a team's status (not only its position) changes — at most once a second, and for
+    // team changes at most every 5 s: a dispatcher needs the next free team, not every GPS fix.
+    var detailTimer = null, detailLast = 0, teamStatus = {};
+    function detailSoon(minGap) {
+        if (live.cfg.page !== "dispatch" || detailTimer) { return; }
+        var wait = Math.max(0, Math.max(1000, minGap) - (Date.now() - detailLast));
+        detailTimer = setTimeout(function () {
+            detailTimer = null; detailLast = Date.now();
+            setProps("dsp-push", {data: detailLast});
+        }, wait);
+    }
+    function followDetail(c, fid) {
+        if (live.cfg.page !== "dispatch") { return; }
+        if (c.kind === "incident" && c.id === listState.selected) { detailSoon(0); }
+        if (c.kind === "team") {
+            var status = c.op === "remove" ? "gone" : c.feature && c.feature.properties.status;
+            if (teamStatus[fid] !== undefined && teamStatus[fid] !== status) { detailSoon(5000); }
+            teamStatus[fid] = status;
+        }
+    }
+    setInterval(function () { if (live.cfg.list && live.cfg.list.kind === "queue") { drawList(); } }, 30000);
 
     // ------------------------------------------------------------------------------------ the map view
     var SEV = {urgent: "#b10026", high: "#e31a1c", medium: "#fd8d3c", low: "#fecc5c"};
@@ -550,6 +686,13 @@
             });
             return window.dash_clientside.no_update;
         },
+        // The dispatch queue follows the page's selection (a click, a ?incident= link) and township filter.
+        dispatchView: function (selected, township) {
+            listState.selected = selected === null || selected === undefined ? null : +selected;
+            listState.township = township || "";
+            drawList();
+            return window.dash_clientside.no_update;
+        },
         // "data is N s old": seconds since the last message or heartbeat.
         staleness: function (n, texts) {
             var age = Math.round((Date.now() - live.lastAt) / 1000);
@@ -570,7 +713,7 @@
     };
 
     window.gc = {
-        esc: esc, live: live, connect: connect, apply: apply, collection: collection, setBase: setBase,
+        esc: esc, live: live, connect: connect, drawList: drawList, apply: apply, collection: collection, setBase: setBase,
         view: function () { return view; },
         liveAddAlert: attacher("alert"), liveAddIncident: attacher("incident"), liveAddTeam: attacher("team"),
         townshipStyle: townshipStyle, cellStyle: cellStyle, enterprisePoint: enterprisePoint,
@@ -587,6 +730,8 @@
         var marker = document.getElementById("gc-live-marker");
         if (marker) {
             try { live.cfg = JSON.parse(marker.getAttribute("data-config") || "{}"); } catch (err) { live.cfg = {}; }
+            var list = live.cfg.list && document.getElementById(live.cfg.list.id);
+            if (list && live.cfg.list.kind === "queue") { list.addEventListener("click", listClick); }
             connect("/events");
         } else { setTimeout(boot, 300); }
     }

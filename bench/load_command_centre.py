@@ -12,13 +12,14 @@ dispatchers spread over the townships, ``viewer`` accounts for the walls, planne
 Every simulated person logs in through the real form (CSRF token, Origin header), loads the page shell,
 ``/_dash-layout``, ``/_dash-dependencies`` and Dash's page router, then fires the callbacks the page fires, with
 the values read from the rendered layout (the shapes are checked against ``/_dash-dependencies`` before the run):
-* a wall (``/wall?rotate=60``): KPI tiles, outlines, cells, incident list, the live bases once the stream says
-  hello; then the incident list at most once a second while pushed incident changes arrive (``live-tick``), KPI
-  tiles and list every 60 s, the township rotation and its cells every ``--wall-rotate`` s, the bases every 5 min
-  and on a resync;
-* a township dispatcher on ``/dispatch``: the queue every 15 s, and queue and detail again at most once a second
-  while pushed incident/team changes arrive (``dsp-push``, assets/dispatch_live.js); every ``--dispatcher-think``
-  s on average opens an incident of the queue (selection, queue, detail with recommendations) and assigns the
+* a wall (``/wall?rotate=60``): KPI tiles, outlines, cells, the live bases once the stream says hello; then KPI
+  tiles every 60 s, the township rotation and its cells every ``--wall-rotate`` s, the bases every 5 min and on a
+  resync (the incident list is drawn in the browser from the live incident layer: no callback per change);
+* a township dispatcher on ``/dispatch``: the queue's base (incidents and teams) once the stream says hello,
+  every 5 min and on a resync (the queue and its map are drawn in the browser from the base and the pushes); the
+  open incident's detail again when a pushed change concerns it (at most once a second) or a team's status
+  changes (at most every 5 s), as assets/gridcommand.js does; every ``--dispatcher-think`` s on average opens an
+  incident of the queue (detail with recommendations) and assigns the
   first recommended team through ``POST /api/v1/incidents/{id}/assign`` with probability ``--assign-share``
   (409 — taken meanwhile, team busy — is an expected answer, not a failure); with ``--dispatcher-map-tab`` also
   the command map ``/`` in a second tab (its first callbacks, the live bases on hello, every 5 min, on a resync);
@@ -89,7 +90,6 @@ from tests.page_callbacks import (  # noqa: E402
     check_callbacks,
     layout_values,
     pattern_ids,
-    select_body,
 )
 from tests.served import served  # noqa: E402
 
@@ -100,7 +100,7 @@ KINDS = ("drone", "ai_camera", "sensor", "complaint")
 SEVERITIES = ("low", "medium", "high", "urgent")
 SEVERITY_P = (0.45, 0.35, 0.15, 0.05)
 PAGE_RESYNC_S = 300.0      # the live bases' safety-net reload (pages.map.live_stores: 5 min)
-DISPATCH_TICK_S = 15.0     # pages.dispatch: dsp-tick
+SEVERITY_RANK = {"urgent": 0, "high": 1, "medium": 2, "low": 3}   # the queue's order (gridcommand.js)
 WALL_REFRESH_S = 60.0      # pages.wall: wall-refresh
 WALL_VIEW_PX = (1380, 900)  # pages.wall: the wall map's size for the rotation's zoom
 
@@ -151,8 +151,11 @@ class Stream:
         self.session.cookies = cookies
         self.arrived: dict[int, float] = {}     # sampled alert id -> epoch s of its first arrival
         self.resync_wanted = False
-        self.incidents_touched = False     # the wall's live-tick (gridcommand.js)
-        self.dispatch_touched = False      # the dispatch page's dsp-push (dispatch_live.js): incidents, teams, resync
+        self.selected: int | None = None   # the dispatch page's open incident (gridcommand.js follows it)
+        self.team_status: dict[int, Any] = {}
+        self.selected_touched = False      # dsp-push: a change of the open incident, or a resync
+        self.team_touched = False          # dsp-push (at most every 5 s): a team's status changed
+        self.open_incidents: dict[int, tuple[int, str]] = {}   # the queue as the browser holds it: id -> rank, due
         self.messages = self.resyncs = self.reconnects = 0
         self.subscribed: list[list[float]] = []   # [hello received, stream ended] (epoch s) per connection
         self.greenlet = gevent.spawn(self._run)
@@ -220,14 +223,38 @@ class Stream:
             if kind == "resync" or c.get("op") == "resync":
                 resync = True
             elif kind == "incident":
-                self.incidents_touched = self.dispatch_touched = True
+                self._queue_change(c)
+                if c.get("id") == self.selected:
+                    self.selected_touched = True
             elif kind == "team":
-                self.dispatch_touched = True
+                status = (c.get("feature") or {}).get("properties", {}).get("status") if c.get("op") != "remove" \
+                    else "gone"
+                if self.team_status.get(c.get("id"), status) != status:
+                    self.team_touched = True
+                self.team_status[c.get("id")] = status
             elif kind == "alert" and isinstance(c.get("id"), int) and c["id"] % sample == 0:
                 self.arrived.setdefault(c["id"], now)
         if resync:
             self.resyncs += 1
-            self.resync_wanted = self.dispatch_touched = True
+            self.resync_wanted = self.selected_touched = True
+
+    def _queue_change(self, c: dict[str, Any]) -> None:
+        props = (c.get("feature") or {}).get("properties") or {}
+        if c.get("op") == "remove" or props.get("status") not in ("open", "dispatched"):
+            self.open_incidents.pop(c.get("id"), None)
+        else:
+            self.open_incidents[c["id"]] = (SEVERITY_RANK.get(props.get("severity"), 3), props.get("sla_due_at") or "")
+
+    def set_base(self, base: dict[str, Any] | None) -> None:
+        """The queue's base as the browser merges it (the bench opens incidents from the top of it)."""
+        if not base:
+            return
+        self.open_incidents = {}
+        for f in base.get("features", []):
+            self._queue_change({"id": int(f["id"].split(":")[1]), "feature": f})
+
+    def top(self, n: int) -> list[int]:
+        return sorted(self.open_incidents, key=lambda i: (*self.open_incidents[i], i))[:n]
 
 
 class Person(FastHttpUser):
@@ -312,7 +339,6 @@ class Wall(Person):
         self.next_refresh = now + WALL_REFRESH_S
         self.next_rotate = now + self.rotate_s if self.rotate_s else float("inf")
         self.next_resync = now + PAGE_RESYNC_S
-        self.last_list = now
         self.n_refresh = self.n_rotate = self.n_resync = 0
 
     @task
@@ -333,13 +359,6 @@ class Wall(Person):
             self.n_refresh += 1
             self.v["wall-refresh.n_intervals"] = self.n_refresh
             self.fire(WALL["kpis"], self.v, ["wall-refresh.n_intervals"])
-            self.fire(WALL["incidents"], self.v, ["wall-refresh.n_intervals"])
-            self.last_list = now
-        elif s.incidents_touched and now - self.last_list >= 1.0:   # gridcommand.js: live-tick, once a second
-            s.incidents_touched = False
-            self.v["live-tick.data"] = {"seq": s.messages}
-            self.fire(WALL["incidents"], self.v, ["live-tick.data"])
-            self.last_list = now
         if now >= self.next_rotate:
             self.next_rotate = now + self.rotate_s
             self.rotate()
@@ -360,7 +379,7 @@ class Wall(Person):
 
 
 class Dispatcher(Person):
-    """A township dispatcher on ``/dispatch`` (which follows ``/events``: assets/dispatch_live.js), with the command
+    """A township dispatcher on ``/dispatch`` (which follows ``/events``: assets/gridcommand.js), with the command
     map ``/`` in a second tab (its own stream) if ``--dispatcher-map-tab``."""
 
     fixed_count = 30
@@ -372,7 +391,6 @@ class Dispatcher(Person):
         self.login(username)
         tree = self.open_page("/dispatch")
         self.d = layout_values(tree, DISPATCH.values())
-        self.queue([])
         self.fire(DISPATCH["detail"], self.d)
         self.stream = Stream(self.cookies(), self.township, username)
         RUN.streams.append(self.stream)
@@ -385,18 +403,22 @@ class Dispatcher(Person):
             self.map_stream = Stream(self.cookies(), self.township, username)
             RUN.streams.append(self.map_stream)
         now = time.monotonic()
-        self.next_queue = now + DISPATCH_TICK_S
         self.next_open = now + random.expovariate(1 / args.dispatcher_think)
         self.next_resync = now + PAGE_RESYNC_S
-        self.last_push = 0.0
+        self.next_base = now + PAGE_RESYNC_S
+        self.last_push = self.last_team_push = 0.0
         self.assign_at: float | None = None
         self.teams: list[int] = []
-        self.incidents: list[int] = []
-        self.n_tick = self.n_resync = self.clicks = 0
+        self.n_resync = self.n_base = 0
 
     def queue(self, changed: list[str]) -> None:
+        """The queue's base (gridcommand.js merges the pushes into it and draws the queue)."""
         out = self.fire(DISPATCH["queue"], self.d, changed) or {}
-        self.incidents = [int(i) for i in pattern_ids(out.get("dsp-queue", {}).get("children"), "dsp-inc", "id")]
+        self.stream.set_base(out.get("dsp-incidents-base", {}).get("data"))
+
+    def detail(self) -> None:
+        self.d["dsp-push.data"] = int(time.time() * 1000)
+        self.fire(DISPATCH["detail"], self.d, ["dsp-push.data"])
 
     @task
     def tick(self) -> None:
@@ -405,20 +427,29 @@ class Dispatcher(Person):
         now = time.monotonic()
         if self.map_stream is not None:
             self.map_tab(now)
-        if self.stream.dispatch_touched and now - self.last_push >= 1.0:   # dispatch_live.js: once a second
-            self.stream.dispatch_touched = False
-            self.last_push = now
-            self.d["dsp-push.data"] = int(time.time() * 1000)
-            self.queue(["dsp-push.data"])
-            self.fire(DISPATCH["detail"], self.d, ["dsp-push.data"])
-        if now >= self.next_queue:
-            self.next_queue = now + DISPATCH_TICK_S
-            self.n_tick += 1
-            self.d["dsp-tick.n_intervals"] = self.n_tick
-            self.queue(["dsp-tick.n_intervals"])
-        if now >= self.next_open and self.incidents:
+        s = self.stream
+        if s.resync_wanted:        # the stream said hello (or asked for a resync): the queue's base
+            s.resync_wanted = False
+            self.d["live-resync.data"] = (self.d.get("live-resync.data") or 0) + 1
+            self.queue(["live-resync.data"])
+        if now >= self.next_base:
+            self.next_base = now + PAGE_RESYNC_S
+            self.n_base += 1
+            self.d["dsp-resync.n_intervals"] = self.n_base
+            self.queue(["dsp-resync.n_intervals"])
+        if self.d.get("dsp-selected.data") is not None:   # gridcommand.js: the open incident's detail follows
+            if s.selected_touched and now - self.last_push >= 1.0:
+                s.selected_touched = False
+                self.last_push = self.last_team_push = now
+                self.detail()
+            elif s.team_touched and now - self.last_team_push >= 5.0 and now - self.last_push >= 1.0:
+                s.team_touched = False
+                self.last_push = self.last_team_push = now
+                self.detail()
+        incidents = s.top(10)
+        if now >= self.next_open and incidents:
             self.next_open = now + random.expovariate(1 / args.dispatcher_think)
-            self.open_incident(random.choice(self.incidents[:10]))
+            self.open_incident(random.choice(incidents))
             if self.teams and random.random() < args.assign_share:
                 self.assign_at = now + random.uniform(3, 10)     # reads the recommendations, then decides
         if self.assign_at is not None and now >= self.assign_at:
@@ -439,14 +470,8 @@ class Dispatcher(Person):
             self.fire(MAP["live"], self.m, ["resync.n_intervals"])
 
     def open_incident(self, incident_id: int) -> None:
-        """A click on a queue row: the selection callback, then the queue and the detail it drives."""
-        self.clicks += 1
-        out = self.fire(DISPATCH["select"], {}, body=select_body(self.incidents, incident_id, self.clicks)) or {}
-        selected = out.get("dsp-selected", {}).get("data")
-        if selected is None:
-            return
-        self.d["dsp-selected.data"] = selected
-        self.queue(["dsp-selected.data"])
+        """A click on a queue row: gridcommand.js sets dsp-selected, which drives the detail callback."""
+        self.d["dsp-selected.data"] = self.stream.selected = incident_id
         detail = self.fire(DISPATCH["detail"], self.d, ["dsp-selected.data"]) or {}
         self.teams = [int(t) for t in pattern_ids(detail.get("dsp-detail", {}).get("children"), "dsp-assign", "team")]
 

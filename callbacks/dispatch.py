@@ -3,15 +3,16 @@ rows to the page builders. Errors (Forbidden, Conflict "team already busy", …)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dash import ALL, Input, Output, State, callback, ctx, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
 
 from callbacks.context import current_scope, services
-from callbacks.map_common import to_display_bounds, to_display_latlng
+from callbacks.map_common import to_display_bounds
+from callbacks.map_live import live_bases, register_merges
 from callbacks.map_view import boundary_layers
-from geo_data import incidents, teams
+from geo_data import incidents
 from geo_data.db import transaction
 from geo_data.errors import Forbidden
 from geo_data.scope import Permission
@@ -38,26 +39,33 @@ def page_context(township: str | None) -> dict[str, Any] | None:
             "outlines": outlines}
 
 
-@callback(Output("dsp-queue", "children"), Output("dsp-incidents", "children"), Output("dsp-teams", "children"),
-          Input("dsp-tick", "n_intervals"), Input("dsp-township", "value"), Input("dsp-changed", "data"),
-          Input("dsp-selected", "data"), Input("dsp-push", "data"), State("dsp-lang", "data"))
-def refresh_queue(_tick: Any, township: str | None, _changed: Any, selected: int | None, _push: Any,
-                  lang: str) -> Any:
+@callback(Output("dsp-incidents-base", "data"), Output("dsp-teams-base", "data"),
+          Input("live-resync", "data"), Input("dsp-resync", "n_intervals"),
+          prevent_initial_call=True)   # the first load follows the stream's hello (gridcommand.js sets live-resync)
+def load_queue(_resync: Any, _n: Any) -> Any:
+    """The queue's and the map's base: open incidents and the teams in scope, as the live layers hold them;
+    gridcommand.js merges the pushed changes into them and draws the queue (no callback per change)."""
     scope = current_scope(Permission.DISPATCH)
-    with transaction(services().pool) as conn:
-        rows = incidents.list_incidents(conn, scope, township_code=township or None, limit=300)
-        team_rows = teams.list_teams(conn, scope)
-    now = datetime.now(UTC)
-    return (page.queue_items(rows, now, lang, selected), page.incident_markers(rows, to_display_latlng, lang),
-            page.team_markers(team_rows, to_display_latlng, lang))
+    with transaction(services().read_pool) as conn:
+        _alerts, open_incidents, team_layer = live_bases(
+            conn, scope=scope, since=datetime.now(UTC) - timedelta(hours=24), until=datetime.now(UTC),
+            live=True, datum_name=display_datum(services().settings.map),
+            limit=services().settings.map.live_max_features, kinds=("incident", "team"))
+    return open_incidents, team_layer
 
 
-@callback(Output("dsp-selected", "data"), Input({"type": "dsp-inc", "id": ALL}, "n_clicks"),
+# the queue follows the selection (a click in the queue, a ?incident= link) and the township filter
+clientside_callback(ClientsideFunction("gc", "dispatchView"), Output("dsp-view-sink", "data"),
+                    Input("dsp-selected", "data"), Input("dsp-township", "value"))
+register_merges("dsp-")
+
+
+@callback(Output("dsp-selected", "data"), Input("dsp-incidents", "clickData"),
           prevent_initial_call=True)
-def select_incident(clicks: list[int | None]) -> Any:
-    if not ctx.triggered_id or not any(clicks):
-        return no_update
-    return ctx.triggered_id["id"]
+def select_on_map(click: dict[str, Any] | None) -> Any:
+    """A click on an incident of the map picks it (gridcommand.js finds the marker under the pointer)."""
+    rid = ((click or {}).get("properties") or {}).get("rid")
+    return int(rid) if isinstance(rid, int | str) and str(rid).isdigit() else no_update
 
 
 @callback(Output("dsp-detail", "children"), Input("dsp-selected", "data"), Input("dsp-changed", "data"),

@@ -23,25 +23,30 @@ from layers import geojson
 
 
 def live_bases(conn: psycopg.Connection[Any], *, scope: Scope, since: datetime, until: datetime, live: bool,
-               datum_name: str = "wgs84", limit: int = map_queries.ALERT_LIMIT
-               ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """Alerts in the window, open/recently resolved incidents and teams, each a FeatureCollection with
-    ``generated_at`` (epoch s taken before reading: the browser keeps a pushed state read later), ``live``
-    (whether pushes apply to this window), and ``shown``/``total`` (the map says when a layer is cut)."""
+               datum_name: str = "wgs84", limit: int = map_queries.ALERT_LIMIT,
+               kinds: tuple[str, ...] = ("alert", "incident", "team"),
+               ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None]:
+    """Alerts in the window, open/recently resolved incidents and teams (those of ``kinds``; None for the
+    others), each a FeatureCollection with ``generated_at`` (epoch s taken before reading: the browser keeps a
+    pushed state read later), ``live`` (whether pushes apply to this window), and ``shown``/``total`` (the map
+    says when a layer is cut)."""
     stamp = time.time()
-    alerts = map_queries.alerts_between(conn, scope=scope, since=since, until=until, limit=limit)
-    incidents = map_queries.incidents_live(conn, scope=scope, since=since, limit=limit)
-    teams = map_queries.teams(conn, scope=scope)
+    alerts = map_queries.alerts_between(conn, scope=scope, since=since, until=until, limit=limit) \
+        if "alert" in kinds else []
+    incidents = map_queries.incidents_live(conn, scope=scope, since=since, limit=limit) if "incident" in kinds else []
+    teams = map_queries.teams(conn, scope=scope) if "team" in kinds else []
     counts = (map_queries.live_counts(conn, scope=scope, since=since, until=until)
               if len(alerts) >= limit or len(incidents) >= limit else {"alerts": len(alerts), "incidents": len(incidents)})
 
-    def fc(features: list[dict[str, Any]], is_live: bool, total: int) -> dict[str, Any]:
+    def fc(kind: str, features: list[dict[str, Any]], is_live: bool, total: int) -> dict[str, Any] | None:
+        if kind not in kinds:
+            return None
         return {**geojson.feature_collection(features), "generated_at": stamp, "live": is_live,
                 "shown": len(features), "total": max(total, len(features))}
 
-    return (fc(geojson.alert_features(alerts, datum=datum_name), live, counts["alerts"]),
-            fc(geojson.incident_features(incidents, datum=datum_name), live, counts["incidents"]),
-            fc(geojson.team_features(teams, datum=datum_name), True, len(teams)))
+    return (fc("alert", geojson.alert_features(alerts, datum=datum_name), live, counts["alerts"]),
+            fc("incident", geojson.incident_features(incidents, datum=datum_name), live, counts["incidents"]),
+            fc("team", geojson.team_features(teams, datum=datum_name), True, len(teams)))
 
 
 @callback(

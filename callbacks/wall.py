@@ -1,4 +1,5 @@
-"""Wall display: KPI tiles, the live incident list, the map's live layers, urgent focus, township rotation."""
+"""Wall display: KPI tiles, the map's live layers, urgent focus, township rotation. The live incident list is
+drawn in the browser from the live incident layer (``assets/gridcommand.js``): no callback per change."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import psycopg
-from dash import Input, Output, State, callback, html, no_update
+from dash import Input, Output, State, callback, no_update
 
 from callbacks.context import current_scope, services
 from callbacks.map_common import bbox_from_bounds, datum, guarded, to_display_bounds, view_bounds
@@ -41,14 +42,6 @@ def kpi_values(conn: psycopg.Connection[Any], *, scope: Scope, day: date, lang: 
     }
 
 
-def incident_items(rows: list[dict[str, Any]], lang: str) -> list[Any]:
-    return [html.Li([html.Span(t(f"severity.{r['severity']}", lang), className=f"sev sev-{r['severity']}"),
-                     html.Span(r["type_name_en"] if lang == "en" else r["type_name"], className="inc-type"),
-                     html.Span(r["township_name"] or "", className="inc-town"),
-                     html.Span(format_datetime(r["last_seen"], lang), className="inc-time")],
-                    className=f"inc inc-{r['severity']}", id=f"inc-{r['id']}") for r in rows]
-
-
 @callback(
     *[Output(f"kpi-{k}", "children") for k in KPIS], Output("wall-clock", "children"),
     Input("wall-refresh", "n_intervals"), State("wall-days", "data"), State("lang", "data"),
@@ -61,17 +54,6 @@ def refresh_kpis(_n: Any, days: Any, lang: str) -> tuple[Any, ...]:
     with transaction(services().read_pool) as conn:
         kpis = kpi_values(conn, scope=scope, day=now.date(), lang=lang, days=int(days or 90))
     return (*[kpis[k] for k in KPIS], format_datetime(now, lang))
-
-
-@callback(Output("wall-incident-list", "children"),
-          Input("wall-refresh", "n_intervals"), Input("live-tick", "data"), State("lang", "data"))
-@guarded(1)
-def refresh_incidents(_n: Any, _tick: Any, lang: str) -> Any:
-    """The live incident list: when pushed incident changes arrived, at most once a second (gridcommand.js
-    throttles ``live-tick``), and every minute (one small indexed query)."""
-    scope = current_scope()
-    with transaction(services().read_pool) as conn:
-        return incident_items(map_queries.wall_incidents(conn, scope=scope), lang)
 
 
 @callback(

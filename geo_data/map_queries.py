@@ -149,7 +149,8 @@ def alerts_between(conn: psycopg.Connection[Any], *, scope: Scope, since: dateti
 
 def incidents_live(conn: psycopg.Connection[Any], *, scope: Scope, since: datetime,
                    limit: int = ALERT_LIMIT) -> list[Row]:
-    """Open/dispatched incidents and those resolved since ``since``, newest first (closed ones are history)."""
+    """Open/dispatched incidents and those resolved since ``since``, most severe first, then newest (closed ones
+    are history)."""
     return fetch_all(conn, "map_incidents", {**scope.params, "since": since, "limit": limit})
 
 
@@ -279,11 +280,6 @@ def wall_kpis(conn: psycopg.Connection[Any], *, scope: Scope, day: date) -> Row:
     row = fetch_one(conn, "wall_kpis", {**scope.params, "day": day})
     assert row is not None
     return row
-
-
-def wall_incidents(conn: psycopg.Connection[Any], *, scope: Scope, limit: int = 30) -> list[Row]:
-    """Open and dispatched incidents, urgent first."""
-    return fetch_all(conn, "wall_incidents", {**scope.params, "limit": limit})
 
 
 def wall_townships(conn: psycopg.Connection[Any], *, scope: Scope) -> list[Row]:

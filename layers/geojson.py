@@ -136,7 +136,9 @@ def payload_bytes(data: Any) -> int:
 ALERT_PROPS = ("source_kind", "type_name", "type_name_en", "severity", "observed_at", "incident_id",
                "incident_status")
 INCIDENT_PROPS = ("type_name", "type_name_en", "severity", "status", "alert_count", "last_seen",
-                  "dispatch_status")  # a field step (accepted, en route …) is a pushed change of its incident
+                  "dispatch_status",  # a field step (accepted, en route …) is a pushed change of its incident
+                  # the wall's list and the dispatch queue are drawn from the live layer in the browser
+                  "township_code", "township_name", "sla_due_at", "escalated", "team_name")
 TEAM_PROPS = ("name", "status", "kind", "members", "position_at")
 ENTERPRISE_PROPS = ("name", "risk")
 VISIT_PROPS = ("enterprise_name", "team_id", "status", "started_at", "code_scanned")

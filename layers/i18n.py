@@ -155,6 +155,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "dispatch.queue": ("事件队列", "Incident queue"),
     "dispatch.all_townships": ("全部乡镇", "All townships"),
     "dispatch.empty": ("暂无待处置事件", "No open incidents"),
+    "dispatch.capped": ("显示最紧急的 {n} 条 / 共 {m} 条待处置", "Showing the {n} most pressing of {m} open"),
     "dispatch.pick": ("请在左侧选择一个事件", "Pick an incident on the left"),
     "dispatch.recommend": ("推荐队伍", "Recommended teams"),
     "dispatch.no_team": ("暂无可用队伍，已上报县级指挥中心", "No team free: escalated to the county"),

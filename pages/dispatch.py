@@ -24,12 +24,15 @@ SH = ZoneInfo("Asia/Shanghai")
 SEVERITY_COLOURS = {"urgent": "#d7191c", "high": "#fd8d3c", "medium": "#fecc5c", "low": "#91bfdb"}
 TEAM_COLOURS = {"idle": "#1a9641", "out": "#2b83ba", "en_route": "#7b3294", "on_site": "#e66101", "rest": "#999999"}
 STATUS_CHOICES = ("accepted", "en_route", "on_site", "resolved", "closed", "cancelled")
+QUEUE_MAX = 100   # rows the queue draws (most severe, least SLA time left first); the note says how many more
 
 
 def layout(lang: str | None = None, township: str | None = None, incident: str | None = None,
            **_query: Any) -> html.Div:
     from callbacks.dispatch import page_context
-    from pages.map import initial_view  # centre + zoom: dash-leaflet 1.1 given bounds alone fails on 'equals'
+
+    # initial_view: centre + zoom (dash-leaflet 1.1 given bounds alone fails on 'equals')
+    from pages.map import initial_view, live_stores, ns
 
     lang = "en" if lang == "en" else "zh"
     ctx = page_context(township)
@@ -44,8 +47,13 @@ def layout(lang: str | None = None, township: str | None = None, incident: str |
         # ``?incident=<id>`` (the map's details link) opens with that incident picked
         dcc.Store(id="dsp-selected", data=int(incident) if incident and incident.isdigit() and len(incident) <= 18 else None),
         dcc.Store(id="dsp-changed", data=0),
-        dcc.Store(id="dsp-push", data=0),  # bumped by assets/dispatch_live.js on a pushed incident/team change
-        dcc.Interval(id="dsp-tick", interval=15_000),
+        # bumped by gridcommand.js when a pushed change concerns the open incident or a team's status
+        dcc.Store(id="dsp-push", data=0), dcc.Store(id="dsp-view-sink"),
+        # the queue and the map are the live incident and team layers (base + pushes), drawn by gridcommand.js
+        *live_stores("dsp-", lang=lang, page="dispatch", kinds=["incident", "team"],
+                     severityColors=SEVERITY_COLOURS, statusColors=TEAM_COLOURS,
+                     list={"id": "dsp-queue", "kind": "queue", "max": QUEUE_MAX, "note": "dsp-queue-note",
+                           "texts": queue_texts(lang)}),
         html.Header(style={"display": "flex", "gap": "1em", "alignItems": "center", "padding": "0.4em 1em"},
                     children=[
             html.H1(t("dispatch.title", lang), style={"fontSize": "1.3em", "margin": 0}),
@@ -57,7 +65,8 @@ def layout(lang: str | None = None, township: str | None = None, incident: str |
         html.Main(style={"display": "flex", "flex": 1, "minHeight": 0}, children=[
             html.Section(style={"width": "26em", "overflowY": "auto", "padding": "0 0.5em"}, children=[
                 html.H2(t("dispatch.queue", lang), style={"fontSize": "1.1em"}),
-                html.Ol(id="dsp-queue", style={"listStyle": "none", "padding": 0}),
+                html.P(id="dsp-queue-note", className="dsp-queue-note", role="status"),
+                html.Ol(id="dsp-queue", className="dsp-queue"),
             ]),
             html.Div(style={"flex": 1, "minWidth": 0}, children=[
                 dl.Map(id="dsp-map", **initial_view(ctx["bounds"]), style={"height": "100%", "width": "100%"}, children=[
@@ -65,7 +74,8 @@ def layout(lang: str | None = None, township: str | None = None, incident: str |
                       for tile in ctx["tiles"]],
                     dl.GeoJSON(id="dsp-outlines", data=ctx["outlines"], interactive=False,
                                style={"color": "#1d4f91", "weight": 2, "fillColor": "#9fb7d6", "fillOpacity": 0.06}),
-                    dl.LayerGroup(id="dsp-incidents"), dl.LayerGroup(id="dsp-teams"),
+                    dl.LayerGroup(id="dsp-incidents", eventHandlers={"add": ns("liveAddIncident")}),
+                    dl.LayerGroup(id="dsp-teams", eventHandlers={"add": ns("liveAddTeam")}),
                 ]),
             ]),
             html.Section(id="dsp-detail", style={"width": "30em", "overflowY": "auto", "padding": "0 0.8em"},
@@ -83,44 +93,12 @@ def sla_text(due: datetime, now: datetime, lang: str) -> str:
     return t("dispatch.sla_left", lang, n=left) if left >= 0 else t("dispatch.sla_over", lang, n=-left)
 
 
-def queue_items(incidents: list[dict[str, Any]], now: datetime, lang: str, selected: int | None) -> list[Any]:
-    """One clickable row per incident (already in queue order)."""
-    if not incidents:
-        return [html.Li(t("dispatch.empty", lang), className="dsp-empty")]
-    rows = []
-    for inc in incidents:
-        name = inc["type_name_en"] if lang == "en" else inc["type_name"]
-        overdue = minutes_left(inc["sla_due_at"], now) < 0
-        rows.append(html.Li(html.Button(id={"type": "dsp-inc", "id": inc["id"]}, n_clicks=0,
-                                        className="dsp-inc" + (" selected" if inc["id"] == selected else ""),
-                                        style={"width": "100%", "textAlign": "left", "margin": "2px 0",
-                                               "borderLeft": f"6px solid {SEVERITY_COLOURS[inc['severity']]}",
-                                               "background": "#eef" if inc["id"] == selected else "#fff"},
-                                        children=[
-            html.B(f"#{inc['id']} {name}"), " · ", t(f"severity.{inc['severity']}", lang), " · ",
-            html.Span(sla_text(inc["sla_due_at"], now, lang), style={"color": "#c00" if overdue else "#333"}),
-            html.Br(),
-            html.Small(" · ".join(x for x in [
-                inc["township_name"] or "", t(f"status.{inc['status']}", lang),
-                t("dispatch.alerts", lang, n=inc["alert_count"]),
-                t("dispatch.escalated", lang) if inc["escalated"] else "",
-                inc["team_name"] or ""] if x)),
-        ])))
-    return rows
-
-
-def incident_markers(incidents: list[dict[str, Any]], to_latlng: Any, lang: str) -> list[Any]:
-    return [dl.CircleMarker(center=to_latlng(inc["lng"], inc["lat"]), radius=9 if inc["severity"] == "urgent" else 7,
-                            color=SEVERITY_COLOURS[inc["severity"]], fillOpacity=0.8,
-                            id={"type": "dsp-marker", "id": inc["id"]},
-                            children=dl.Tooltip(f"#{inc['id']} {inc['type_name_en'] if lang == 'en' else inc['type_name']}"))
-            for inc in incidents]
-
-
-def team_markers(teams: list[dict[str, Any]], to_latlng: Any, lang: str) -> list[Any]:
-    return [dl.CircleMarker(center=to_latlng(tm["lng"], tm["lat"]), radius=6, color=TEAM_COLOURS.get(tm["status"], "#333"),
-                            fillOpacity=0.5, children=dl.Tooltip(f"{tm['name']} · {t('status.' + tm['status'], lang)}"))
-            for tm in teams]
+def queue_texts(lang: str) -> dict[str, Any]:
+    """The queue's words for gridcommand.js (it draws the queue from the live incident layer)."""
+    return {"sla_left": t("dispatch.sla_left", lang, n="{n}"), "sla_over": t("dispatch.sla_over", lang, n="{n}"),
+            "alerts": t("dispatch.alerts", lang, n="{n}"), "escalated": t("dispatch.escalated", lang),
+            "empty": t("dispatch.empty", lang), "capped": t("dispatch.capped", lang, n="{n}", m="{m}"),
+            "status": {k: t(f"status.{k}", lang) for k in ("open", "dispatched", "resolved")}}
 
 
 def detail_panel(inc: dict[str, Any], recs: list[Recommendation], timeline: list[dict[str, Any]],

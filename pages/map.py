@@ -101,8 +101,9 @@ def initial_view(bounds: list[list[float]] | None, width_px: int = 1200, height_
     return {"center": [lat, (w + e) / 2], "zoom": zoom}
 
 
-def live_config(lang: str, page: str, prefix: str = "") -> dict[str, Any]:
-    """What gridcommand.js needs to draw the live layers: colours, names, the bin zoom, texts, toggle ids."""
+def live_config(lang: str, page: str, prefix: str = "", **extra: Any) -> dict[str, Any]:
+    """What gridcommand.js needs to draw the live layers: colours, names, the bin zoom, texts, toggle ids (and
+    ``extra``: e.g. ``list``, the incident list drawn from the live layer, ``kinds``, the kinds a page shows)."""
     settings = services().settings.map
     reg = build_registry(settings.points_min_zoom)
     return {
@@ -114,18 +115,20 @@ def live_config(lang: str, page: str, prefix: str = "") -> dict[str, Any]:
                   "binned": t("live.binned", lang, n="{n}", z="{z}"),
                   "layers": {"alert": t("layer.alerts", lang), "incident": t("layer.incidents", lang),
                              "team": t("layer.teams", lang)}},
+        **extra,
     }
 
 
-def live_stores(prefix: str = "", *, lang: str = "zh", page: str = "map") -> list[Any]:
+def live_stores(prefix: str = "", *, lang: str = "zh", page: str = "map", **extra: Any) -> list[Any]:
     """Stores the live layers load their bases into, and the marker (with the drawing config) that makes
     gridcommand.js open /events."""
-    config = json.dumps(live_config(lang, page, prefix), ensure_ascii=False)
+    config = json.dumps(live_config(lang, page, prefix, **extra), ensure_ascii=False)
+    data_attrs: dict[str, Any] = {"data-config": config}   # Dash takes data-* only as keyword arguments
     return [dcc.Store(id=f"{prefix}alerts-base"), dcc.Store(id=f"{prefix}incidents-base"),
-            dcc.Store(id=f"{prefix}teams-base"), dcc.Store(id=f"{prefix}live-sink"), dcc.Store(id="live-tick"),
+            dcc.Store(id=f"{prefix}teams-base"), dcc.Store(id=f"{prefix}live-sink"),
             dcc.Store(id="live-resync", data=0), dcc.Store(id="lang-cookie"),
             dcc.Interval(id=f"{prefix}resync", interval=5 * 60 * 1000),
-            html.Div(id="gc-live-marker", hidden=True, **{"data-config": config})]
+            html.Div(id="gc-live-marker", hidden=True, **data_attrs)]
 
 
 def area_bounds() -> tuple[str, list[list[float]] | None]:

@@ -6,7 +6,6 @@ cannot drift from the pages without a test failing.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,8 +36,6 @@ ROUTER = _cb("pages_router", ["_pages_content.children", "_pages_store.data"],
 WALL = {
     "kpis": _cb("wall_kpis", [f"kpi-{k}.children" for k in WALL_KPIS] + ["wall-clock.children"],
                 ["wall-refresh.n_intervals"], ["wall-days.data", "lang.data"]),
-    "incidents": _cb("wall_incidents", ["wall-incident-list.children"],
-                     ["wall-refresh.n_intervals", "live-tick.data"], ["lang.data"]),
     "live": _cb("wall_live", ["wall-alerts-base.data", "wall-incidents-base.data", "wall-teams-base.data"],
                 ["wall-resync.n_intervals", "live-resync.data"], ["lang.data"]),
     "boundaries": _cb("wall_boundaries", ["wall-boundaries.data", "wall-labels.data"], ["lang.data"]),
@@ -62,10 +59,11 @@ MAP = {
                  "live-resync.data"], ["lang.data"]),
 }
 DISPATCH = {
-    "queue": _cb("dispatch_queue", ["dsp-queue.children", "dsp-incidents.children", "dsp-teams.children"],
-                 ["dsp-tick.n_intervals", "dsp-township.value", "dsp-changed.data", "dsp-selected.data",
-                  "dsp-push.data"], ["dsp-lang.data"]),
-    "select": _cb("dispatch_select", ["dsp-selected.data"], ['{"id":["ALL"],"type":"dsp-inc"}.n_clicks']),
+    # the queue's and map's base (on the stream's hello, a resync, every 5 min); the queue itself is drawn in the
+    # browser from it and the pushed changes, and a click in it sets dsp-selected there (no server callback)
+    "queue": _cb("dispatch_queue", ["dsp-incidents-base.data", "dsp-teams-base.data"],
+                 ["live-resync.data", "dsp-resync.n_intervals"]),
+    "select": _cb("dispatch_select", ["dsp-selected.data"], ["dsp-incidents.clickData"]),
     "detail": _cb("dispatch_detail", ["dsp-detail.children"], ["dsp-selected.data", "dsp-changed.data", "dsp-push.data"],
                   ["dsp-lang.data"]),
 }
@@ -93,7 +91,7 @@ ALL_CALLBACKS = [ROUTER, *WALL.values(), *MAP.values(), *DISPATCH.values(), *PLA
 # What each page fires once its layout is rendered (the order Chromium's renderer sent them in, 2026-12-03); the
 # live bases follow the stream's hello, the rest follow timers and clicks.
 FIRST = {
-    "/wall": [WALL["kpis"], WALL["boundaries"], WALL["cells"], WALL["incidents"]],
+    "/wall": [WALL["kpis"], WALL["boundaries"], WALL["cells"]],
     "/": [MAP["boundaries"], MAP["viewport"], MAP["visits"], MAP["playback"]],
     "/dispatch": [DISPATCH["queue"], DISPATCH["detail"]],
     "/planner": [PLANNER[k] for k in ("plans", "departments", "items", "draws", "plan", "days", "routes")],
@@ -154,16 +152,6 @@ def pattern_ids(tree: Any, type_name: str, key: str) -> list[Any]:
                     found.append(cid[key])
                 stack.extend(v for v in props.values() if isinstance(v, dict | list))
     return found
-
-
-def select_body(shown: list[int], incident_id: int, clicks: int) -> dict[str, Any]:
-    """The dispatch queue's row click (a pattern-matching ``ALL`` input): every shown row's ``n_clicks``, the
-    clicked one changed."""
-    pressed = [{"id": {"id": i, "type": "dsp-inc"}, "property": "n_clicks", "value": clicks if i == incident_id else 0}
-               for i in shown]
-    prop = json.dumps({"id": incident_id, "type": "dsp-inc"}, separators=(",", ":")) + ".n_clicks"
-    return {"output": "dsp-selected.data", "outputs": {"id": "dsp-selected", "property": "data"},
-            "inputs": [pressed], "state": [], "changedPropIds": [prop]}
 
 
 def layout_values(tree: Any, callbacks: Any) -> dict[str, Any]:

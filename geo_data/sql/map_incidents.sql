@@ -1,15 +1,19 @@
 -- The live layer's incidents: open or dispatched, or resolved since %(since)s (closed ones are history: they show in
--- playback, not on the live layer), scoped, newest first.
+-- playback, not on the live layer), scoped, most severe first, then newest: when the layer is cut, what is cut
+-- is the least severe (the wall's list and the dispatch queue are drawn from this layer in the browser).
 SELECT i.id, i.type_code, coalesce(t.name, i.type_code) AS type_name,
        coalesce(t.name_en, i.type_code) AS type_name_en, i.severity, i.status, i.first_seen, i.last_seen,
-       i.alert_count, i.sources, i.township_code, i.sla_due_at,
-       (SELECT d.status FROM dispatches d WHERE d.incident_id = i.id
-          AND d.status IN ('assigned', 'accepted', 'en_route', 'on_site') LIMIT 1) AS dispatch_status,
+       i.alert_count, i.sources, i.township_code, tw.name AS township_name, i.sla_due_at, i.escalated,
+       d.status AS dispatch_status, d.team_name,
        round(ST_X(i.geom)::numeric, 6)::float8 AS lng, round(ST_Y(i.geom)::numeric, 6)::float8 AS lat
 FROM incidents i
 LEFT JOIN alert_types t ON t.code = i.type_code
+LEFT JOIN townships tw ON tw.code = i.township_code
+LEFT JOIN LATERAL (SELECT d.status, tm.name AS team_name FROM dispatches d JOIN teams tm ON tm.id = d.team_id
+                   WHERE d.incident_id = i.id AND d.status IN ('assigned', 'accepted', 'en_route', 'on_site')
+                   LIMIT 1) d ON true
 WHERE i.county_code = %(county_code)s
   AND (%(township_code)s::text IS NULL OR i.township_code = %(township_code)s)
   AND (i.status IN ('open', 'dispatched') OR (i.status = 'resolved' AND i.last_seen >= %(since)s))
-ORDER BY i.last_seen DESC
+ORDER BY CASE i.severity WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, i.last_seen DESC
 LIMIT %(limit)s;

@@ -64,8 +64,7 @@ def test_read_only_screens_run_on_the_standby_and_see_what_was_committed() -> No
             # remote_apply: the commit above returned only once the standby had applied it
             assert conn.execute("SELECT pg_is_in_recovery() AS r").fetchone() == {"r": True}
             kpis = kpi_values(conn, scope=SCOPE, day=today, lang="en")
-            incidents = map_queries.wall_incidents(conn, scope=SCOPE)
-            alerts, _, _ = live_bases(conn, scope=SCOPE, since=datetime.now(SHANGHAI) - timedelta(hours=1),
+            alerts, incidents, _ = live_bases(conn, scope=SCOPE, since=datetime.now(SHANGHAI) - timedelta(hours=1),
                                       until=datetime.now(SHANGHAI) + timedelta(minutes=1), live=True)
             boundaries, _ = boundary_layers(conn, scope=SCOPE)
             view = viewport_payload(conn, scope=SCOPE, map_settings=Settings().map, bbox=(120.0, 30.0, 120.1, 30.1),
@@ -74,7 +73,7 @@ def test_read_only_screens_run_on_the_standby_and_see_what_was_committed() -> No
             rows = view_rows(conn, SCOPE, MeasureFilter(date_from=today - timedelta(days=30), date_to=today),
                              level="township", view="all", settings=Settings())
         assert kpis["alerts_today"] == "3"
-        assert len(incidents) == 3 and len(alerts["features"]) == 3
+        assert len(incidents["features"]) == 3 and len(alerts["features"]) == 3
         assert len(boundaries["features"]) == 5  # the county and its four townships
         assert view["cells"]["features"] and panel["repeat_rate"].denominator == 0
         assert rows and {r.key for r in rows} <= set(TOWNSHIPS)

@@ -143,8 +143,10 @@ def _shot(phone: Any, name: str) -> None:
 
 
 def _status(phone: Any) -> str:
-    found = phone.find_elements(By.ID, "gc-f-dstatus")
-    return str(found[0].get_attribute("data-status")) if found else ""
+    # read in one script: the app redraws the element on every step, and an element found first and asked
+    # afterwards may be gone in between (StaleElementReferenceException)
+    return str(phone.execute_script(
+        "var e = document.getElementById('gc-f-dstatus'); return e ? (e.getAttribute('data-status') || '') : '';"))
 
 
 def _waiting(phone: Any) -> int:
