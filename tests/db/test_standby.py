@@ -18,7 +18,7 @@ from callbacks.map_live import live_bases
 from callbacks.map_view import boundary_layers, viewport_payload
 from callbacks.wall import kpi_values
 from enforcement.measures import MeasureFilter
-from geo_data import map_queries, measures
+from geo_data import measures
 from geo_data import standby as replication
 from geo_data.alerts import AlertInput, ingest
 from geo_data.coverage import view_rows
