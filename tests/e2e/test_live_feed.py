@@ -2,8 +2,8 @@
 
 A county of its own (``tests.live_feed``, code 330796: the shared demo's data is not touched) with a week of
 history; both screens open; ~50 changed rows per second (new alerts with their incidents, incident updates,
-team moves) written through SQL for ``FEED_SECONDS`` (60 s: the issue asks for 2 minutes, shortened for the
-suite's time; ``bench/live_load.py`` runs longer). During it an urgent incident is posted and must reach the
+team moves) written through SQL for ``FEED_SECONDS`` (2 minutes, as the issue asks; ``bench/live_load.py`` runs
+10). During it an urgent incident is posted and must reach the
 wall's list and both maps within 2 s; toggles set before the feed hold through zooms and a time change; at the
 end each screen holds exactly what the database holds for its window (history kept, nothing lost, nothing
 duplicated), and neither logged a console error.
@@ -25,7 +25,7 @@ from tests import live_feed
 from tests import map_scenario as ms
 
 pytestmark = pytest.mark.e2e
-FEED_SECONDS = 60
+FEED_SECONDS = 120
 HISTORY_ALERTS = 800
 
 ERRORS_HOOK = """
