@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from api import schemas
 from api.errors import ApiError, json_body, register, validation_problems
+from api.openapi import operation
 from api.tokens import dispatch_scope
 from geo_data import incidents
 from services import dispatch
@@ -43,6 +44,11 @@ def _parse(model: type[schemas.BaseModel], body: Any) -> Any:
 
 
 @bp.get("/incidents")
+@operation("Incidents in the caller's scope, most urgent first", replies={200: ("incidents", schemas.IncidentList)},
+           query=[{"name": "status", "in": "query", "schema": {"type": "string"},
+                   "description": "comma-separated: open,dispatched,resolved,closed,remote_closed"},
+                  {"name": "township", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{9}$"}},
+                  {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}])
 def list_incidents() -> Any:
     status_arg = request.args.get("status", "open,dispatched")
     statuses = tuple(s for s in status_arg.split(",") if s) or None
@@ -67,6 +73,7 @@ def list_incidents() -> Any:
 
 
 @bp.get("/incidents/<int:incident_id>")
+@operation("One incident with its timeline", replies={200: ("incident", schemas.IncidentDetail)})
 def get_incident(incident_id: int) -> Any:
     _check_id(incident_id)
 
@@ -79,6 +86,8 @@ def get_incident(incident_id: int) -> Any:
 
 
 @bp.get("/incidents/<int:incident_id>/recommendations")
+@operation("Ranked teams with reasons and ETA", operation_id="recommendTeams",
+           replies={200: ("ranked teams", schemas.RecommendationList)})
 def recommendations(incident_id: int) -> Any:
     _check_id(incident_id)
     svc = current()
@@ -93,6 +102,8 @@ def recommendations(incident_id: int) -> Any:
 
 
 @bp.post("/incidents/<int:incident_id>/assign")
+@operation("Assign (or reassign) the incident to a team; 409 when the team is busy", body=schemas.AssignIn,
+           operation_id="assignIncident", replies={200: ("assigned", schemas.DispatchReply)})
 def assign(incident_id: int) -> Any:
     _check_id(incident_id)
     body = json_body()
@@ -107,6 +118,8 @@ def assign(incident_id: int) -> Any:
 
 
 @bp.post("/incidents/<int:incident_id>/status")
+@operation("Advance the dispatch (accepted, en_route, on_site, resolved), close or cancel", body=schemas.StatusIn,
+           replies={200: ("changed", schemas.DispatchReply)})
 def change_status(incident_id: int) -> Any:
     _check_id(incident_id)
     body = json_body()
@@ -120,6 +133,8 @@ def change_status(incident_id: int) -> Any:
 
 
 @bp.post("/incidents/<int:incident_id>/remote-close")
+@operation("Close remotely (非现场处置) with reason and evidence; remote-closable types only",
+           body=schemas.RemoteCloseIn, replies={200: ("closed", schemas.IncidentDetail)})
 def remote_close(incident_id: int) -> Any:
     _check_id(incident_id)
     body = json_body()

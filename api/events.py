@@ -70,6 +70,8 @@ def events() -> Any:
     except Forbidden as exc:
         return jsonify({"error": str(exc)}), 401
     live = api_state.current()
+    if live.push is None:
+        return jsonify({"error": "no live push in this server"}), 404
     resp = Response(stream(live.push, scope.county_code, scope.township_code, interval_s=live.push_interval_s,
                            session_live=_session_check()), mimetype="text/event-stream")
     resp.headers["Cache-Control"] = "no-cache"

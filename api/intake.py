@@ -14,12 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from flask import Blueprint, jsonify
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from flask import Blueprint, current_app, jsonify
+from pydantic import TypeAdapter, ValidationError
 
 from api import schemas
 from api import state as api_state
 from api.errors import ApiError, answer, json_body, json_response, register, validation_problems
+from api.openapi import document, operation
 from api.tokens import require_token, required_bearer
 from geo_data import alerts as alert_store
 from services.container import current
@@ -43,6 +44,8 @@ def _item_problems(r: alert_store.ItemResult, prefix: str) -> list[dict[str, str
 
 
 @bp.post("/alerts")
+@operation("Store one alert (idempotent by source + source_id)", body=schemas.AlertIn, security=("bearer",),
+           replies={201: ("stored", schemas.AlertReply), 200: ("already stored", schemas.AlertReply)})
 def post_alert() -> Any:
     """Store one alert; 201 new, 200 duplicate, 422 invalid. Stored together with the single alerts other
     requests are sending at the same moment (``api.alert_groups``: one transaction for the group)."""
@@ -62,6 +65,9 @@ def post_alert() -> Any:
 
 
 @bp.post("/alerts/batch")
+@operation("Store up to 5,000 alerts; per-item results", body=schemas.AlertBatchIn, security=("bearer",),
+           operation_id="postAlertBatch", replies={200: ("all stored or duplicates", schemas.BatchReply),
+                                                   207: ("some items rejected", schemas.BatchReply)})
 def post_batch() -> Any:
     """Store up to 5,000 alerts; per-item results (see module docstring for the status codes)."""
     body = json_body()
@@ -109,84 +115,5 @@ def post_batch() -> Any:
 
 @bp.get("/openapi.json")
 def openapi() -> Any:
-    return jsonify(openapi_document())
-
-
-# -- OpenAPI 3.1 ----------------------------------------------------------------------------------------------
-
-def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.1 document of every /api/v1 endpoint, schemas generated from ``api.schemas``."""
-    from pydantic.json_schema import models_json_schema
-
-    models: list[type[BaseModel]] = [schemas.AlertIn, schemas.AlertBatchIn, schemas.AlertReply, schemas.BatchReply, schemas.ErrorReply,
-              schemas.AssignIn, schemas.StatusIn, schemas.RemoteCloseIn, schemas.IncidentList,
-              schemas.IncidentDetail, schemas.RecommendationList, schemas.DispatchReply]
-    _, top = models_json_schema([(m, "validation") for m in models],
-                                ref_template="#/components/schemas/{model}")
-    comps = top.get("$defs", {})
-
-    def ref(name: str) -> dict[str, Any]:
-        return {"$ref": f"#/components/schemas/{name}"}
-
-    def body(name: str) -> dict[str, Any]:
-        return {"required": True, "content": {"application/json": {"schema": ref(name)}}}
-
-    def replies(ok: dict[str, str], *extra: int) -> dict[str, Any]:
-        out: dict[str, Any] = {code: {"description": desc, "content": {"application/json": {"schema": ref(
-            name)}}} for code, (desc, name) in ((c, v.split("|")) for c, v in ok.items())}
-        err = {"description": "error", "content": {"application/json": {"schema": ref("ErrorReply")}}}
-        for code in (400, 401, 403, 404, 409, 413, 415, 422, 503, *extra):
-            out.setdefault(str(code), err)
-        return out
-
-    inc_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
-    security: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
-    paths = {
-        "/api/v1/alerts": {"post": {
-            "summary": "Store one alert (idempotent by source + source_id)", "operationId": "postAlert",
-            "security": [{"bearer": []}], "requestBody": body("AlertIn"),
-            "responses": replies({"201": "stored|AlertReply", "200": "already stored|AlertReply"})}},
-        "/api/v1/alerts/batch": {"post": {
-            "summary": "Store up to 5,000 alerts; per-item results", "operationId": "postAlertBatch",
-            "security": [{"bearer": []}], "requestBody": body("AlertBatchIn"),
-            "responses": replies({"200": "all stored or duplicates|BatchReply",
-                                  "207": "some items rejected|BatchReply"})}},
-        "/api/v1/incidents": {"get": {
-            "summary": "Incidents in the caller's scope, most urgent first", "operationId": "listIncidents",
-            "security": security, "parameters": [
-                {"name": "status", "in": "query", "schema": {"type": "string"},
-                 "description": "comma-separated: open,dispatched,resolved,closed,remote_closed"},
-                {"name": "township", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{9}$"}},
-                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
-            "responses": replies({"200": "incidents|IncidentList"})}},
-        "/api/v1/incidents/{id}": {"get": {
-            "summary": "One incident with its timeline", "operationId": "getIncident", "security": security,
-            "parameters": [inc_id], "responses": replies({"200": "incident|IncidentDetail"})}},
-        "/api/v1/incidents/{id}/recommendations": {"get": {
-            "summary": "Ranked teams with reasons and ETA", "operationId": "recommendTeams",
-            "security": security, "parameters": [inc_id],
-            "responses": replies({"200": "ranked teams|RecommendationList"})}},
-        "/api/v1/incidents/{id}/assign": {"post": {
-            "summary": "Assign (or reassign) the incident to a team; 409 when the team is busy",
-            "operationId": "assignIncident", "security": security, "parameters": [inc_id],
-            "requestBody": body("AssignIn"), "responses": replies({"200": "assigned|DispatchReply"})}},
-        "/api/v1/incidents/{id}/status": {"post": {
-            "summary": "Advance the dispatch (accepted, en_route, on_site, resolved), close or cancel",
-            "operationId": "changeStatus", "security": security, "parameters": [inc_id],
-            "requestBody": body("StatusIn"), "responses": replies({"200": "changed|DispatchReply"})}},
-        "/api/v1/incidents/{id}/remote-close": {"post": {
-            "summary": "Close remotely (非现场处置) with reason and evidence; remote-closable types only",
-            "operationId": "remoteClose", "security": security, "parameters": [inc_id],
-            "requestBody": body("RemoteCloseIn"), "responses": replies({"200": "closed|IncidentDetail"})}},
-    }
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "GridCommand machine API", "version": "1.0.0",
-                 "description": "Alert intake for drones, AI cameras, sensors and complaint channels; incidents "
-                                "and dispatch. Errors: {\"error\", \"problems\": [{\"loc\", \"msg\"}]}."},
-        "paths": paths,
-        "components": {"schemas": comps, "securitySchemes": {
-            "bearer": {"type": "http", "scheme": "bearer",
-                       "description": "token from `gridcommand token create`"},
-            "session": {"type": "apiKey", "in": "cookie", "name": "session"}}},
-    }
+    """The OpenAPI document, generated from the documented routes (``api.openapi``)."""
+    return jsonify(document(current_app))

@@ -21,7 +21,7 @@ class ApiState:
     process) and this process's live-push hub with the pace of its streams."""
 
     singles: AlertGroups
-    push: PushHub
+    push: PushHub | None  # None in an API-only server without the stream (tests)
     push_interval_s: float
 
 

@@ -158,7 +158,7 @@ def api_server(db_url: str, settings: Settings, *, pool_timeout: float = 10.0) -
     server.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
     auth_pages.install(server, pool=pool, settings=settings.server)
     mount_api(server, Services(settings=settings, pool=pool, database_url=db_url,
-                               jobs=queue_app(settings, db_url).open(pool)))
+                               jobs=queue_app(settings, db_url).open(pool)), live_push=False)
     srv = make_server("127.0.0.1", settings.server.port, server, threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()

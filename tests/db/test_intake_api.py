@@ -230,16 +230,18 @@ def test_openapi_document_covers_every_endpoint(api: str) -> None:
     doc = requests.get(api + "/api/v1/openapi.json", timeout=10).json()
     assert doc["openapi"].startswith("3.1")
     assert set(doc["paths"]) == {
-        "/api/v1/alerts", "/api/v1/alerts/batch", "/api/v1/incidents", "/api/v1/incidents/{id}",
-        "/api/v1/incidents/{id}/recommendations", "/api/v1/incidents/{id}/assign",
-        "/api/v1/incidents/{id}/status", "/api/v1/incidents/{id}/remote-close"}
+        "/api/v1/alerts", "/api/v1/alerts/batch", "/api/v1/incidents", "/api/v1/incidents/{incident_id}",
+        "/api/v1/incidents/{incident_id}/recommendations", "/api/v1/incidents/{incident_id}/assign",
+        "/api/v1/incidents/{incident_id}/status", "/api/v1/incidents/{incident_id}/remote-close"}
     assert "AlertIn" in doc["components"]["schemas"]
 
 
 _OPERATIONS = [("POST", "/api/v1/alerts"), ("POST", "/api/v1/alerts/batch"), ("GET", "/api/v1/incidents"),
-               ("GET", "/api/v1/incidents/{id}"), ("GET", "/api/v1/incidents/{id}/recommendations"),
-               ("POST", "/api/v1/incidents/{id}/assign"), ("POST", "/api/v1/incidents/{id}/status"),
-               ("POST", "/api/v1/incidents/{id}/remote-close")]
+               ("GET", "/api/v1/incidents/{incident_id}"),
+               ("GET", "/api/v1/incidents/{incident_id}/recommendations"),
+               ("POST", "/api/v1/incidents/{incident_id}/assign"),
+               ("POST", "/api/v1/incidents/{incident_id}/status"),
+               ("POST", "/api/v1/incidents/{incident_id}/remote-close")]
 
 
 @pytest.fixture(scope="module")
