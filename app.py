@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib
 import secrets
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +18,13 @@ from api.alert_groups import AlertGroups
 from api.errors import install_app_handlers
 from callbacks.errors import NOTICE_ID, check_callback_requests, handle_callback_error
 from geo_data.db import database_url, open_pool, replica_database_url
-from geo_data.errors import Forbidden
 from geo_data.jobs import queue_app
 from geo_data.push import hub_for
 from geo_data.scope import Permission
 from geo_data.settings import PROJECT_ROOT, Settings, load_settings
 from layers.basemaps import display_datum, tile_hosts
 from layers.geojson import live_feature
+from pages import shell
 from services.container import Services, bind
 from services.transactions import transaction_on
 
@@ -35,12 +34,12 @@ CALLBACK_MODULES: list[str] = ["callbacks.map_view", "callbacks.map_live", "call
                                "callbacks.map_search", "callbacks.map_time", "callbacks.wall", "callbacks.admin",
                                "callbacks.coverage_filter", "callbacks.coverage_panel", "callbacks.coverage_map",
                                "callbacks.coverage_export", "callbacks.planner_plan", "callbacks.planner_routes",
-                               "callbacks.planner_draws", "callbacks.dispatch"]
+                               "callbacks.planner_draws", "callbacks.dispatch", "callbacks.shell",
+                               "callbacks.tables"]
 # The callbacks a wall display's session may run (it reaches /wall only).
 DISPLAY_CALLBACK_MODULES = {"callbacks.wall"}
 # Flask blueprints ("module:attribute"), all mounted here; auth comes first, installed separately.
-EVENTS_BLUEPRINT = "api.events:bp"  # the live-push stream (starts this process's listener)
-API_BLUEPRINTS: list[str] = [EVENTS_BLUEPRINT, "api.intake:bp", "api.dispatch:bp", "api.visits:bp",
+API_BLUEPRINTS: list[str] = ["api.events:bp", "api.intake:bp", "api.dispatch:bp", "api.visits:bp",
                              "api.visits:pages_bp", "api.reports:bp", "api.positions:bp", "api.evidence:bp",
                              "api.field:bp", "api.field:api"]
 
@@ -80,13 +79,16 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
         use_pages=True,
         pages_folder="",
         assets_folder=str(PROJECT_ROOT / "assets"),
+        # Bootstrap (dash-bootstrap-components' theme, served from here: no CDN) before the product's own CSS
+        external_stylesheets=["/assets/vendor/bootstrap.min.css"],
+        assets_path_ignore=["vendor"],
         title="县乡执法指挥一张图 · GridCommand",
         suppress_callback_exceptions=True,
         update_title=None,  # type: ignore[arg-type]  # None turns the "Updating…" title off
         on_error=handle_callback_error,
     )
     for name, page in zip(PAGE_MODULES, pages, strict=True):
-        dash.register_page(name, path=page.PATH, title=page.TITLE, layout=_guarded(page.layout))
+        dash.register_page(name, path=page.PATH, title=page.TITLE, layout=shell.framed(page.PATH, page.layout))
     _register_callbacks()
     # a component-suite path outside the registered files (``..%2f`` and the like) is a 404, not a 500
     server.register_error_handler(dash.exceptions.DependencyException, lambda _exc: ("no such file", 404))
@@ -103,21 +105,18 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
     return app
 
 
-def mount_api(server: Flask, services: Services, *, live_push: bool = True) -> None:
+def mount_api(server: Flask, services: Services) -> None:
     """Bind ``services`` to ``server`` and mount every blueprint of ``API_BLUEPRINTS`` with the API's state and
-    its JSON routing errors (also what a test's API-only server, without Dash, is made of). Without
-    ``live_push`` the stream ``/events`` is left out and no listener starts."""
+    its JSON routing errors (also what a test's API-only server, without Dash, is made of)."""
     bind(services, server)
-    api_state.bind(server, _api_state(services, live_push=live_push))
+    api_state.bind(server, _api_state(services))
     for name in API_BLUEPRINTS:
-        if name == EVENTS_BLUEPRINT and not live_push:
-            continue
         module_name, attribute = name.split(":")
         server.register_blueprint(getattr(importlib.import_module(module_name), attribute))
     install_app_handlers(server)
 
 
-def _api_state(services: Services, *, live_push: bool) -> api_state.ApiState:
+def _api_state(services: Services) -> api_state.ApiState:
     """The machine API's state; the background work of a web process starts here, once per process: the writer
     of single alert posts (its thread starts with the first post) and the live-push listener. Everything else
     runs in the job worker (``geo_data.jobs``)."""
@@ -130,8 +129,8 @@ def _api_state(services: Services, *, live_push: bool) -> api_state.ApiState:
     singles = AlertGroups(lambda fn, notices: transaction_on(services.pool, fn, notices),
                           services.alert_types.of, link_m=settings.dispatch.enterprise_link_m,
                           max_items=settings.dispatch.max_batch, linger_s=settings.dispatch.group_linger_ms / 1000)
-    push = hub_for(services.database_url, render, max_pending=settings.map.push_max_pending) if live_push else None
-    return api_state.ApiState(singles=singles, push=push, push_interval_s=settings.map.push_interval_ms / 1000.0)
+    return api_state.ApiState(singles=singles, push_interval_s=settings.map.push_interval_ms / 1000.0,
+                              push=hub_for(services.database_url, render, max_pending=settings.map.push_max_pending))
 
 
 def _finish_dash_setup(server: Flask) -> None:
@@ -171,19 +170,6 @@ def _register_callbacks() -> None:
     _callback.GLOBAL_CALLBACK_LIST.extend(c for c in callback_list if c not in _callback.GLOBAL_CALLBACK_LIST)
     _callback.GLOBAL_INLINE_SCRIPTS.extend(
         s for s in inline_scripts if s not in _callback.GLOBAL_INLINE_SCRIPTS)
-
-
-def _guarded(layout: Callable[..., Any]) -> Callable[..., Any]:
-    """A page layout that shows a clear "no access" panel instead of failing when the role may not see it."""
-
-    def render(**query: Any) -> Any:
-        try:
-            return layout(**query)
-        except Forbidden as exc:
-            return dash.html.Div([dash.html.H2("无权访问 · Access denied"), dash.html.P(str(exc)),
-                                  dash.html.A("返回 · Back", href="/")], className="forbidden")
-
-    return render
 
 
 _wsgi: dict[str, Any] = {}

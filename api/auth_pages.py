@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit
 
 import segno
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, redirect, request, session
+from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, redirect, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from geo_data import audit, login_throttle, sessions, two_factor
@@ -249,6 +249,11 @@ def _guard() -> Response | None:
     if needed is not None and not who.user.scope().can(needed):
         if who.user.scope().can(Permission.FIELD) and request.method == "GET" and not path.startswith("/_dash"):
             return redirect("/field")  # type: ignore[return-value]  # an inspector's pages are the field app
+        if request.method == "GET" and not path.startswith("/_dash") and request.accept_mimetypes.accept_html:
+            # a person's browser: the page answers 403 but shows why inside the app shell (pages/shell.py; the
+            # page's own layout refuses the role again in the router callback, so no data is served)
+            g.gc_refused_page = True
+            return None
         abort(403, "your role may not open this page")
     return None
 
@@ -306,6 +311,8 @@ def content_security_policy(image_hosts: Sequence[str], script_hashes: Sequence[
 
 
 def _security_headers(resp: Response) -> Response:
+    if g.get("gc_refused_page"):
+        resp.status_code = 403
     config = current_app.extensions.get("gc_auth")
     resp.headers.setdefault("X-Content-Type-Options", "nosniff")
     resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")

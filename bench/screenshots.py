@@ -1,10 +1,13 @@
-"""Screenshots of ``/`` and ``/wall`` on the demo county (docs/screenshots/map.png, wall.png).
+"""Screenshots of every page on the demo county (docs/screenshots/): the map, each desk page as the role that
+uses it (1920×1080), a refusal inside the shell, and the wall at 1920×1080 and 3840×2160.
 
 Fresh database ``gcshots_*``: ``geo_data.demo.load_demo`` (2,000 enterprises, seed 7, 3 months of visits, as the
 test fixture does), then 30 alerts from the four source kinds through ``geo_data.alerts.ingest`` (the intake
 path, so they become incidents), the real app on a threaded WSGI server and headless Chromium.
 
-    .venv/bin/python bench/screenshots.py [--out docs/screenshots]
+    .venv/bin/python bench/screenshots.py [--out docs/screenshots] [--only admin,planner]
+
+Each file is kept under 300 KB (a PNG over that is re-saved with a 256-colour palette).
 """
 
 from __future__ import annotations
@@ -50,12 +53,14 @@ def _alerts(url: str) -> None:
         conn.commit()
 
 
-def _user(url: str, role: str) -> str:
+def _user(url: str, role: str, township: str | None = None) -> str:
     from geo_data.users import create_user
 
     name = f"shot_{secrets.token_hex(3)}"
     with connect(url) as c:
-        create_user(c, username=name, password=ms.PASSWORD, role=role, county_code=COUNTY)
+        create_user(c, username=name, password=ms.PASSWORD, role=role, county_code=COUNTY, township_code=township,
+                    display_name={"admin": "王管理", "planner": "李计划", "county_operator": "张指挥",
+                                  "township_dispatcher": "赵调度"}.get(role, ""))
         from tests.auth_steps import TWO_FACTOR_ROLES, enrol_for_tests
 
         if role in TWO_FACTOR_ROLES:
@@ -64,9 +69,36 @@ def _user(url: str, role: str) -> str:
     return name
 
 
+MAX_BYTES = 300_000
+# name -> (role, township, path, window size, seconds to settle)
+SHOTS: dict[str, tuple[str, str | None, str, tuple[int, int], float]] = {
+    "map": ("county_operator", None, "/", (1920, 1080), 6),
+    "map_en": ("county_operator", None, "/?lang=en", (1920, 1080), 6),
+    "dispatch": ("township_dispatcher", "330702001", "/dispatch", (1920, 1080), 5),
+    "coverage": ("planner", None, "/coverage", (1920, 1080), 6),
+    "planner": ("planner", None, "/planner", (1920, 1080), 4),
+    "planner_en": ("planner", None, "/planner?lang=en", (1920, 1080), 4),
+    "admin": ("admin", None, "/admin", (1920, 1080), 4),
+    "admin_en": ("admin", None, "/admin?lang=en", (1920, 1080), 4),
+    "forbidden": ("admin", None, "/dispatch", (1920, 1080), 3),
+    "wall": ("county_operator", None, "/wall", (1920, 1080), 7),
+    "wall_4k": ("county_operator", None, "/wall", (3840, 2160), 8),
+}
+
+
+def save_small(driver: object, path: Path) -> None:
+    """A screenshot of the window, re-saved with a palette when the PNG is over ``MAX_BYTES``."""
+    from PIL import Image
+
+    driver.save_screenshot(str(path))  # type: ignore[attr-defined]
+    if path.stat().st_size > MAX_BYTES:
+        Image.open(path).convert("RGB").quantize(256).save(path, optimize=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    ap.add_argument("--only", default="", help="comma-separated shot names (default: all)")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -94,14 +126,19 @@ def main() -> None:
         base = f"http://127.0.0.1:{srv.server_port}"
 
         driver = ms.headless_chromium("--hide-scrollbars")
-        ms.browser_login(driver, base, _user(url, "county_operator"), "/", db_url=url)
-        time.sleep(6)
-        driver.save_screenshot(str(out / "map.png"))
-        driver.set_window_size(1920, 1080)
-        driver.get(f"{base}/wall")
-        time.sleep(7)
-        driver.save_screenshot(str(out / "wall.png"))
-        print(f"wrote {out / 'map.png'} and {out / 'wall.png'}")
+        users: dict[tuple[str, str | None], str] = {}
+        for shot, (role, township, path, (width, height), settle) in SHOTS.items():
+            if args.only and shot not in args.only.split(","):
+                continue
+            driver.set_window_size(width, height)
+            if (role, township) not in users:  # a TOTP step works once per account: log in once per role
+                users[(role, township)] = _user(url, role, township)
+                ms.browser_login(driver, base, users[(role, township)], path, db_url=url)
+            else:
+                driver.get(base + path)
+            time.sleep(settle)
+            save_small(driver, out / f"{shot}.png")
+            print(f"wrote {out / shot}.png ({(out / f'{shot}.png').stat().st_size // 1024} KiB)")
     finally:
         if driver is not None:
             driver.quit()

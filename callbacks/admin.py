@@ -1,32 +1,56 @@
-"""Admin page callbacks: thin adapters over geo_data.users / geo_data.admin / geo_data.audit."""
+"""Admin page callbacks: thin adapters over geo_data.users / geo_data.admin / geo_data.audit / geo_data.sessions.
+
+Grids (pages/tables.py) take rows as ``rowData`` and give the chosen row as ``selectedRows``; messages are in the
+page's language (the ``gc_lang`` cookie the shell keeps)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dash import Input, Output, State, callback, ctx
+from dash import Input, Output, State, ctx
 
 from callbacks.context import current_scope, services
-from geo_data import admin, audit, sessions, two_factor
+from callbacks.registry import callback
+from callbacks.shell import page_lang
+from geo_data import admin, audit, devices, sessions, teams, two_factor
 from geo_data.db import transaction
 from geo_data.errors import InvalidInput, NotFound
 from geo_data.scope import Permission
 from geo_data.sessions import SessionPolicy
 from geo_data.users import create_user, list_users, set_user_state
+from layers.i18n import t
+from layers.tables import rows as grid_rows
+
+AUDIT_ROWS = 500
 
 
-def _fmt(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: (v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "strftime") else v) for k, v in r.items()} for r in rows]
+def _chosen(selected: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    """The one row picked in a grid (``selectedRows``), or None."""
+    return selected[0] if selected else None
 
 
-@callback(Output("admin-users", "data"), Output("admin-tokens", "data"), Output("admin-audit", "data"),
+@callback(Output("admin-users", "rowData"), Output("admin-tokens", "rowData"), Output("admin-audit", "rowData"),
           Input("admin-refresh", "n_intervals"), Input("admin-user-msg", "children"),
           Input("admin-token-msg", "children"))
 def refresh(_n: int | None, _m1: Any, _m2: Any) -> tuple[list[dict[str, Any]], ...]:
     scope = current_scope(Permission.ADMIN)
+    lang = page_lang()
     with transaction(services().pool) as conn:
-        return (_fmt(list_users(conn, county_code=scope.county_code)),
-                _fmt(admin.tokens_of_county(conn, scope)), admin.audit_rows(conn, scope))
+        users = [dict(u, role_label=t(f"role.{u['role']}", lang)) for u in list_users(conn, county_code=scope.county_code)]
+        return (grid_rows(users), grid_rows(admin.tokens_of_county(conn, scope)),
+                admin.audit_rows(conn, scope, limit=AUDIT_ROWS))
+
+
+@callback(Output("admin-devices", "rowData"), Output("admin-teams", "rowData"), Input("admin-refresh", "n_intervals"))
+def refresh_fleet(_n: int | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Field devices and active teams of the county (registered through the CLI and the imports)."""
+    scope = current_scope(Permission.ADMIN)
+    lang = page_lang()
+    with transaction(services().read_pool) as conn:
+        fleet = devices.list_devices(conn, scope.county_code)
+        squads = [dict(tm, kind_label=t(f"details.kind_{'squad' if tm['kind'] == 'squad' else 'township'}", lang),
+                       status_label=t(f"status.{tm['status']}", lang)) for tm in teams.list_teams(conn, scope)]
+    return grid_rows(fleet), grid_rows(squads)
 
 
 def _team_id(value: int | str | None) -> int | None:
@@ -45,53 +69,56 @@ def _team_id(value: int | str | None) -> int | None:
           Input("admin-reset-totp", "n_clicks"),
           State("admin-new-name", "value"), State("admin-new-role", "value"),
           State("admin-new-township", "value"), State("admin-new-team", "value"),
-          State("admin-new-password", "value"),
-          State("admin-users", "derived_virtual_data"), State("admin-users", "selected_rows"),
+          State("admin-new-password", "value"), State("admin-users", "selectedRows"),
           prevent_initial_call=True)
 def change_user(_c: Any, _d: Any, _a: Any, _u: Any, _r: Any, name: str | None, role: str | None,
-                township: str | None, team: int | str | None, password: str | None, rows: list[dict[str, Any]] | None,
-                selected: list[int] | None) -> str:
+                township: str | None, team: int | str | None, password: str | None,
+                selected: list[dict[str, Any]] | None) -> str:
     scope = current_scope(Permission.ADMIN)
+    lang = page_lang()
     with transaction(services().pool) as conn:
         if ctx.triggered_id == "admin-create":
             user = create_user(conn, username=(name or "").strip(), password=password or "", role=role or "",
                                county_code=scope.county_code, township_code=(township or "").strip() or None,
                                created_by=scope.actor, must_change_password=True,
                                team_id=_team_id(team))
-            return f"已创建 · created {user.username}（首次登录须改密码 · new password at first login）"
-        if not rows or not selected:
-            return "请先选择用户 · select a user first"
-        user_id = int(rows[selected[0]]["id"])
+            return t("admin.created", lang, name=user.username)
+        row = _chosen(selected)
+        if row is None:
+            return t("admin.select_user", lang)
+        user_id = int(row["id"])
         if ctx.triggered_id == "admin-reset-totp":
             if not any(int(u["id"]) == user_id for u in list_users(conn, county_code=scope.county_code)):
                 raise NotFound(f"user {user_id}")
             two_factor.reset(conn, user_id=user_id, actor=scope.actor, county_code=scope.county_code)
-            return f"已重置两步验证 · two-factor reset for {rows[selected[0]]['username']}"
+            return t("admin.totp_reset", lang, name=row["username"])
         set_user_state(conn, scope, user_id=user_id, active={"admin-deactivate": False, "admin-activate": True}.get(
             str(ctx.triggered_id)), unlock=ctx.triggered_id == "admin-unlock")
-        return f"已更新 · updated {rows[selected[0]]['username']}"
+        return t("admin.updated", lang, name=row["username"])
 
 
 @callback(Output("admin-token-msg", "children"), Input("admin-revoke", "n_clicks"),
-          State("admin-tokens", "derived_virtual_data"), State("admin-tokens", "selected_rows"),
-          prevent_initial_call=True)
-def revoke(_n: Any, rows: list[dict[str, Any]] | None, selected: list[int] | None) -> str:
+          State("admin-tokens", "selectedRows"), prevent_initial_call=True)
+def revoke(_n: Any, selected: list[dict[str, Any]] | None) -> str:
     scope = current_scope(Permission.ADMIN)
-    if not rows or not selected:
-        return "请先选择令牌 · select a token first"
+    lang = page_lang()
+    row = _chosen(selected)
+    if row is None:
+        return t("admin.select_token", lang)
     with transaction(services().pool) as conn:
-        admin.revoke_token(conn, scope, token_id=int(rows[selected[0]]["id"]))
-    return f"已吊销 · revoked token {rows[selected[0]]['id']}"
+        admin.revoke_token(conn, scope, token_id=int(row["id"]))
+    return t("admin.revoked", lang, id=row["id"])
 
 
 @callback(Output("admin-verify-result", "children"), Input("admin-verify", "n_clicks"), prevent_initial_call=True)
 def verify(_n: Any) -> str:
     current_scope(Permission.ADMIN)
+    lang = page_lang()
     with transaction(services().pool) as conn:
         result = audit.verify(conn)
     if result.ok:
-        return f"完整 · intact ({result.rows} rows)"
-    return f"被篡改 · BROKEN: {'; '.join(result.problems[:5])}"
+        return t("admin.intact", lang, n=result.rows)
+    return t("admin.broken", lang, problems="; ".join(result.problems[:5]))
 
 
 def _policy() -> SessionPolicy:
@@ -103,29 +130,31 @@ def _policy() -> SessionPolicy:
                          display_lifetime=timedelta(days=server.display_session_days))
 
 
-@callback(Output("admin-sessions", "data"), Input("admin-refresh", "n_intervals"),
+@callback(Output("admin-sessions", "rowData"), Input("admin-refresh", "n_intervals"),
           Input("admin-session-msg", "children"), Input("admin-user-msg", "children"))
 def refresh_sessions(_n: int | None, _m: Any, _m2: Any) -> list[dict[str, Any]]:
     scope = current_scope(Permission.ADMIN)
     with transaction(services().pool) as conn:
-        return _fmt(sessions.of_county(conn, scope, policy=_policy()))
+        return grid_rows(sessions.of_county(conn, scope, policy=_policy()))
 
 
 @callback(Output("admin-session-msg", "children"),
           Input("admin-end-session", "n_clicks"), Input("admin-end-user-sessions", "n_clicks"),
-          State("admin-sessions", "derived_virtual_data"), State("admin-sessions", "selected_rows"),
-          State("admin-users", "derived_virtual_data"), State("admin-users", "selected_rows"),
+          State("admin-sessions", "selectedRows"), State("admin-users", "selectedRows"),
           prevent_initial_call=True)
-def end_sessions(_s: Any, _u: Any, session_rows: list[dict[str, Any]] | None, session_selected: list[int] | None,
-                 user_rows: list[dict[str, Any]] | None, user_selected: list[int] | None) -> str:
+def end_sessions(_s: Any, _u: Any, session_selected: list[dict[str, Any]] | None,
+                 user_selected: list[dict[str, Any]] | None) -> str:
     scope = current_scope(Permission.ADMIN)
+    lang = page_lang()
     with transaction(services().pool) as conn:
         if ctx.triggered_id == "admin-end-session":
-            if not session_rows or not session_selected:
-                return "请先选择会话 · select a session first"
-            n = sessions.end_for_admin(conn, scope, session_id=int(session_rows[session_selected[0]]["id"]))
+            session_row = _chosen(session_selected)
+            if session_row is None:
+                return t("admin.select_session", lang)
+            n = sessions.end_for_admin(conn, scope, session_id=int(session_row["id"]))
         else:
-            if not user_rows or not user_selected:
-                return "请先在用户表中选择用户 · select a user in the users table first"
-            n = sessions.end_for_admin(conn, scope, user_id=int(user_rows[user_selected[0]]["id"]))
-    return f"已结束 {n} 个会话 · ended {n} session(s)"
+            user_row = _chosen(user_selected)
+            if user_row is None:
+                return t("admin.select_user", lang)
+            n = sessions.end_for_admin(conn, scope, user_id=int(user_row["id"]))
+    return t("admin.ended", lang, n=n)

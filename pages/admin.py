@@ -1,82 +1,113 @@
-"""Admin page ``/admin``: users (create, deactivate, unlock, reset two-factor), live sessions, API tokens, and
-the audit trail."""
+"""Admin page ``/admin`` (系统管理): users (create, deactivate, unlock, reset two-factor), live sessions, API tokens,
+field devices, teams, and the audit trail (filterable), in the page's language; tables are dash-ag-grid grids."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dash import dash_table, dcc, html
+import dash_bootstrap_components as dbc
+from dash import dcc, html
 
+from callbacks.map_common import request_lang
 from callbacks.page_context import page_context
 from geo_data.scope import Permission, Role
-from pages.account_links import account_links
+from layers.i18n import t
+from pages.tables import grid
 
 PATH = "/admin"
 TITLE = "系统管理 · Administration"
 PERMISSION = Permission.ADMIN
 
-ROLE_OPTIONS = [{"label": r.value, "value": r.value} for r in Role]
+USER_COLUMNS = [("username", "col.username"), ("display_name", "col.display_name"), ("role_label", "col.role"),
+                ("township_name", "col.township"), ("team_name", "col.team"), ("active", "col.active"),
+                ("locked", "col.locked"), ("two_factor", "col.two_factor"),
+                ("must_change_password", "col.must_change_password"), ("last_login_at", "col.last_login_at")]
+SESSION_COLUMNS = [("id", "col.id"), ("username", "col.username"), ("kind", "col.kind"), ("pending", "col.pending"),
+                   ("created_at", "col.created_at"), ("last_seen_at", "col.last_seen_at"),
+                   ("expires_at", "col.expires_at"), ("remote_addr", "col.remote_addr"),
+                   ("user_agent", "col.user_agent")]
+TOKEN_COLUMNS = [("id", "col.id"), ("kind", "col.kind"), ("source", "col.source"), ("prefix", "col.prefix"),
+                 ("scopes", "col.scopes"), ("created_by", "col.created_by"), ("created_at", "col.created_at"),
+                 ("revoked_at", "col.revoked_at"), ("last_used_at", "col.last_used_at")]
+DEVICE_COLUMNS = [("id", "col.id"), ("identifier", "col.identifier"), ("kind", "col.kind"), ("label", "col.label"),
+                  ("team_name", "col.team"), ("created_at", "col.created_at"), ("revoked_at", "col.revoked_at"),
+                  ("last_fix_at", "col.last_fix_at")]
+TEAM_COLUMNS = [("id", "col.id"), ("name", "col.name"), ("kind_label", "col.kind"), ("township_code", "col.township"),
+                ("status_label", "col.status")]
+AUDIT_COLUMNS = [("seq", "col.seq"), ("at", "col.at"), ("actor", "col.actor"), ("action", "col.action"),
+                 ("object", "col.object"), ("remote_addr", "col.remote_addr"), ("detail", "col.detail")]
 
 
-def _table(table_id: str, columns: list[tuple[str, str]]) -> Any:
-    return dash_table.DataTable(  # type: ignore[attr-defined]
-        id=table_id, columns=[{"name": n, "id": c} for c, n in columns], data=[], page_size=15,
-        row_selectable="single", style_cell={"textAlign": "left", "fontSize": 13},
-        style_table={"overflowX": "auto"},
-    )
+def _card(title: str, *children: Any, card_id: str) -> dbc.Card:
+    return dbc.Card([dbc.CardHeader(title), dbc.CardBody(list(children))], id=card_id)
 
 
-def layout(**_query: Any) -> html.Div:
+def _msg(msg_id: str) -> html.Div:
+    return html.Div(id=msg_id, className="gc-msg alert alert-info py-2 my-2", role="status")
+
+
+def _users(lang: str) -> dbc.Card:
+    roles = [{"label": t(f"role.{r.value}", lang), "value": r.value} for r in Role]
+    return _card(
+        t("admin.users", lang),
+        grid("admin-users", USER_COLUMNS, lang, select=True, export_name="users"),
+        html.Div(className="gc-actions", children=[
+            dbc.Button(t("admin.deactivate", lang), id="admin-deactivate", color="danger", outline=True, size="sm"),
+            dbc.Button(t("admin.activate", lang), id="admin-activate", color="success", outline=True, size="sm"),
+            dbc.Button(t("admin.unlock", lang), id="admin-unlock", color="secondary", outline=True, size="sm"),
+            dbc.Button(t("admin.reset_totp", lang), id="admin-reset-totp", color="warning", outline=True,
+                       size="sm")]),
+        _msg("admin-user-msg"),
+        html.H3(t("admin.new_user", lang), className="h6 mt-3"),
+        html.Div(className="gc-actions", children=[
+            dbc.Input(id="admin-new-name", placeholder=t("admin.new_name", lang), size="sm"),
+            dcc.Dropdown(id="admin-new-role", options=roles, placeholder=t("admin.new_role", lang),
+                         style={"width": 220}),
+            dbc.Input(id="admin-new-township", placeholder=t("admin.new_township", lang), size="sm"),
+            dbc.Input(id="admin-new-team", type="number", min=1, placeholder=t("admin.new_team", lang), size="sm"),
+            dbc.Input(id="admin-new-password", type="password", placeholder=t("admin.new_password", lang),
+                      size="sm", style={"minWidth": "22rem"}),
+            dbc.Button(t("admin.create", lang), id="admin-create", color="primary", size="sm")]),
+        card_id="admin-users-card")
+
+
+def layout(lang: str | None = None, **_query: Any) -> html.Div:
     page_context(PERMISSION)
-    return html.Div(className="admin-page", children=[
-        html.Header([html.H1("系统管理 · Administration"), html.A("返回地图 · Map", href="/"),
-                     account_links()], className="page-head"),
-        html.Section([
-            html.H2("用户 · Users"),
-            _table("admin-users", [("username", "用户名"), ("display_name", "姓名"), ("role_name", "角色"),
-                                   ("township_name", "乡镇"), ("team_name", "队伍"), ("active", "启用"), ("locked", "锁定"),
-                                   ("two_factor", "两步验证"), ("last_login_at", "最近登录")]),
-            html.Div([html.Button("停用 Deactivate", id="admin-deactivate"),
-                      html.Button("启用 Activate", id="admin-activate"),
-                      html.Button("解锁 Unlock", id="admin-unlock"),
-                      html.Button("重置两步验证 Reset two-factor", id="admin-reset-totp")], className="row"),
-            html.H3("新建用户 · New user"),
-            html.Div(className="row", children=[
-                dcc.Input(id="admin-new-name", placeholder="用户名 username"),
-                dcc.Dropdown(id="admin-new-role", options=ROLE_OPTIONS, placeholder="角色 role",
-                             style={"width": 220}),
-                dcc.Input(id="admin-new-township", placeholder="乡镇代码 township code (dispatchers)"),
-                dcc.Input(id="admin-new-team", type="number", min=1, placeholder="队伍编号 team id (inspectors)"),
-                dcc.Input(id="admin-new-password", type="password",
-                          placeholder="初始密码 first password (≥ 10, changed at first login)"),
-                html.Button("创建 Create", id="admin-create"),
-            ]),
-            html.Div(id="admin-user-msg", className="msg"),
-        ]),
-        html.Section([
-            html.H2("会话 · Sessions"),
-            _table("admin-sessions", [("id", "ID"), ("username", "用户名"), ("kind", "类型"), ("pending", "待完成"),
-                                      ("created_at", "登录"), ("last_seen_at", "最近操作"), ("expires_at", "到期"),
-                                      ("remote_addr", "来源地址"), ("user_agent", "浏览器")]),
-            html.Div([html.Button("结束会话 End session", id="admin-end-session"),
-                      html.Button("结束所选用户的全部会话 End all sessions of the selected user",
-                                  id="admin-end-user-sessions")], className="row"),
-            html.Div(id="admin-session-msg", className="msg"),
-        ]),
-        html.Section([
-            html.H2("接口令牌 · API tokens"),
-            _table("admin-tokens", [("id", "ID"), ("kind", "类型"), ("source", "来源"), ("prefix", "前缀"),
-                                    ("scopes", "权限"), ("created_at", "创建"), ("revoked_at", "吊销"),
-                                    ("last_used_at", "最近使用")]),
-            html.Button("吊销 Revoke", id="admin-revoke"),
-            html.Div(id="admin-token-msg", className="msg"),
-        ]),
-        html.Section([
-            html.H2("审计日志 · Audit trail"),
-            html.Div([html.Button("校验哈希链 Verify chain", id="admin-verify"),
-                      html.Span(id="admin-verify-result")], className="row"),
-            _table("admin-audit", [("seq", "#"), ("at", "时间"), ("actor", "操作人"), ("action", "动作"),
-                                   ("object", "对象"), ("remote_addr", "来源地址"), ("detail", "详情")]),
-        ]),
+    lang = request_lang(lang)
+    tabs = [
+        dbc.Tab(_users(lang), label=t("admin.users", lang), tab_id="users"),
+        dbc.Tab(_card(t("admin.sessions", lang),
+                      grid("admin-sessions", SESSION_COLUMNS, lang, select=True, export_name="sessions"),
+                      html.Div(className="gc-actions", children=[
+                          dbc.Button(t("admin.end_session", lang), id="admin-end-session", color="danger",
+                                     outline=True, size="sm"),
+                          dbc.Button(t("admin.end_user_sessions", lang), id="admin-end-user-sessions",
+                                     color="danger", outline=True, size="sm")]),
+                      _msg("admin-session-msg"), card_id="admin-sessions-card"),
+                label=t("admin.sessions", lang), tab_id="sessions"),
+        dbc.Tab(_card(t("admin.tokens", lang),
+                      grid("admin-tokens", TOKEN_COLUMNS, lang, select=True, export_name="api-tokens"),
+                      html.Div(dbc.Button(t("admin.revoke", lang), id="admin-revoke", color="danger", outline=True,
+                                          size="sm"), className="gc-actions"),
+                      _msg("admin-token-msg"), card_id="admin-tokens-card"),
+                label=t("admin.tokens", lang), tab_id="tokens"),
+        dbc.Tab(_card(t("admin.devices", lang), html.P(t("admin.devices_hint", lang), className="gc-hint-text"),
+                      grid("admin-devices", DEVICE_COLUMNS, lang, export_name="devices"), card_id="admin-devices-card"),
+                label=t("admin.devices", lang), tab_id="devices"),
+        dbc.Tab(_card(t("admin.teams", lang), html.P(t("admin.teams_hint", lang), className="gc-hint-text"),
+                      grid("admin-teams", TEAM_COLUMNS, lang, export_name="teams"), card_id="admin-teams-card"),
+                label=t("admin.teams", lang), tab_id="teams"),
+        dbc.Tab(_card(t("admin.audit", lang), html.P(t("admin.audit_hint", lang), className="gc-hint-text"),
+                      html.Div(className="gc-actions", children=[
+                          dbc.Button(t("admin.verify", lang), id="admin-verify", color="secondary", outline=True,
+                                     size="sm"),
+                          html.Span(id="admin-verify-result", className="gc-hint-text")]),
+                      grid("admin-audit", AUDIT_COLUMNS, lang, export_name="audit", page_size=50, tall=True),
+                      card_id="admin-audit-card"),
+                label=t("admin.audit", lang), tab_id="audit"),
+    ]
+    return html.Div(className="gc-desk admin-page", children=[
+        html.H1(t("admin.title", lang)),
+        dbc.Tabs(tabs, active_tab="users", id="admin-tabs"),
         dcc.Interval(id="admin-refresh", interval=15_000),
     ])

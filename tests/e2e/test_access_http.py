@@ -12,7 +12,7 @@ from geo_data.db import connect
 from tests.conftest import TEST_PASSWORD
 from tests.dash_calls import call_callback
 
-ADMIN_REFRESH = {"outputs": ["admin-users.data", "admin-tokens.data", "admin-audit.data"],
+ADMIN_REFRESH = {"outputs": ["admin-users.rowData", "admin-tokens.rowData", "admin-audit.rowData"],
                  "inputs": [("admin-refresh.n_intervals", 1), ("admin-user-msg.children", None),
                             ("admin-token-msg.children", None)]}
 
@@ -73,7 +73,7 @@ def test_only_admins_open_admin_page_and_its_callbacks(live_url: str, make_user:
     assert admin.get(live_url + "/admin", timeout=10).status_code == 200
     r = call_callback(admin, live_url, **ADMIN_REFRESH)  # type: ignore[arg-type]
     assert r.status_code == 200
-    users = r.json()["response"]["admin-users"]["data"]
+    users = r.json()["response"]["admin-users"]["rowData"]
     assert users and all("password_hash" not in u for u in users)
 
 
@@ -88,7 +88,7 @@ def test_admin_creates_user_through_callback_and_it_is_audited(live_url: str, ma
                       state=[("admin-new-name.value", "new_disp_1"), ("admin-new-role.value", "township_dispatcher"),
                              ("admin-new-township.value", "330702005"), ("admin-new-team.value", None),
                              ("admin-new-password.value", "s3cret-pass"),
-                             ("admin-users.derived_virtual_data", []), ("admin-users.selected_rows", [])])
+                             ("admin-users.selectedRows", [])])
     assert r.status_code == 200 and "new_disp_1" in r.text
     with connect(db_url) as c:
         row = c.execute("SELECT actor FROM audit_log WHERE action = 'user.create' AND detail->>'username' = %s",
@@ -105,7 +105,7 @@ def test_admin_creates_user_through_callback_and_it_is_audited(live_url: str, ma
                       state=[("admin-new-name.value", "new_disp_2"), ("admin-new-role.value", "township_dispatcher"),
                              ("admin-new-township.value", ""), ("admin-new-team.value", None),
                              ("admin-new-password.value", "s3cret-pass"),
-                             ("admin-users.derived_virtual_data", []), ("admin-users.selected_rows", [])])
+                             ("admin-users.selectedRows", [])])
     assert r.status_code == 200 and "township" in r.text
 
 

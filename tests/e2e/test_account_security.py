@@ -154,7 +154,7 @@ def test_a_cookie_saved_before_logout_is_dead_after_it(base: str, demo_db_url: s
     replay.cookies.update(saved)
     assert replay.get(base + "/api/v1/incidents", timeout=10).status_code == 401
     assert replay.get(base + "/", allow_redirects=False, timeout=10).status_code == 302
-    assert call_callback(replay, base, outputs=["admin-sessions.data"],
+    assert call_callback(replay, base, outputs=["admin-sessions.rowData"],
                          inputs=[("admin-refresh.n_intervals", 1), ("admin-session-msg.children", None),
                                  ("admin-user-msg.children", None)]).status_code == 401
 
@@ -197,7 +197,7 @@ def test_idle_timeout_counts_only_what_the_person_does(base: str, demo_db_url: s
                   " WHERE u.id = s.user_id AND u.username = %s", (name,))
         c.commit()
     # a timer's callback does not keep the session alive ...
-    call_callback(s, base, outputs=["admin-sessions.data"],
+    call_callback(s, base, outputs=["admin-sessions.rowData"],
                   inputs=[("admin-refresh.n_intervals", 3), ("admin-session-msg.children", None),
                           ("admin-user-msg.children", None)], changed="admin-refresh.n_intervals")
     with connect(demo_db_url) as c:
@@ -231,7 +231,7 @@ def test_display_session_reaches_only_the_wall_and_dies_with_its_token(base: str
     assert call_callback(wall, base, **router).status_code == 200  # type: ignore[arg-type]
     router["inputs"] = [("_pages_location.pathname", "/dispatch"), ("_pages_location.search", "")]
     assert call_callback(wall, base, **router).status_code == 403  # type: ignore[arg-type]
-    assert call_callback(wall, base, outputs=["admin-sessions.data"],
+    assert call_callback(wall, base, outputs=["admin-sessions.rowData"],
                          inputs=[("admin-refresh.n_intervals", 1), ("admin-session-msg.children", None),
                                  ("admin-user-msg.children", None)]).status_code == 403
     with connect(demo_db_url) as c:
@@ -265,7 +265,7 @@ def test_headers_csp_no_store_and_no_banner(base: str, demo_db_url: str) -> None
         r = s.get(base + path, timeout=10)
         assert r.headers.get("Cache-Control") == "no-store", path
         assert "Server" not in r.headers, path
-    r = call_callback(s, base, outputs=["admin-sessions.data"],
+    r = call_callback(s, base, outputs=["admin-sessions.rowData"],
                       inputs=[("admin-refresh.n_intervals", 1), ("admin-session-msg.children", None),
                               ("admin-user-msg.children", None)])
     assert r.headers.get("Cache-Control") == "no-store"
@@ -365,7 +365,7 @@ def test_admin_made_account_changes_password_first_and_admin_ends_sessions(base:
                          state=[("admin-new-name.value", newcomer), ("admin-new-role.value", "planner"),
                                 ("admin-new-township.value", ""), ("admin-new-team.value", None),
                                 ("admin-new-password.value", "first-pass-2026x"),
-                                ("admin-users.derived_virtual_data", []), ("admin-users.selected_rows", [])])
+                                ("admin-users.selectedRows", [])])
     assert made.status_code == 200 and newcomer in made.text
     s = requests.Session()
     r = _post_login(s, base, newcomer, "first-pass-2026x")
@@ -383,15 +383,14 @@ def test_admin_made_account_changes_password_first_and_admin_ends_sessions(base:
     assert change("a-longer-pass-of-mine").status_code == 302
     assert s.get(base + "/coverage", allow_redirects=False, timeout=10).status_code == 200
     # the admin sees the newcomer's session and ends it
-    listed = call_callback(admin, base, outputs=["admin-sessions.data"],
+    listed = call_callback(admin, base, outputs=["admin-sessions.rowData"],
                            inputs=[("admin-refresh.n_intervals", 1), ("admin-session-msg.children", None),
                                    ("admin-user-msg.children", None)])
-    rows = [r for r in listed.json()["response"]["admin-sessions"]["data"] if r["username"] == newcomer]
+    rows = [r for r in listed.json()["response"]["admin-sessions"]["rowData"] if r["username"] == newcomer]
     assert len(rows) == 1 and rows[0]["kind"] == "password"
     ended = call_callback(admin, base, outputs=["admin-session-msg.children"],
                           inputs=[("admin-end-session.n_clicks", 1), ("admin-end-user-sessions.n_clicks", None)],
-                          state=[("admin-sessions.derived_virtual_data", rows), ("admin-sessions.selected_rows", [0]),
-                                 ("admin-users.derived_virtual_data", []), ("admin-users.selected_rows", [])])
+                          state=[("admin-sessions.selectedRows", rows[:1]), ("admin-users.selectedRows", [])])
     assert ended.status_code == 200 and "1" in ended.text
     assert s.get(base + "/coverage", allow_redirects=False, timeout=10).status_code == 302
 

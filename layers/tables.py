@@ -1,0 +1,61 @@
+"""How tables look (dash-ag-grid): column definitions in the page's language, AG Grid's own texts in Chinese,
+and cell values as a person reads them (✓/— for booleans, Asia/Shanghai minutes for times, '' for None)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from layers.i18n import SHANGHAI, t
+
+# AG Grid's built-in texts (filter menus, pagination, overlays) for the Chinese pages; English is its default.
+AG_GRID_ZH: dict[str, str] = {
+    "page": "第", "of": "/", "to": "至", "more": "更多", "next": "下一页", "last": "末页", "first": "首页",
+    "previous": "上一页", "pageSizeSelectorLabel": "每页", "pageLastRowUnknown": "?",
+    "noRowsToShow": "暂无数据", "loadingOoo": "加载中…", "filterOoo": "筛选…", "searchOoo": "搜索…",
+    "selectAll": "全选", "blanks": "（空）", "applyFilter": "应用", "resetFilter": "重置", "clearFilter": "清除",
+    "cancelFilter": "取消", "equals": "等于", "notEqual": "不等于", "contains": "包含", "notContains": "不包含",
+    "startsWith": "开头是", "endsWith": "结尾是", "blank": "为空", "notBlank": "不为空", "lessThan": "小于",
+    "greaterThan": "大于", "lessThanOrEqual": "小于等于", "greaterThanOrEqual": "大于等于", "inRange": "介于",
+    "inRangeStart": "从", "inRangeEnd": "到", "before": "早于", "after": "晚于", "andCondition": "且",
+    "orCondition": "或", "dateFormatOoo": "yyyy-mm-dd", "columns": "列", "filters": "筛选",
+    "ariaChecked": "已选", "ariaUnchecked": "未选", "ariaRowSelect": "按空格选择此行",
+    "ariaRowDeselect": "按空格取消选择", "ariaFilterInput": "筛选输入", "ariaColumn": "列",
+    "ariaFilterValue": "筛选值",
+}
+
+
+def column_defs(columns: Sequence[tuple[str, str]], lang: str) -> list[dict[str, Any]]:
+    """AG Grid columns for ``(field, i18n key)`` pairs: sortable, filterable, resizable, headed in ``lang``."""
+    return [{"field": field, "headerName": t(key, lang), "sortable": True, "filter": True, "resizable": True}
+            for field, key in columns]
+
+
+def grid_options(lang: str, *, page_size: int = 15, select: bool = False) -> dict[str, Any]:
+    """Grid options every table shares: pagination, single-row selection when asked, texts in ``lang``."""
+    options: dict[str, Any] = {"pagination": True, "paginationPageSize": page_size,
+                               "paginationPageSizeSelector": [15, 50, 200], "animateRows": False,
+                               "enableCellTextSelection": True}
+    if select:
+        options["rowSelection"] = {"mode": "singleRow", "enableClickSelection": True, "checkboxes": True}
+    if lang != "en":
+        options["localeText"] = AG_GRID_ZH
+    return options
+
+
+def cell(value: Any) -> Any:
+    """A value as a table cell shows it: ✓/— for booleans, 'YYYY-MM-DD HH:MM' (Asia/Shanghai) for times."""
+    if isinstance(value, bool):
+        return "✓" if value else "—"
+    if isinstance(value, datetime):
+        local = value.astimezone(SHANGHAI) if value.tzinfo else value
+        return local.strftime("%Y-%m-%d %H:%M")
+    if value is None:
+        return ""
+    return value
+
+
+def rows(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for a grid: every value through ``cell``."""
+    return [{k: cell(v) for k, v in r.items()} for r in records]
