@@ -38,6 +38,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from geo_data import audit, incidents
 from geo_data.db import fetch_all, fetch_one
 from geo_data.errors import GridCommandError, InvalidInput, NotFound
+from geo_data.notify import notify
 from geo_data.scope import Scope
 from geo_data.visit_codes import SHANGHAI
 
@@ -235,6 +236,9 @@ def add_to_incident(conn: psycopg.Connection[Any], scope: Scope, *, incident_id:
                                 "thumb_url": f"/api/v1/evidence/{row['id']}/thumb",
                                 "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
                                 "lat": photo.lat, "lng": photo.lng}, at=at)
+    # the live incident carries its photo count: a photo alone reaches the dispatch page, map and wall by the push
+    notify(conn, kind="incident", op="update", id=incident_id, county_code=inc["county_code"],
+           township_code=inc["township_code"])
     audit.record_for(conn, scope, "evidence.add", object_type="incident", object_id=incident_id,
                      detail={"evidence_id": row["id"], "sha256": photo.sha256, "bytes": len(photo.data)})
     return {**row, "created": True}

@@ -137,6 +137,7 @@ ALERT_PROPS = ("source_kind", "type_name", "type_name_en", "severity", "observed
                "incident_status")
 INCIDENT_PROPS = ("type_name", "type_name_en", "severity", "status", "alert_count", "last_seen",
                   "dispatch_status",  # a field step (accepted, en route …) is a pushed change of its incident
+                  "photos",           # so is a photo attached alone (evidence, no status step)
                   # the wall's list and the dispatch queue are drawn from the live layer in the browser
                   "township_code", "township_name", "sla_due_at", "escalated", "team_name")
 TEAM_PROPS = ("name", "status", "kind", "members", "position_at")

@@ -5,6 +5,7 @@ SELECT i.id, i.type_code, coalesce(t.name, i.type_code) AS type_name,
        coalesce(t.name_en, i.type_code) AS type_name_en, i.severity, i.status, i.first_seen, i.last_seen,
        i.alert_count, i.sources, i.township_code, tw.name AS township_name, i.sla_due_at, i.escalated,
        d.status AS dispatch_status, d.team_name,
+       (SELECT count(*) FROM evidence_files ef WHERE ef.incident_id = i.id) AS photos,
        round(ST_X(i.geom)::numeric, 6)::float8 AS lng, round(ST_Y(i.geom)::numeric, 6)::float8 AS lat
 FROM incidents i
 LEFT JOIN alert_types t ON t.code = i.type_code
