@@ -16,6 +16,7 @@ from flask import Flask
 from api import state as api_state
 from api.alert_groups import AlertGroups
 from api.errors import install_app_handlers
+from callbacks import registry
 from callbacks.errors import NOTICE_ID, check_callback_requests, handle_callback_error
 from geo_data.db import database_url, open_pool, replica_database_url
 from geo_data.jobs import queue_app
@@ -89,7 +90,7 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
     )
     for name, page in zip(PAGE_MODULES, pages, strict=True):
         dash.register_page(name, path=page.PATH, title=page.TITLE, layout=shell.framed(page.PATH, page.layout))
-    _register_callbacks()
+    _register_callbacks(app)
     # a component-suite path outside the registered files (``..%2f`` and the like) is a 404, not a 500
     server.register_error_handler(dash.exceptions.DependencyException, lambda _exc: ("no such file", 404))
     auth_pages.set_script_hashes(server, app.csp_hashes)
@@ -147,29 +148,12 @@ def _finish_dash_setup(server: Flask) -> None:
         raise RuntimeError(f"the app's own health check answered {reply.status_code} during start-up")
 
 
-_callback_snapshot: tuple[dict[str, Any], list[Any], list[Any]] | None = None
-
-
-def _register_callbacks() -> None:
-    """Import the callback modules once and hand their ``@dash.callback`` registrations to every new app.
-
-    Dash moves globally registered callbacks into the first app that starts; keeping a snapshot lets a second
-    app in the same process (tests) get them too.
-    """
-    global _callback_snapshot
-    from dash import _callback
-
-    if _callback_snapshot is None:
-        for name in CALLBACK_MODULES:
-            importlib.import_module(name)
-        _callback_snapshot = (dict(_callback.GLOBAL_CALLBACK_MAP), list(_callback.GLOBAL_CALLBACK_LIST),
-                              list(_callback.GLOBAL_INLINE_SCRIPTS))
-        return
-    callback_map, callback_list, inline_scripts = _callback_snapshot
-    _callback.GLOBAL_CALLBACK_MAP.update(callback_map)
-    _callback.GLOBAL_CALLBACK_LIST.extend(c for c in callback_list if c not in _callback.GLOBAL_CALLBACK_LIST)
-    _callback.GLOBAL_INLINE_SCRIPTS.extend(
-        s for s in inline_scripts if s not in _callback.GLOBAL_INLINE_SCRIPTS)
+def _register_callbacks(app: dash.Dash) -> None:
+    """Import the callback modules (once per process) and register their callbacks on ``app``
+    (``callbacks.registry``: each app gets its own set through Dash's public ``app.callback``)."""
+    for name in CALLBACK_MODULES:
+        importlib.import_module(name)
+    registry.register(app)
 
 
 _wsgi: dict[str, Any] = {}

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dash import Input, Output, State, callback, ctx, dcc
+from dash import Input, Output, State, ctx, dcc
 
 from callbacks.context import services
 from callbacks.coverage_common import geojson_for, rows_for
+from callbacks.registry import callback
 from enforcement.coverage import to_csv, to_xlsx
 from enforcement.measures import MEASURE_KEYS
 from geo_data.audit import record_for

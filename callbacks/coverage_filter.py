@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from dash import Input, Output, callback
+from dash import Input, Output
 
 from callbacks.context import current_scope
+from callbacks.registry import callback
 from enforcement.measures import filter_from_dict, filter_to_dict
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Input, Output, callback, html, no_update
+from dash import Input, Output, html, no_update
 
 from callbacks.context import services
 from callbacks.coverage_common import geojson_for, rows_for
+from callbacks.registry import callback
 from enforcement.measures import BY_KEY, MEASURE_KEYS
 from layers.basemaps import display_datum
 from layers.geojson import _shift_geometry as shift_geometry

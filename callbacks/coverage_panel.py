@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import plotly.graph_objects as go
-from dash import Input, Output, callback, html
+from dash import Input, Output, html
 
 from callbacks.context import services
 from callbacks.coverage_common import scoped_filter
+from callbacks.registry import callback
 from enforcement.measures import BY_KEY, months_back, replace_period
 from geo_data.db import transaction
 from geo_data.measures import by_group, panel

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, no_update
 
 from callbacks.context import current_scope, services
 from callbacks.map_common import to_display_bounds
 from callbacks.map_live import live_bases, register_merges
 from callbacks.map_view import boundary_layers
+from callbacks.registry import callback, clientside_callback
 from geo_data import incidents
 from geo_data.db import transaction
 from geo_data.errors import Forbidden

@@ -10,10 +10,11 @@ from typing import Any
 
 import dash_leaflet as dl
 import psycopg
-from dash import Input, Output, State, callback, ctx, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
 
 from callbacks.context import current_scope, services
 from callbacks.map_common import guarded, time_window
+from callbacks.registry import callback
 from geo_data import map_queries, positions
 from geo_data.db import transaction
 from geo_data.errors import InvalidInput

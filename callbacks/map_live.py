@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback
+from dash import ClientsideFunction, Input, Output, State
 
 from callbacks.context import current_scope, services
 from callbacks.map_common import datum, guarded, time_window
+from callbacks.registry import callback, clientside_callback
 from geo_data import map_queries
 from geo_data.db import transaction
 from geo_data.scope import Scope

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from dash import Input, Output, State, callback, html, no_update
+from dash import Input, Output, State, html, no_update
 
 from callbacks.context import current_scope, services
 from callbacks.map_common import guarded, to_display_latlng
+from callbacks.registry import callback
 from geo_data import map_queries
 from geo_data.db import transaction
 from geo_data.scope import Scope

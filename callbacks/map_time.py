@@ -6,10 +6,11 @@ from datetime import date, datetime
 from typing import Any
 
 import psycopg
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, no_update
+from dash import ClientsideFunction, Input, Output, State, no_update
 
 from callbacks.context import current_scope, services
 from callbacks.map_common import datum, guarded, time_window
+from callbacks.registry import callback, clientside_callback
 from geo_data import map_queries
 from geo_data.db import transaction
 from geo_data.errors import InvalidInput

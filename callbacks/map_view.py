@@ -6,10 +6,11 @@ from datetime import date
 from typing import Any
 
 import psycopg
-from dash import Input, Output, State, callback, html
+from dash import Input, Output, State, html
 
 from callbacks.context import current_scope, services
 from callbacks.map_common import bbox_from_bounds, datum, guarded, time_window, view_bounds
+from callbacks.registry import callback
 from geo_data import map_queries
 from geo_data.db import transaction
 from geo_data.errors import InvalidInput

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Input, Output, State, callback
+from dash import Input, Output, State
 
 from callbacks.context import current_scope
 from callbacks.planner_common import cell, parse_day, tx
+from callbacks.registry import callback
 from enforcement.draws import DrawParams
 from geo_data import draws
 from geo_data.db import fetch_all

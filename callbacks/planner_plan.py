@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from dash import Input, Output, State, callback, ctx, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
 
 from callbacks.context import current_scope
 from callbacks.planner_common import cell, parse_day, tx
+from callbacks.registry import callback
 from geo_data import plans, tasks
 from geo_data.errors import InvalidInput
 from geo_data.scope import Permission

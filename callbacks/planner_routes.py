@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import dash_leaflet as dl
-from dash import Input, Output, State, callback, ctx, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
 
 from callbacks.context import current_scope, services
 from callbacks.planner_common import parse_day, tx
+from callbacks.registry import callback
 from enforcement.plan import DayRouteConfig
 from geo_data import plans
 from geo_data.errors import InvalidInput

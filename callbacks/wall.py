@@ -7,12 +7,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import psycopg
-from dash import Input, Output, State, callback, no_update
+from dash import Input, Output, State, no_update
 
 from callbacks.context import current_scope, services
 from callbacks.map_common import bbox_from_bounds, datum, guarded, to_display_bounds, view_bounds
 from callbacks.map_live import live_bases, register_merges
 from callbacks.map_view import boundary_layers, viewport_payload
+from callbacks.registry import callback
 from enforcement.measures import MeasureFilter
 from geo_data import map_queries, measures
 from geo_data.db import transaction
