@@ -26,6 +26,7 @@ from geo_data.settings import PROJECT_ROOT, Settings, load_settings
 from layers.basemaps import display_datum, tile_hosts
 from layers.geojson import live_feature
 from pages import shell
+from services import intake
 from services.container import Services, bind
 from services.transactions import transaction_on
 
@@ -40,7 +41,8 @@ CALLBACK_MODULES: list[str] = ["callbacks.map_view", "callbacks.map_live", "call
 # The callbacks a wall display's session may run (it reaches /wall only).
 DISPLAY_CALLBACK_MODULES = {"callbacks.wall"}
 # Flask blueprints ("module:attribute"), all mounted here; auth comes first, installed separately.
-API_BLUEPRINTS: list[str] = ["api.events:bp", "api.intake:bp", "api.dispatch:bp", "api.visits:bp",
+EVENTS_BLUEPRINT = "api.events:bp"  # the live-push stream (starts this process's listener)
+API_BLUEPRINTS: list[str] = [EVENTS_BLUEPRINT, "api.intake:bp", "api.dispatch:bp", "api.visits:bp",
                              "api.visits:pages_bp", "api.reports:bp", "api.positions:bp", "api.evidence:bp",
                              "api.field:bp", "api.field:api"]
 
@@ -106,18 +108,21 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
     return app
 
 
-def mount_api(server: Flask, services: Services) -> None:
+def mount_api(server: Flask, services: Services, *, live_push: bool = True) -> None:
     """Bind ``services`` to ``server`` and mount every blueprint of ``API_BLUEPRINTS`` with the API's state and
-    its JSON routing errors (also what a test's API-only server, without Dash, is made of)."""
+    its JSON routing errors (also what a test's API-only server, without Dash, is made of). Without
+    ``live_push`` the stream ``/events`` is left out and no listener starts."""
     bind(services, server)
-    api_state.bind(server, _api_state(services))
+    api_state.bind(server, _api_state(services, live_push=live_push))
     for name in API_BLUEPRINTS:
+        if name == EVENTS_BLUEPRINT and not live_push:
+            continue
         module_name, attribute = name.split(":")
         server.register_blueprint(getattr(importlib.import_module(module_name), attribute))
     install_app_handlers(server)
 
 
-def _api_state(services: Services) -> api_state.ApiState:
+def _api_state(services: Services, *, live_push: bool) -> api_state.ApiState:
     """The machine API's state; the background work of a web process starts here, once per process: the writer
     of single alert posts (its thread starts with the first post) and the live-push listener. Everything else
     runs in the job worker (``geo_data.jobs``)."""
@@ -127,11 +132,14 @@ def _api_state(services: Services) -> api_state.ApiState:
     def render(kind: str, row: dict[str, Any]) -> dict[str, Any]:
         return live_feature(kind, row, datum=datum)
 
-    singles = AlertGroups(lambda fn, notices: transaction_on(services.pool, fn, notices),
-                          services.alert_types.of, link_m=settings.dispatch.enterprise_link_m,
+    def store(conn: Any, source: str, county_code: str, items: list[Any], notices: list[str]) -> list[Any]:
+        return intake.store_alerts(conn, services, source=source, county_code=county_code, items=items,
+                                   notices=notices)
+
+    singles = AlertGroups(lambda fn, notices: transaction_on(services.pool, fn, notices), store,
                           max_items=settings.dispatch.max_batch, linger_s=settings.dispatch.group_linger_ms / 1000)
-    return api_state.ApiState(singles=singles, push_interval_s=settings.map.push_interval_ms / 1000.0,
-                              push=hub_for(services.database_url, render, max_pending=settings.map.push_max_pending))
+    push = hub_for(services.database_url, render, max_pending=settings.map.push_max_pending) if live_push else None
+    return api_state.ApiState(singles=singles, push=push, push_interval_s=settings.map.push_interval_ms / 1000.0)
 
 
 def _finish_dash_setup(server: Flask) -> None:

@@ -4,8 +4,8 @@ A busy township sends single alerts from many cameras and sensors at once. Stori
 own costs a dozen round trips, the matching locks and a durable commit (a WAL flush) per alert; the server then
 spends most of its time on fixed costs. Instead, each process runs one writer thread: a request thread validates
 its alert and hands it over; the writer takes every alert waiting at that moment (at most ``max_items``) and
-stores them in ONE transaction with ``geo_data.alerts.ingest`` — the same code as a batch —, then answers each
-request with its own result. Under light load a group holds one alert and nothing waits; under load the groups
+stores them in ONE transaction with ``services.intake.store_alerts`` — the same code as a batch —, then answers
+each request with its own result. Under light load a group holds one alert and nothing waits; under load the groups
 grow while the previous transaction runs, so the fixed costs are shared. Only while senders are queueing (a
 group of the last second held more than one alert) does the writer linger, at most ``linger_s`` (5 ms) and only
 until as many alerts wait as the largest group of the last second held: the replies' senders come back with
@@ -40,9 +40,12 @@ from geo_data.tokens import ApiToken, token_for
 
 log = logging.getLogger(__name__)
 
-# Runs ``fn(conn)`` in one transaction and sends the collected notices after the commit (api.intake).
+# Runs ``fn(conn)`` in one transaction and sends the collected notices after the commit
+# (``services.transactions.transaction_on``).
 TransactionRunner = Callable[[Callable[[psycopg.Connection[Any]], None], list[str]], None]
-TypesOf = Callable[[psycopg.Connection[Any], set[str]], dict[str, alert_store.AlertTypeInfo]]
+# Stores the alerts of one (source, county) in the caller's transaction: ``services.intake.store_alerts``.
+Store = Callable[[psycopg.Connection[Any], str, str, list[alert_store.AlertInput], list[str]],
+                 list[alert_store.ItemResult]]
 
 
 @dataclass
@@ -59,9 +62,9 @@ class Pending:
 class AlertGroups:
     """One writer thread per process storing waiting single alerts together (see module docstring)."""
 
-    def __init__(self, run: TransactionRunner, types_of: TypesOf, *, link_m: float, max_items: int = 500,
-                 wait_s: float = 30.0, linger_s: float = 0.005) -> None:
-        self._run, self._types_of, self._link_m = run, types_of, link_m
+    def __init__(self, run: TransactionRunner, store: Store, *, max_items: int = 500, wait_s: float = 30.0,
+                 linger_s: float = 0.005) -> None:
+        self._run, self._store = run, store
         self._max, self._wait_s, self._linger_s = max_items, wait_s, linger_s
         self._queue: queue.SimpleQueue[Pending] = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -154,9 +157,6 @@ class AlertGroups:
                 continue
             by_source.setdefault((token.source, token.county_code), []).append(item)
         for (source, county_code), items in by_source.items():
-            results = alert_store.ingest(conn, source=source, county_code=county_code,
-                                         alerts=[i.alert for i in items], link_m=self._link_m,
-                                         types=self._types_of(conn, {i.alert.type_code for i in items}),
-                                         notices=notices)
+            results = self._store(conn, source, county_code, [i.alert for i in items], notices)
             for item, result in zip(items, results, strict=True):
                 item.result = result

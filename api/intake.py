@@ -1,5 +1,5 @@
 """Alert intake for machines (``/api/v1/alerts``, ``/api/v1/alerts/batch``) and the OpenAPI document: HTTP only.
-Storing is ``geo_data.alerts.ingest`` (single posts through ``api.alert_groups``, one group commit per moment);
+Storing is ``services.intake.store_alerts`` (single posts through ``api.alert_groups``, one group commit per moment);
 the app's wiring (blueprints, state, the transaction runner) is the composition root's (``app.py``).
 
 Batch semantics: each item is validated and stored on its own merits inside ONE transaction — valid items are
@@ -23,6 +23,7 @@ from api.errors import ApiError, answer, json_body, json_response, register, val
 from api.openapi import document, operation
 from api.tokens import require_token, required_bearer
 from geo_data import alerts as alert_store
+from services import intake
 from services.container import current
 from services.transactions import run_in_transaction
 
@@ -91,11 +92,8 @@ def post_batch() -> Any:
                 sid = item.get("source_id") if isinstance(item, dict) else None
                 results[i] = {"index": i, "source_id": sid if isinstance(sid, str) else "", "status": "rejected",
                               "problems": validation_problems(exc, f"items.{i}")}
-        stored = alert_store.ingest(conn, source=token.source, county_code=token.county_code,
-                                    alerts=[_to_input(a) for _, a in valid],
-                                    link_m=svc.settings.dispatch.enterprise_link_m,
-                                    types=svc.alert_types.of(conn, {a.type for _, a in valid}),
-                                    notices=notices) if valid else []
+        stored = intake.store_alerts(conn, svc, source=token.source, county_code=token.county_code,
+                                     items=[_to_input(a) for _, a in valid], notices=notices)
         for (i, _a), r in zip(valid, stored, strict=True):
             results[i] = {"index": i, "source_id": r.source_id, "status": r.status, "id": r.alert_id,
                           "incident_id": r.incident_id, "problems": _item_problems(r, f"items.{i}.")}

@@ -41,7 +41,11 @@ def _groups(pool: ConnectionPool, pause_s: float = 0.0, linger_s: float = 0.005)
         time.sleep(pause_s)  # a slow transaction: the next alerts queue up behind it
         transaction_on(pool, fn, notices)
 
-    return AlertGroups(run, lambda conn, _wanted: alert_store.alert_types(conn), link_m=50.0, linger_s=linger_s)
+    def store(conn: Any, source: str, county: str, items: list[Any], notices: list[str]) -> list[Any]:
+        return alert_store.ingest(conn, source=source, county_code=county, alerts=items, link_m=50.0,
+                                  types=alert_store.alert_types(conn), notices=notices)
+
+    return AlertGroups(run, store, linger_s=linger_s)
 
 
 def _alert(sid: str, *, severity: str = "medium", lng: float = 120.031) -> alert_store.AlertInput:
