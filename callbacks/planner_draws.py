@@ -9,18 +9,22 @@ from dash import Input, Output, State
 from callbacks.context import current_scope
 from callbacks.planner_common import cell, parse_day, tx
 from callbacks.registry import callback
+from callbacks.shell import page_lang
 from enforcement.draws import DrawParams
 from geo_data import draws
 from geo_data.db import fetch_all
 from geo_data.errors import InvalidInput
 from geo_data.scope import Permission
+from layers.i18n import t
 
 
 @callback(Output("draw-department", "options"), Input("planner-refresh", "data"))
 def departments(_r: Any) -> list[dict[str, Any]]:
     current_scope(Permission.PLAN)
     with tx() as conn:
-        return [{"label": r["name"], "value": r["code"]} for r in fetch_all(conn, "task_departments")]
+        english = page_lang() == "en"
+        return [{"label": (r["name_en"] or r["name"]) if english else r["name"], "value": r["code"]}
+                for r in fetch_all(conn, "task_departments")]
 
 
 @callback(Output("draw-items", "options"), Input("draw-department", "value"))
@@ -35,7 +39,7 @@ def items(department: str | None) -> list[dict[str, Any]]:
     return [{"label": n, "value": c} for c, n in zip(row["item_codes"], row["item_names"], strict=True)]
 
 
-@callback(Output("draw-msg", "children"), Output("planner-draws", "data"),
+@callback(Output("draw-msg", "children"), Output("planner-draws", "rowData"),
           Input("draw-create", "n_clicks"), Input("planner-refresh", "data"),
           State("draw-department", "value"), State("draw-items", "value"), State("draw-rate", "value"),
           State("draw-seed", "value"), State("planner-period", "start_date"), State("planner-period", "end_date"))
@@ -55,8 +59,8 @@ def create(clicks: int | None, _r: Any, department: str | None, chosen: list[str
             outcome = draws.create_draw(conn, scope, department=department, items=list(chosen),
                                         period_start=first, period_end=last, params=params,
                                         seed=None if seed is None else int(seed))
-            message = (f"抽取 #{outcome.draw_id}: 名录 {outcome.register_size} 家，抽中 {len(outcome.targets)} 家，"
-                       f"种子 seed {outcome.seed}")
+            message = t("plan.drawn", page_lang(), id=outcome.draw_id, register=outcome.register_size,
+                        drawn=len(outcome.targets), seed=outcome.seed)
         rows = draws.list_draws(conn, scope)
     data = [{**{k: cell(v) for k, v in r.items() if k != "items"}, "seed": str(r["seed"]),
              "period": f"{r['period_start']}–{r['period_end']}",

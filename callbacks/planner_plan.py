@@ -8,11 +8,13 @@ from typing import Any
 from dash import Input, Output, State, ctx, html, no_update
 
 from callbacks.context import current_scope
-from callbacks.planner_common import cell, parse_day, tx
+from callbacks.planner_common import cell, department_names, parse_day, tx
 from callbacks.registry import callback
+from callbacks.shell import page_lang
 from geo_data import plans, tasks
 from geo_data.errors import InvalidInput
 from geo_data.scope import Permission
+from layers.i18n import t
 
 SHOWN = ("id", "enterprise_name", "township_name", "departments", "lead_department", "items", "status", "quota_flag",
          "quota_alternative", "apart_reason", "visit_date", "team_name", "route_seq", "code", "unassigned_reason")
@@ -25,15 +27,16 @@ SHOWN = ("id", "enterprise_name", "township_name", "departments", "lead_departme
           Input("planner-remote", "n_clicks"), Input("planner-split", "n_clicks"), Input("planner-move", "n_clicks"),
           State("planner-upload", "filename"), State("planner-skip-bad", "value"),
           State("planner-period", "start_date"), State("planner-period", "end_date"), State("planner-plan", "value"),
-          State("planner-visits", "derived_virtual_data"), State("planner-visits", "selected_rows"),
+          State("planner-visits", "selectedRows"),
           State("planner-task", "value"), State("planner-window", "start_date"), State("planner-window", "end_date"),
           State("planner-refresh", "data"), prevent_initial_call=True)
 def act(contents: str | None, _b: Any, _a: Any, _acc: Any, _rem: Any, _spl: Any, _mov: Any, filename: str | None,
         skip: list[str] | None, start: str | None, end: str | None, plan_id: int | None,
-        rows: list[dict[str, Any]] | None, selected: list[int] | None, task_id: int | None, w_start: str | None,
+        selected: list[dict[str, Any]] | None, task_id: int | None, w_start: str | None,
         w_end: str | None, refresh: dict[str, Any] | None) -> tuple[Any, ...]:
     """Every planner action; ``planner-refresh`` carries a counter (and a plan to select) to the views."""
     scope = current_scope(Permission.PLAN)
+    lang = page_lang()
     trigger = ctx.triggered_id
     n = int((refresh or {}).get("n", 0)) + 1
     if trigger == "planner-upload":
@@ -43,9 +46,9 @@ def act(contents: str | None, _b: Any, _a: Any, _acc: Any, _rem: Any, _spl: Any,
             with tx() as conn:
                 report = tasks.import_tasks(conn, scope, frame, skip_bad=bool(skip), source=filename or "")
         except InvalidInput as exc:
-            return (f"未导入 · nothing imported: {exc}", [html.Li(str(p)) for p in exc.problems[:200]],
+            return (t("plan.not_imported", lang, reason=exc), [html.Li(str(p)) for p in exc.problems[:200]],
                     {"n": n})
-        return (f"已导入 {report.inserted} 条任务 · imported {report.inserted} tasks",
+        return (t("plan.imported", lang, n=report.inserted),
                 [html.Li(str(p)) for p in report.problems[:200]], {"n": n})
     if trigger == "planner-build":
         first, last = parse_day(start), parse_day(end)
@@ -54,62 +57,69 @@ def act(contents: str | None, _b: Any, _a: Any, _acc: Any, _rem: Any, _spl: Any,
         with tx() as conn:
             new_id = plans.build_plan(conn, scope, period_start=first, period_end=last)
             summary = plans.get_plan(conn, scope, new_id)
-        return (f"计划 #{new_id}: {summary.tasks} 项任务 → {summary.visits} 次入企，减少 {summary.saving} 户次",
+        return (t("plan.built", lang, id=new_id, tasks=summary.tasks, visits=summary.visits, saving=summary.saving),
                 [], {"n": n, "plan": new_id})
     if plan_id is None:
         raise InvalidInput("plan: choose a plan first")
     with tx() as conn:
         if trigger == "planner-approve":
             plans.approve_plan(conn, scope, plan_id)
-            return "计划已批准 · plan approved", [], {"n": n}
+            return t("plan.approved", lang), [], {"n": n}
         if trigger in ("planner-split", "planner-move"):
             if not task_id:
                 raise InvalidInput("task: enter the task id")
             if trigger == "planner-split":
                 plans.split_task(conn, scope, plan_id, int(task_id))
-                return f"任务 {task_id} 已拆出 · split", [], {"n": n}
+                return t("plan.split_done", lang, id=task_id), [], {"n": n}
             first, last = parse_day(w_start), parse_day(w_end)
             if first is None or last is None:
                 raise InvalidInput("window: choose the first and last day")
             plans.move_task_window(conn, scope, plan_id, int(task_id), earliest=first, latest=last)
-            return f"任务 {task_id} 窗口已调整 · window moved", [], {"n": n}
-        if not rows or not selected:
+            return t("plan.moved", lang, id=task_id), [], {"n": n}
+        if not selected:
             raise InvalidInput("visit: select a visit in the table first")
-        visit_id = int(rows[selected[0]]["id"])
+        visit_id = int(selected[0]["id"])
         status = "proposed" if trigger == "planner-accept" else "remote"
         plans.set_visit_status(conn, scope, plan_id, visit_id, status)
-    return f"检查 #{visit_id} → {status}", [], {"n": n}
+    return t("plan.visit_set", lang, id=visit_id, status=t(f"plan.status.{status}", lang)), [], {"n": n}
 
 
 @callback(Output("planner-plan", "options"), Output("planner-plan", "value"), Input("planner-refresh", "data"))
 def plan_options(refresh: dict[str, Any] | None) -> tuple[list[dict[str, Any]], Any]:
     scope = current_scope(Permission.PLAN)
     with tx() as conn:
-        options = [{"label": f"#{p['id']} {p['period_start']}–{p['period_end']} · {p['status']} · "
+        lang = page_lang()
+        options = [{"label": f"#{p['id']} {p['period_start']}–{p['period_end']} · {t('plan.status.' + p['status'], lang)} · "
                              f"{p['task_count']}→{p['visit_count']}", "value": p["id"]}
                    for p in plans.list_plans(conn, scope)]
     chosen = (refresh or {}).get("plan")
     return options, chosen if chosen is not None else no_update
 
 
-@callback(Output("planner-summary", "children"), Output("planner-visits", "data"),
+@callback(Output("planner-summary", "children"), Output("planner-visits", "rowData"),
           Output("planner-unassigned", "children"), Output("planner-export-csv", "href"),
           Output("planner-export-xlsx", "href"),
           Input("planner-plan", "value"), Input("planner-refresh", "data"), Input("planner-job-state", "data"))
 def show_plan(plan_id: int | None, _refresh: Any, _job: Any) -> tuple[Any, ...]:
+    lang = page_lang()
     if plan_id is None:
-        return "尚未选择计划 · no plan chosen", [], [], "#", "#"
+        return html.P(t("plan.none", lang), className="gc-hint-text"), [], [], "#", "#"
     scope = current_scope(Permission.PLAN)
     with tx() as conn:
         s = plans.get_plan(conn, scope, plan_id)
         rows = plans.plan_visits(conn, scope, plan_id)
-    tiles = [("状态 Status", s.status), ("部门任务 Tasks", s.tasks), ("入企检查 Visits", s.visits),
-             ("联合检查 Joint", s.joint), ("减少干扰户次 Visits spared", s.saving),
-             ("配额暂缓 Held by quota", s.held), ("非现场 Remote", s.remote), ("超配额(投诉/告警) Over quota", s.exceeded),
-             ("已排线 Routed", s.routed), ("未排入 Unassigned", s.unassigned)]
-    summary = [html.Div([html.Span(k, className="k"), html.B(str(v), id=f"planner-kpi-{i}")], className="kpi")
+        names = department_names(conn, lang)
+    tiles = [("status", t(f"plan.status.{s.status}", lang)), ("tasks", s.tasks), ("visits", s.visits),
+             ("joint", s.joint), ("saving", s.saving), ("held", s.held), ("remote", s.remote),
+             ("exceeded", s.exceeded), ("routed", s.routed), ("unassigned", s.unassigned)]
+    summary = [html.Div([html.Div(t(f"plan.kpi.{k}", lang), className="gc-tile-label"),
+                         html.B(str(v), id=f"planner-kpi-{i}", className="gc-tile-value")], className="gc-tile")
                for i, (k, v) in enumerate(tiles)]
     data = [{**{k: cell(getattr(r, k)) for k in SHOWN}, "tasks": cell(r.task_ids),
+             "departments": cell([names.department(d) for d in r.departments or ()]),
+             "lead_department": names.department(r.lead_department) if r.lead_department else "",
+             "items": cell([names.item(i) for i in r.items or ()]),
+             "status": t(f"plan.status.{r.status}", lang),
              "window": f"{r.earliest}–{r.latest}",
              "start": (f"{int(r.start_min) // 60:02d}:{int(r.start_min) % 60:02d}"
                        if r.start_min is not None else "")} for r in rows]

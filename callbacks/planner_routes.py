@@ -10,10 +10,12 @@ from dash import Input, Output, State, ctx, html, no_update
 from callbacks.context import current_scope, services
 from callbacks.planner_common import parse_day, tx
 from callbacks.registry import callback
+from callbacks.shell import page_lang
 from enforcement.plan import DayRouteConfig
 from geo_data import plans
 from geo_data.errors import InvalidInput
 from geo_data.scope import Permission
+from layers.i18n import t
 
 
 def _config() -> DayRouteConfig:
@@ -37,9 +39,10 @@ def job(_click: Any, _n: Any, plan_id: int | None) -> tuple[Any, Any, bool, Any]
     with tx() as conn:
         row = plans.route_job(conn, scope, plan_id=plan_id)
     if row is None:
-        return "尚未排线 · not routed yet", "0", True, no_update
+        return t("plan.not_routed", page_lang()), "0", True, no_update
     running = row["status"] in ("queued", "running")
-    text = f"排线 {row['status']} · {round(100 * row['progress'])}% · {row['message']}"
+    text = t("plan.job", page_lang(), status=t(f"plan.job.{row['status']}", page_lang()),
+             pct=round(100 * row["progress"]), message=row["message"] or "")
     finished = no_update if running else f"{row['id']}:{row['status']}"
     return text, str(row["progress"]), not running, finished
 
@@ -76,6 +79,7 @@ def draw_day(day: str | None, plan_id: int | None) -> tuple[list[Any], list[Any]
                                           children=[dl.Tooltip(str(s["seq"]), permanent=True, direction="center",
                                                                className="stop-no"),
                                                     dl.Popup(s["label"])]))
-    teams = [html.Li(f"{r['team']}: {len(r['stops'])} 站 stops, 工作 {r['work_min']} min, "
-                     f"路程 {r['travel_min']} min", style={"color": r["colour"]}) for r in routes]
+    lang = page_lang()
+    teams = [html.Li(t("plan.day_team", lang, team=r["team"], stops=len(r["stops"]), work=r["work_min"],
+                       travel=r["travel_min"]), style={"color": r["colour"]}) for r in routes]
     return layers, teams

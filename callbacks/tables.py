@@ -7,7 +7,8 @@ from dash import Input, Output
 from callbacks.registry import clientside_callback
 
 # The grids with a CSV button (``<grid_id>-export``), by page.
-GRIDS = ("admin-users", "admin-sessions", "admin-tokens", "admin-devices", "admin-teams", "admin-audit")
+GRIDS = ("admin-users", "admin-sessions", "admin-tokens", "admin-devices", "admin-teams", "admin-audit",
+         "planner-visits", "planner-draws")
 
 
 def export_button(grid_id: str) -> None:

@@ -26,9 +26,12 @@ AG_GRID_ZH: dict[str, str] = {
 }
 
 
-def column_defs(columns: Sequence[tuple[str, str]], lang: str) -> list[dict[str, Any]]:
-    """AG Grid columns for ``(field, i18n key)`` pairs: sortable, filterable, resizable, headed in ``lang``."""
-    return [{"field": field, "headerName": t(key, lang), "sortable": True, "filter": True, "resizable": True}
+def column_defs(columns: Sequence[tuple[str, str]], lang: str, *,
+                markdown: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """AG Grid columns for ``(field, i18n key)`` pairs: sortable, filterable, resizable, headed in ``lang``;
+    the ``markdown`` fields render their links (dash-ag-grid's markdown renderer: no raw HTML)."""
+    return [{"field": field, "headerName": t(key, lang), "sortable": True, "filter": True, "resizable": True,
+             **({"cellRenderer": "markdown"} if field in markdown else {})}
             for field, key in columns]
 
 

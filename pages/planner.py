@@ -1,5 +1,6 @@
 """Planner page ``/planner`` (计划编排): tasks in, joint visits and saving, quota flags, draws, day-routes, approve,
-export. Planner role only (``Permission.PLAN``); everyone else gets 403.
+export — one numbered card per step, in the page's language. Planner role only (``Permission.PLAN``); everyone
+else gets 403 (and the refusal inside the app shell).
 """
 
 from __future__ import annotations
@@ -7,29 +8,35 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import dash_bootstrap_components as dbc
 import dash_leaflet as dl
-from dash import dash_table, dcc, html
+from dash import dcc, html
 
-from callbacks.page_context import page_context
+from callbacks.context import current_scope, services
+from callbacks.map_common import request_lang
 from geo_data.plans import quota_matrix
 from geo_data.scope import Permission
 from layers.basemaps import tile_layers
-from pages.account_links import account_links
+from layers.i18n import t
+from pages.tables import grid
 
 PATH = "/planner"
 TITLE = "计划编排 · Visit planning"
 PERMISSION = Permission.PLAN
 
 VISIT_COLUMNS = [
-    ("id", "编号 #"), ("enterprise_name", "企业 Enterprise"), ("township_name", "乡镇"), ("departments", "部门 Depts"),
-    ("lead_department", "牵头 Lead"), ("items", "事项 Items"), ("tasks", "任务 Tasks"), ("window", "窗口 Window"),
-    ("status", "状态 Status"), ("quota_flag", "配额提示 Quota"), ("quota_alternative", "替代 Alternative"),
-    ("apart_reason", "未合并 Apart"), ("visit_date", "日期 Day"), ("team_name", "检查组 Team"),
-    ("route_seq", "顺序"), ("start", "到场"), ("code", "行政行为码"), ("unassigned_reason", "未排入原因 Unassigned"),
+    ("id", "col.id"), ("enterprise_name", "plan.col.enterprise"), ("township_name", "col.township"),
+    ("departments", "plan.col.departments"), ("lead_department", "plan.col.lead"), ("items", "plan.col.items"),
+    ("tasks", "plan.col.tasks"), ("window", "plan.col.window"), ("status", "col.status"),
+    ("quota_flag", "plan.col.quota"), ("quota_alternative", "plan.col.alternative"), ("apart_reason", "plan.col.apart"),
+    ("visit_date", "plan.col.day"), ("team_name", "col.team"), ("route_seq", "plan.col.seq"),
+    ("start", "plan.col.start"), ("code", "plan.col.code"), ("unassigned_reason", "plan.col.unassigned"),
 ]
-DRAW_COLUMNS = [("id", "抽取 #"), ("department_name", "部门"), ("period", "期间"), ("seed", "种子 Seed"),
-                ("register_size", "名录数"), ("target_count", "抽中数"), ("created_at", "时间"),
-                ("export", "公示 Publish")]
+DRAW_COLUMNS = [("id", "col.id"), ("department_name", "plan.col.department"), ("period", "plan.col.period"),
+                ("seed", "plan.col.seed"), ("register_size", "plan.col.register"), ("target_count", "plan.col.drawn"),
+                ("created_at", "col.at"), ("export", "plan.col.publish")]
+RISKS = ("high", "elevated", "general", "low")
+CREDITS = ("A", "B", "C", "D")
 
 
 def _next_month(today: date) -> tuple[date, date]:
@@ -38,105 +45,101 @@ def _next_month(today: date) -> tuple[date, date]:
     return start, end
 
 
-def _table(table_id: str, columns: list[tuple[str, str]], **kw: Any) -> Any:
-    return dash_table.DataTable(  # type: ignore[attr-defined]
-        id=table_id, columns=[{"name": n, "id": c, "presentation": "markdown"} if c == "export"
-                              else {"name": n, "id": c} for c, n in columns],
-        data=[], page_size=12, style_cell={"textAlign": "left", "fontSize": 13, "whiteSpace": "normal",
-                                           "maxWidth": 260},
-        style_table={"overflowX": "auto"}, markdown_options={"link_target": "_blank"}, **kw)
-
-
-def _quota_table(matrix: dict[tuple[str, str], int]) -> html.Table:
+def _quota_table(matrix: dict[tuple[str, str], int], lang: str) -> dbc.Table:
     """The quota matrix in force (on-site visits per enterprise per year, risk × credit)."""
-    credits = ("A", "B", "C", "D")
-    names = {"high": "高 high", "elevated": "较高 elevated", "general": "一般 general", "low": "低 low"}
-    head = html.Tr([html.Th("风险 / 信用 risk / credit"), *[html.Th(c) for c in credits]])
-    rows = [html.Tr([html.Th(names[r]), *[html.Td(str(matrix.get((r, c), "—")), id=f"quota-{r}-{c}")
-                                          for c in credits]]) for r in names]
-    return html.Table([head, *rows], className="quota-matrix")
+    head = html.Thead(html.Tr([html.Th(t("plan.quota_corner", lang)), *[html.Th(c) for c in CREDITS]]))
+    body = html.Tbody([html.Tr([html.Th(t(f"risk.{r}", lang)),
+                                *[html.Td(str(matrix.get((r, c), "—")), id=f"quota-{r}-{c}") for c in CREDITS]])
+                       for r in RISKS])
+    return dbc.Table([head, body], bordered=True, size="sm", className="quota-matrix w-auto text-center")
 
 
-def layout(**_query: Any) -> html.Div:
-    ctx = page_context(PERMISSION)
-    matrix = ctx.read(lambda conn: quota_matrix(conn, county_code=ctx.scope.county_code))
+def _step(number: int, title_key: str, lang: str, *children: Any, card_id: str) -> dbc.Card:
+    return dbc.Card([dbc.CardHeader([dbc.Badge(str(number), color="primary", pill=True, className="me-2"),
+                                     t(title_key, lang)]),
+                     dbc.CardBody(list(children))], id=card_id)
+
+
+def _button(key: str, button_id: str, lang: str, *, primary: bool = False) -> dbc.Button:
+    return dbc.Button(t(key, lang), id=button_id, color="primary" if primary else "secondary",
+                      outline=not primary, size="sm")
+
+
+def layout(lang: str | None = None, **_query: Any) -> html.Div:
+    scope = current_scope(Permission.PLAN)
+    lang = request_lang(lang)
+    with services().pool.connection() as conn:
+        matrix = quota_matrix(conn, county_code=scope.county_code)
     start, end = _next_month(date.today())
     tiles = [dl.TileLayer(url=s.url, attribution=s.attribution, subdomains=s.subdomains, maxZoom=s.max_zoom)
-             for s in tile_layers(ctx.settings.map)]
-    return html.Div(className="planner-page", children=[
-        html.Header([html.H1("计划编排 · Visit planning (综合查一次)"), html.A("返回地图 · Map", href="/"),
-                     account_links()], className="page-head"),
-        html.Section([
-            html.H2("任务与计划 · Tasks and plans"),
-            html.Div(className="row", children=[
-                dcc.DatePickerRange(id="planner-period", start_date=start.isoformat(), end_date=end.isoformat(), display_format="YYYY-MM-DD"),
-                html.Button("生成计划 Build plan", id="planner-build"),
-                dcc.Dropdown(id="planner-plan", placeholder="选择计划 choose a plan", style={"width": 420}),
-            ]),
-            html.Div(className="row", children=[
-                dcc.Upload(id="planner-upload", children=html.Button("上传任务 Upload tasks (CSV/Excel)"),
-                           accept=".csv,.xlsx,.xls", max_size=8 * 1024 * 1024),
-                dcc.Checklist(id="planner-skip-bad", options=[{"label": "跳过错误行 skip bad rows", "value": "skip"}],
-                              value=[]),
-            ]),
-            html.Div(id="planner-msg", className="msg", role="status"),
-            html.Ul(id="planner-problems", className="problems"),
-        ]),
-        html.Section([
-            html.H2("计划概况 · Plan summary"),
-            html.Div(id="planner-summary", className="kpis"),
-            html.Div(className="row", children=[
-                html.Button("批准计划 Approve", id="planner-approve"),
-                html.Button("排线 Route (background)", id="planner-route"),
-                html.Progress(id="planner-progress", max="1", value="0", style={"width": 240}),
-                html.Span(id="planner-job", className="job"),
-                html.A("导出 CSV", id="planner-export-csv", href="#", target="_blank"),
-                html.A("导出 Excel", id="planner-export-xlsx", href="#", target="_blank"),
-            ]),
-            dcc.Interval(id="planner-poll", interval=1000, disabled=True),
-        ]),
-        html.Section([
-            html.H2("无事不扰配额 · Quotas (on-site visits per enterprise per year)"),
-            _quota_table(matrix),
-            html.P("低风险、信用好的企业在“无事不扰”名单上，只做非现场监管；投诉/告警触发的检查可超配额并留痕。"
-                   " Enterprises on the no-visit list get remote supervision only; complaint/alert visits may "
-                   "exceed the quota and are recorded."),
-        ]),
-        html.Section([
-            html.H2("入企检查 · Visits (joint visits, quota flags)"),
-            _table("planner-visits", VISIT_COLUMNS, row_selectable="single", filter_action="native",
-                   sort_action="native"),
-            html.Div(className="row", children=[
-                html.Button("接受（超配额） Accept", id="planner-accept"),
-                html.Button("改为非现场 Remote check", id="planner-remote"),
-                dcc.Input(id="planner-task", type="number", placeholder="任务号 task id", min=1),
-                html.Button("拆出任务 Split task", id="planner-split"),
-                dcc.DatePickerRange(id="planner-window", display_format="YYYY-MM-DD"),
-                html.Button("调整窗口 Move window", id="planner-move"),
-            ]),
-        ]),
-        html.Section([
-            html.H2("排线 · Team day-routes"),
-            dcc.Dropdown(id="planner-day", placeholder="选择日期 day", style={"width": 240}),
-            dl.Map(id="planner-map", center=[29.08, 119.62], zoom=11, style={"height": 520},
-                   children=[*tiles, dl.LayerGroup(id="planner-routes")]),
-            html.Ul(id="planner-day-teams"),
-            html.H3("未排入 · Unassigned (with reasons)"),
-            html.Ul(id="planner-unassigned"),
-        ]),
-        html.Section([
-            html.H2("双随机抽取 · Random draws (一公开)"),
-            html.Div(className="row", children=[
-                dcc.Dropdown(id="draw-department", placeholder="部门 department", style={"width": 220}),
-                dcc.Dropdown(id="draw-items", multi=True, placeholder="事项 items", style={"width": 360}),
-                dcc.Input(id="draw-rate", type="number", value=0.05, min=0.001, max=1, step=0.005,
-                          placeholder="基准比例 base rate"),
-                dcc.Input(id="draw-seed", type="number", min=0, placeholder="种子 seed (空=随机)"),
-                html.Button("抽取 Draw", id="draw-create"),
-            ]),
-            html.Div(id="draw-msg", className="msg", role="status"),
-            _table("planner-draws", DRAW_COLUMNS),
-        ]),
+             for s in tile_layers(services().settings.map)]
+    return html.Div(className="gc-desk planner-page", children=[
+        html.H1([t("plan.title", lang), html.Small(t("plan.subtitle", lang), className="text-body-secondary ms-2")]),
+        _step(1, "plan.step_tasks", lang,
+              html.Div(className="gc-actions", children=[
+                  dcc.Upload(id="planner-upload", accept=".csv,.xlsx,.xls", max_size=8 * 1024 * 1024,
+                             children=dbc.Button(t("plan.upload", lang), color="primary", outline=True, size="sm")),
+                  dbc.Checklist(id="planner-skip-bad", options=[{"label": t("plan.skip_bad", lang), "value": "skip"}],
+                                value=[], switch=True, inline=True)]),
+              html.P(t("plan.upload_hint", lang), className="gc-hint-text"),
+              html.Div(className="gc-actions", children=[
+                  html.Span(t("plan.period", lang)),
+                  html.Div(dcc.DatePickerRange(id="planner-period", start_date=start.isoformat(),
+                                               end_date=end.isoformat(), display_format="YYYY-MM-DD"),
+                           className="gc-dates-field"),
+                  _button("plan.build", "planner-build", lang, primary=True),
+                  dcc.Dropdown(id="planner-plan", placeholder=t("plan.choose", lang), style={"width": 420})]),
+              html.Div(id="planner-msg", className="gc-msg alert alert-info py-2 my-2", role="status"),
+              html.Ul(id="planner-problems", className="problems text-danger small"),
+              card_id="planner-step-tasks"),
+        _step(2, "plan.step_summary", lang,
+              html.Div(id="planner-summary", className="gc-tiles"),
+              html.Div(className="gc-actions", children=[
+                  _button("plan.approve", "planner-approve", lang, primary=True),
+                  _button("plan.route", "planner-route", lang),
+                  html.Progress(id="planner-progress", max="1", value="0", style={"width": 240}),
+                  html.Span(id="planner-job", className="gc-hint-text"),
+                  dbc.Button(t("plan.export_csv", lang), id="planner-export-csv", href="#", target="_blank",
+                             external_link=True, color="link", size="sm"),
+                  dbc.Button(t("plan.export_xlsx", lang), id="planner-export-xlsx", href="#", target="_blank",
+                             external_link=True, color="link", size="sm")]),
+              dcc.Interval(id="planner-poll", interval=1000, disabled=True),
+              card_id="planner-step-summary"),
+        _step(3, "plan.step_quotas", lang, _quota_table(matrix, lang),
+              html.P(t("plan.quota_hint", lang), className="gc-hint-text"), card_id="planner-step-quotas"),
+        _step(4, "plan.step_visits", lang,
+              grid("planner-visits", VISIT_COLUMNS, lang, select=True, export_name="plan-visits", page_size=15),
+              html.Div(className="gc-actions", children=[
+                  _button("plan.accept", "planner-accept", lang),
+                  _button("plan.remote", "planner-remote", lang),
+                  dbc.Input(id="planner-task", type="number", placeholder=t("plan.task_id", lang), min=1, size="sm",
+                            style={"maxWidth": "10rem", "minWidth": "8rem"}),
+                  _button("plan.split", "planner-split", lang),
+                  html.Div(dcc.DatePickerRange(id="planner-window", display_format="YYYY-MM-DD"),
+                           className="gc-dates-field"),
+                  _button("plan.move", "planner-move", lang)]),
+              card_id="planner-step-visits"),
+        _step(5, "plan.step_routes", lang,
+              dcc.Dropdown(id="planner-day", placeholder=t("plan.choose_day", lang), style={"width": 240}),
+              dbc.Row([
+                  dbc.Col(dl.Map(id="planner-map", center=[29.08, 119.62], zoom=11, style={"height": 520},
+                                 children=[*tiles, dl.LayerGroup(id="planner-routes")]), md=8),
+                  dbc.Col([html.Ul(id="planner-day-teams", className="small"),
+                           html.H3(t("plan.unassigned", lang), className="h6"),
+                           html.Ul(id="planner-unassigned", className="small")], md=4)], className="mt-2"),
+              card_id="planner-step-routes"),
+        _step(6, "plan.step_draws", lang,
+              html.Div(className="gc-actions", children=[
+                  dcc.Dropdown(id="draw-department", placeholder=t("plan.col.department", lang), style={"width": 220}),
+                  dcc.Dropdown(id="draw-items", multi=True, placeholder=t("plan.col.items", lang),
+                               style={"width": 360}),
+                  dbc.Input(id="draw-rate", type="number", value=0.05, min=0.001, max=1, step=0.005, size="sm",
+                            placeholder=t("plan.rate", lang)),
+                  dbc.Input(id="draw-seed", type="number", min=0, placeholder=t("plan.seed", lang), size="sm"),
+                  _button("plan.draw", "draw-create", lang, primary=True)]),
+              html.Div(id="draw-msg", className="gc-msg alert alert-info py-2 my-2", role="status"),
+              grid("planner-draws", DRAW_COLUMNS, lang, export_name="draws", markdown=("export",)),
+              card_id="planner-step-draws"),
         dcc.Store(id="planner-refresh", data={"n": 0}),
         dcc.Store(id="planner-job-state"),
     ])

@@ -14,11 +14,12 @@ from layers.tables import column_defs, grid_options
 
 
 def grid(grid_id: str, columns: Sequence[tuple[str, str]], lang: str, *, select: bool = False,
-         export_name: str | None = None, page_size: int = 15, tall: bool = False) -> html.Div:
+         export_name: str | None = None, page_size: int = 15, tall: bool = False,
+         markdown: Sequence[str] = ()) -> html.Div:
     """The grid ``grid_id`` (its rows: the ``rowData`` prop; the chosen row: ``selectedRows``) and its CSV
     button ``<grid_id>-export`` (callbacks/tables.py presses the grid's export)."""
     return html.Div(className="gc-grid-wrap", children=[
-        dag.AgGrid(id=grid_id, rowData=[], columnDefs=column_defs(columns, lang),
+        dag.AgGrid(id=grid_id, rowData=[], columnDefs=column_defs(columns, lang, markdown=markdown),
                    defaultColDef={"minWidth": 80, "flex": 1}, columnSize="responsiveSizeToFit",
                    dashGridOptions=grid_options(lang, page_size=page_size, select=select),
                    csvExportParams={"fileName": f"{export_name or grid_id}.csv"},

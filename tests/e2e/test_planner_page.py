@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -58,7 +59,7 @@ def test_planner_uploads_builds_and_exports(make_user: Any, browser_login: Any, 
     assert browser.find_element(By.ID, "quota-low-A").text == "0"
     browser.find_element(By.CSS_SELECTOR, "#planner-upload input[type=file]").send_keys(str(path))
     try:
-        wait.until(ec.text_to_be_present_in_element((By.ID, "planner-msg"), "imported 2 tasks"))
+        wait.until(ec.text_to_be_present_in_element((By.ID, "planner-msg"), "已导入 2 条任务"))
     except Exception:
         raise AssertionError(browser.find_element(By.TAG_NAME, "body").text[:2000]) from None
 
@@ -71,7 +72,7 @@ def test_planner_uploads_builds_and_exports(make_user: Any, browser_login: Any, 
     table = browser.find_element(By.ID, "planner-visits").text
     assert window in table
 
-    plan_id = browser.find_element(By.ID, "planner-msg").text.split("#")[1].split(":")[0]
+    plan_id = re.search(r"#(\d+)", browser.find_element(By.ID, "planner-msg").text).group(1)  # type: ignore[union-attr]
     s = http_login(user)
     r = s.get(f"{live_url}/planner/export/plan-{plan_id}.csv", timeout=10)
     assert r.status_code == 200
@@ -83,8 +84,8 @@ ACT_OUT = ["planner-msg.children", "planner-problems.children", "planner-refresh
 ACT_IN = ["planner-upload.contents", "planner-build.n_clicks", "planner-approve.n_clicks", "planner-accept.n_clicks",
           "planner-remote.n_clicks", "planner-split.n_clicks", "planner-move.n_clicks"]
 ACT_STATE = ["planner-upload.filename", "planner-skip-bad.value", "planner-period.start_date",
-             "planner-period.end_date", "planner-plan.value", "planner-visits.derived_virtual_data",
-             "planner-visits.selected_rows", "planner-task.value", "planner-window.start_date",
+             "planner-period.end_date", "planner-plan.value", "planner-visits.selectedRows",
+             "planner-task.value", "planner-window.start_date",
              "planner-window.end_date", "planner-refresh.data"]
 
 
@@ -117,13 +118,13 @@ def test_week_plan_routes_in_background_and_draw_through_callbacks(make_user: An
     content = "data:text/csv;base64," + base64.b64encode("\n".join(lines).encode()).decode()
     s = http_login(make_user("planner"))
     out = _act(s, live_url, "planner-upload.contents", content, upload_filename="week.csv")
-    assert "imported 6 tasks" in out["planner-msg"]["children"]
+    assert "已导入 6 条任务" in out["planner-msg"]["children"]  # the page's language: zh by default
     out = _act(s, live_url, "planner-build.n_clicks", 1, period_start_date="2031-04-07",
                period_end_date="2031-04-11")
     plan_id = out["planner-refresh"]["data"]["plan"]
     assert "6 项任务 → 6 次入企" in out["planner-msg"]["children"]
     out = _act(s, live_url, "planner-approve.n_clicks", 1, plan_value=plan_id)
-    assert "approved" in out["planner-msg"]["children"]
+    assert "计划已批准" in out["planner-msg"]["children"]
 
     job_out = ["planner-job.children", "planner-progress.value", "planner-poll.disabled", "planner-job-state.data"]
     job_in = [("planner-route.n_clicks", 1), ("planner-poll.n_intervals", None), ("planner-plan.value", plan_id)]
@@ -134,10 +135,10 @@ def test_week_plan_routes_in_background_and_draw_through_callbacks(make_user: An
                                                                ("planner-route.n_clicks", 1),
                                                                ("planner-plan.value", plan_id)])
         text = r.json()["response"]["planner-job"]["children"]
-        if "done" in text or "failed" in text:
+        if "已完成" in text or "失败" in text:
             break
         time.sleep(0.5)
-    assert "排线 done" in text and "visits routed" in text
+    assert "排线已完成" in text and "visits routed" in text
 
     r = call_callback(s, live_url, outputs=["planner-day.options", "planner-day.value"],
                       inputs=[("planner-plan.value", plan_id), ("planner-job-state.data", "x")],
@@ -149,14 +150,14 @@ def test_week_plan_routes_in_background_and_draw_through_callbacks(make_user: An
     layers = r.json()["response"]["planner-routes"]["children"]
     assert any(x["type"] == "Polyline" for x in layers) and any(x["type"] == "CircleMarker" for x in layers)
 
-    r = call_callback(s, live_url, outputs=["draw-msg.children", "planner-draws.data"],
+    r = call_callback(s, live_url, outputs=["draw-msg.children", "planner-draws.rowData"],
                       inputs=[("draw-create.n_clicks", 1), ("planner-refresh.data", {"n": 1})],
                       state=[("draw-department.value", "market"), ("draw-items.value", [item]),
                              ("draw-rate.value", 0.01), ("draw-seed.value", 12345),
                              ("planner-period.start_date", "2031-05-01"), ("planner-period.end_date", "2031-05-31")])
     resp = r.json()["response"]
-    assert "种子 seed 12345" in resp["draw-msg"]["children"]
-    draw_row = resp["planner-draws"]["data"][0]
+    assert "种子 12345" in resp["draw-msg"]["children"]
+    draw_row = resp["planner-draws"]["rowData"][0]
     assert draw_row["seed"] == "12345" and "/planner/export/draw-" in draw_row["export"]
     csv_text = s.get(f"{live_url}/planner/export/draw-{draw_row['id']}.csv", timeout=10).content.decode("utf-8-sig")
     assert "随机种子 Seed" in csv_text.splitlines()[0]
