@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
@@ -29,11 +28,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import ApiError, json_body, register, to_response
 from callbacks.context import current_scope, services
-from geo_data import audit, draws, plans, visit_codes, visit_public
+from geo_data import draws, visit_codes
 from geo_data.errors import GridCommandError, NotFound
 from geo_data.scope import Permission
 from pages import visit_public as public_page_view
 from pages.visit_sheet import render_sheet
+from services import codes
+from services.transactions import run_in_transaction
 
 bp = Blueprint("visits_api", __name__, url_prefix="/api/v1/visits")
 register(bp)
@@ -58,46 +59,30 @@ class RatingIn(BaseModel):
 
 def _checked_code(code: str) -> str:
     if not CODE_RE.match(code):
-        _keep_attempts(lambda conn: _unknown(conn))
+        _anonymous(lambda: codes.refuse_unknown(services(), _addr()))
     return code
 
 
-def _unknown(conn: Any) -> None:
-    raise NotFound("unknown code")
+def _addr() -> str:
+    return request.remote_addr or ""
 
 
-def _keep_attempts(work: Callable[[Any], T]) -> T:
-    """Run ``work(conn)`` and commit even when it refuses, so the recorded attempt survives; an unknown code
-    counts against the client address (``geo_data.visit_public``: guessing is rate-limited per address)."""
-    addr = request.remote_addr or ""
-    with services().pool.connection() as conn:
-        try:
-            visit_public.check_misses(conn, addr, services().settings.plan.code_misses_per_10min)
-            result = work(conn)
-        except visit_codes.RateLimited as exc:
-            conn.rollback()
-            raise ApiError(429, str(exc), headers={"Retry-After": "600"}) from exc
-        except NotFound:
-            conn.rollback()
-            visit_public.record_miss(conn, addr)
-            conn.commit()
-            raise ApiError(404, "unknown code") from None
-        except GridCommandError:
-            conn.commit()
-            raise
-        conn.commit()
-        return result
+def _anonymous(work: Callable[[], T]) -> T:
+    """An attempt of the enterprise's phone: 429 past a limit, 404 for an unknown code (both counted)."""
+    try:
+        return work()
+    except visit_codes.RateLimited as exc:
+        raise ApiError(429, str(exc), headers={"Retry-After": "600"}) from exc
+    except NotFound:
+        raise ApiError(404, "unknown code") from None
 
 
 @bp.post("/<code>/scan")
 def scan(code: str) -> Any:
     code = _checked_code(code)
     body = ScanIn.model_validate(json_body())
-    plan = services().settings.plan
-    verdict = _keep_attempts(lambda conn: visit_codes.record_scan(
-        conn, code, lng=body.lng, lat=body.lat, datum=body.datum, at=body.at,
-        max_distance_m=plan.scan_max_distance_m, attempts_limit=plan.code_attempts_per_10min,
-        remote_addr=request.remote_addr or ""))
+    verdict = _anonymous(lambda: codes.scan(services(), code, lng=body.lng, lat=body.lat, datum=body.datum,
+                                            at=body.at, remote_addr=_addr()))
     return jsonify({"accepted": True, "code": code, "distance_m": round(verdict.distance_m, 1)})
 
 
@@ -105,10 +90,8 @@ def scan(code: str) -> Any:
 def rating(code: str) -> Any:
     code = _checked_code(code)
     body = RatingIn.model_validate(json_body())
-    plan = services().settings.plan
-    _keep_attempts(lambda conn: visit_codes.record_rating(
-        conn, code, rating=body.rating, comment=body.comment, attempts_limit=plan.code_attempts_per_10min,
-        remote_addr=request.remote_addr or ""))
+    _anonymous(lambda: codes.rate(services(), code, rating=body.rating, comment=body.comment,
+                                  remote_addr=_addr()))
     return jsonify({"accepted": True, "code": code, "rating": body.rating})
 
 
@@ -116,18 +99,11 @@ def rating(code: str) -> Any:
 def public_page(code: str) -> Response:
     """The enterprise's page of a code (public: the code is the capability)."""
     lang = public_page_view.lang_of(request.args.get("lang"))
-    addr = request.remote_addr or ""
     try:
-        with services().pool.connection() as conn:
-            try:
-                visit_public.check_misses(conn, addr, services().settings.plan.code_misses_per_10min)
-            except visit_codes.RateLimited:
-                return Response(public_page_view.render_problem("limited", lang), status=429, mimetype="text/html",
-                                headers={"Retry-After": "600"})
-            details = visit_public.public_visit(conn, code)
-            if details is None:
-                visit_public.record_miss(conn, addr)
-            conn.commit()
+        details = codes.public_visit(services(), code, remote_addr=_addr())
+    except visit_codes.RateLimited:
+        return Response(public_page_view.render_problem("limited", lang), status=429, mimetype="text/html",
+                        headers={"Retry-After": "600"})
     except psycopg.OperationalError:
         return Response("服务暂时不可用，请稍后再试 · Service unavailable, please try again later", status=503,
                         mimetype="text/plain", headers={"Retry-After": "5"})
@@ -145,22 +121,9 @@ def _page_error(exc: Exception) -> Response:
     return resp
 
 
-@contextmanager
-def _tx() -> Iterator[Any]:
-    """A pooled connection in one transaction; product errors pass through unchanged."""
-    with services().pool.connection() as conn, conn.transaction():
-        yield conn
-
-
 def _details(code: str) -> dict[str, Any]:
     scope = current_scope(Permission.READ)
-    with _tx() as conn:
-        return visit_codes.code_details(conn, scope, code)
-
-
-def _public_base() -> str:
-    """Where enterprises reach the server (setting ``public_base_url``), else the address this request came to."""
-    return services().settings.server.public_base_url or request.host_url
+    return run_in_transaction(lambda conn: codes.code_details(conn, scope, code))
 
 
 @pages_bp.get("/visits/<code>/qr.<fmt>")
@@ -169,7 +132,7 @@ def qr(code: str, fmt: str) -> Any:
         if fmt not in ("svg", "png") or not CODE_RE.match(code):
             raise NotFound("no such code image")
         details = _details(code)
-        qr_code = segno.make(visit_public.public_url(_public_base(), details["code"]), error="m")
+        qr_code = segno.make(codes.public_url(services(), details["code"], request.host_url), error="m")
         buf = io.BytesIO()
         if fmt == "svg":
             qr_code.save(buf, kind="svg", scale=4, border=2)
@@ -186,7 +149,8 @@ def sheet(code: str) -> Any:
         if not CODE_RE.match(code):
             raise NotFound("no such code")
         details = _details(code)
-        return Response(render_sheet(details, public_url=visit_public.public_url(_public_base(), details["code"])),
+        return Response(render_sheet(details, public_url=codes.public_url(services(), details["code"],
+                                                                           request.host_url)),
                         mimetype="text/html")
     except GridCommandError as exc:
         return _page_error(exc)
@@ -199,13 +163,8 @@ def export(kind: str, object_id: int, fmt: str) -> Any:
         if kind not in ("plan", "draw") or fmt not in ("csv", "xlsx"):
             raise NotFound("no such export")
         scope = current_scope(Permission.EXPORT)
-        with _tx() as conn:
-            if kind == "plan":
-                frame = plans.plan_table(conn, scope, object_id)
-            else:
-                frame = draws.result_table(conn, scope, object_id)
-            audit.record_for(conn, scope, f"{kind}.export", object_type=kind, object_id=object_id,
-                             detail={"format": fmt, "rows": len(frame)})
+        table: Literal["plan", "draw"] = "plan" if kind == "plan" else "draw"
+        frame = run_in_transaction(lambda conn: codes.export_table(conn, scope, table, object_id, fmt))
         data = draws.result_csv(frame) if fmt == "csv" else draws.result_excel(frame, sheet=kind)
         mimetype = ("text/csv" if fmt == "csv"
                     else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
