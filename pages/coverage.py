@@ -18,7 +18,6 @@ from enforcement.measures import DEFINITIONS, MEASURE_KEYS, RISK_GRADES, RISK_NA
 from geo_data.coverage import LEVELS, VIEWS, filter_options
 from geo_data.scope import Permission, Role
 from layers.basemaps import tile_layers
-from pages.account_links import account_links
 
 PATH = "/coverage"
 TITLE = "覆盖与指标 · Coverage & KPIs"
@@ -66,10 +65,10 @@ def layout(**query: Any) -> html.Div:
     view = query.get("view") if query.get("view") in VIEWS else "all"
     measure = query.get("measure") if query.get("measure") in MEASURE_KEYS else "coverage_high"
     return html.Div(className="coverage-page", children=[
-        html.Header([html.H1("覆盖与指标 · Coverage & KPIs"), html.A("返回地图 · Map", href="/", style=GAP),
+        # the app shell (pages/shell.py) carries the navigation, the account and logout
+        html.Header([html.H1("覆盖与指标 · Coverage & KPIs"),
                      html.A("月报 · Monthly report", id="cov-report-link", href="/reports/monthly", target="_blank",
-                            style=GAP),
-                     account_links()], className="page-head"),
+                            style=GAP)], className="page-head"),
         html.Div(className="row cov-filters", style=ROW, children=[
             dcc.Dropdown(id="cov-township", options=opts["townships"], value=township, disabled=scope.township_code is not None,
                          placeholder="全县 Whole county", style={"width": 200}),
