@@ -17,8 +17,14 @@ setup: system-packages venv
 system-packages:
 	@scripts/ensure-debian-packages postgresql-15-postgis-3 pgbackrest libjs-leaflet
 
-browser-packages:
+browser-packages: node_modules/.installed
 	@scripts/ensure-debian-packages chromium chromium-driver fonts-noto-cjk
+
+# the browser tests' axe-core (package.json, pinned by package-lock.json); Debian's npm only where none is installed
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || scripts/ensure-debian-packages nodejs npm
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
 
 venv: $(VENV)/.installed
 
