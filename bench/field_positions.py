@@ -211,8 +211,9 @@ def send_loop(base: str, fleet: list[Device], interval: float, seconds: float, s
         with sent.lock:
             sent.at[(dev.team_id, epoch)] = now
         try:
-            r = s.get(endpoint, params={"token": dev.token, "timestamp": epoch, "lat": f"{lat:.7f}",
-                                        "lon": f"{lng:.7f}"}, timeout=30)
+            query: dict[str, str] = {"token": dev.token, "timestamp": str(epoch), "lat": f"{lat:.7f}",
+                                     "lon": f"{lng:.7f}"}
+            r = s.get(endpoint, params=query, timeout=30)
             ok = r.status_code == 200
             body = r.json() if ok else {}
             key = "" if ok and body.get("moved") else f"{r.status_code} {body.get('flag', r.text[:60])}"
@@ -274,8 +275,8 @@ def latencies(moves: list[tuple[str, float]], sent: Sent, until: float) -> tuple
     """fix -> shown (ms) for each fix sent before ``until`` that this watcher showed, and how many it never did."""
     first: dict[tuple[int, int], float] = {}
     for key, t in moves:
-        fid, _, at = key.partition("|")
-        epoch = _position_epoch(at if at != "null" else None)
+        fid, _, stamp = key.partition("|")
+        epoch = _position_epoch(stamp if stamp != "null" else None)
         if epoch is None:
             continue
         k = (int(fid.split(":")[1]), epoch)
@@ -283,14 +284,14 @@ def latencies(moves: list[tuple[str, float]], sent: Sent, until: float) -> tuple
             first[k] = t
     out: list[float] = []
     missing = 0
-    for k, at in sent.at.items():
-        if at > until:
+    for k, sent_at in sent.at.items():
+        if sent_at > until:
             continue
         shown = first.get(k)
         if shown is None:
             missing += 1
         else:
-            out.append(shown - at)
+            out.append(shown - sent_at)
     return [x * 1000 for x in out], missing
 
 
@@ -311,12 +312,14 @@ def main() -> None:
     ap.add_argument("--readers", type=int, default=0, help="SSE readers of /events (Python)")
     ap.add_argument("--enterprises", type=int, default=2000)
     ap.add_argument("--threads", type=int, default=16, help="sender threads")
+    ap.add_argument("--pages-per-browser", type=int, default=5,
+                    help="windows per headless Chromium (at most 6 connections per host, one SSE stream each)")
     ap.add_argument("--window", default="1280,800", help="page window size")
     args = ap.parse_args()
     from selenium.webdriver.support.ui import WebDriverWait
 
     url = create_database("gcbench_fieldpos")
-    driver: Any = None
+    drivers: list[Any] = []
     stop = threading.Event()
     try:
         t0 = time.perf_counter()
@@ -326,25 +329,34 @@ def main() -> None:
         env = {"GRIDCOMMAND_MAP_LIVE_MAX_FEATURES": "5000"}
         with served(url, data_dir, env=env) as instance:
             base = instance.base_url
-            windows: list[str] = []
-            if args.pages:
+            # (browser, window handle) per page. A browser holds at most 6 HTTP/1.1 connections to one host and
+            # every map page keeps one open for /events: a 7th page of one browser never loads (measured), so the
+            # pages are spread over browsers of --pages-per-browser windows each.
+            windows: list[tuple[Any, str]] = []
+            opened = time.perf_counter()
+            for first in range(0, args.pages, args.pages_per_browser):
                 driver = ms.headless_chromium(f"--window-size={args.window}", "--disable-renderer-backgrounding",
                                               "--disable-background-timer-throttling",
                                               "--disable-backgrounding-occluded-windows")
+                drivers.append(driver)
+                driver.set_page_load_timeout(180)   # the later windows load while the earlier ones run
                 ms.browser_login(driver, base, VIEWER, "/")
-                windows.append(driver.current_window_handle)
-                for _ in range(args.pages - 1):
+                windows.append((driver, driver.current_window_handle))
+                for _ in range(min(args.pages_per_browser, args.pages - first) - 1):
                     driver.switch_to.new_window("window")
                     driver.get(f"{base}/")
-                    windows.append(driver.current_window_handle)
-                for h in windows:
-                    driver.switch_to.window(h)
-                    WebDriverWait(driver, 120).until(
-                        lambda d: d.execute_script("return !!(window.gc && gc.view() && gc.live.baseAt.team > 0)"))
-                    WebDriverWait(driver, 30).until(lambda d: d.execute_script(PROBE))
-                driver.switch_to.window(windows[0])
+                    windows.append((driver, driver.current_window_handle))
+            for driver, h in windows:
+                driver.switch_to.window(h)
+                WebDriverWait(driver, 120).until(
+                    lambda d: d.execute_script("return !!(window.gc && gc.view() && gc.live.baseAt.team > 0)"))
+                WebDriverWait(driver, 30).until(lambda d: d.execute_script(PROBE))
+            if windows:
+                driver, h = windows[0]
+                driver.switch_to.window(h)
                 shown = driver.execute_script("return Object.keys(gc.view().markers.team || {}).length")
-                print(f"{len(windows)} map pages open; teams drawn in the first: {shown}", flush=True)
+                print(f"{len(windows)} map pages in {len(drivers)} browsers open in {time.perf_counter() - opened:.0f} s;"
+                      f" teams drawn in the first: {shown}", flush=True)
             reader_moves: list[list[tuple[str, float]]] = [[] for _ in range(args.readers)]
             reader_stats: list[dict[str, int]] = [{} for _ in range(args.readers)]
             readers = [threading.Thread(target=sse_reader, args=(base, stop, reader_moves[k], reader_stats[k]),
@@ -357,7 +369,7 @@ def main() -> None:
                 return descendants(instance.process.pid)
 
             def browser_pids() -> list[int]:
-                return descendants(driver.service.process.pid) if driver is not None else []
+                return [p for d in drivers for p in descendants(d.service.process.pid)]
 
             # idle: the pages open, nothing sent (the pages' own polling, heartbeats, the job worker)
             idle_s = 10.0
@@ -367,21 +379,19 @@ def main() -> None:
             idle_db = cpu_since(db_i, cpu_s(db_backends(url))) / idle_s
             print(f"idle with the pages open: app {idle_app * 100:.1f} %, database {idle_db * 100:.1f} % of a core",
                   flush=True)
-            page_bytes0 = _page_bytes(driver, windows)
+            page_bytes0 = _page_bytes(windows)
             app0, br0 = cpu_s(app_pids()), cpu_s(browser_pids())
             db0, me0 = cpu_s(db_backends(url)), time.process_time()
             size0 = _track_size(url)
             sent = Sent()
             page_moves: list[list[tuple[str, float]]] = [[] for _ in windows]
             collector_stop = threading.Event()
-            lock = threading.Lock()
 
             def collect() -> None:   # drain the pages every second (selenium is not thread-safe: one thread)
                 while not collector_stop.is_set():
-                    with lock:
-                        for k, h in enumerate(windows):
-                            driver.switch_to.window(h)
-                            page_moves[k].extend((str(m[0]), float(m[1]) / 1000) for m in driver.execute_script(DRAIN))
+                    for k, (driver, h) in enumerate(windows):
+                        driver.switch_to.window(h)
+                        page_moves[k].extend((str(m[0]), float(m[1]) / 1000) for m in driver.execute_script(DRAIN))
                     collector_stop.wait(1.0)
 
             collector = threading.Thread(target=collect, daemon=True)
@@ -399,7 +409,7 @@ def main() -> None:
             if windows:
                 collector.join()
             stop.set()
-            page_bytes1 = _page_bytes(driver, windows)
+            page_bytes1 = _page_bytes(windows)
             size1 = _track_size(url)
             n_fixes = len(sent.answer_ms)
 
@@ -447,14 +457,14 @@ def main() -> None:
             print(f"RESULT position_push_p95_ms={p95:.0f} ms")
     finally:
         stop.set()
-        if driver is not None:
+        for driver in drivers:
             driver.quit()
         drop_database(url)
 
 
-def _page_bytes(driver: Any, windows: list[str]) -> list[int]:
+def _page_bytes(windows: list[tuple[Any, str]]) -> list[int]:
     out = []
-    for h in windows:
+    for driver, h in windows:
         driver.switch_to.window(h)
         out.append(int(driver.execute_script("return gc.live.bytes || 0")))
     return out
