@@ -5,6 +5,8 @@ page's language (the ``gc_lang`` cookie the shell keeps)."""
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from dash import Input, Output, State, ctx
@@ -18,7 +20,7 @@ from geo_data.errors import InvalidInput, NotFound
 from geo_data.scope import Permission
 from geo_data.sessions import SessionPolicy
 from geo_data.users import create_user, list_users, set_user_state
-from layers.i18n import t
+from layers.i18n import SHANGHAI, t
 from layers.tables import rows as grid_rows
 
 AUDIT_ROWS = 500
@@ -29,7 +31,7 @@ def _chosen(selected: list[dict[str, Any]] | None) -> dict[str, Any] | None:
     return selected[0] if selected else None
 
 
-@callback(Output("admin-users", "rowData"), Output("admin-tokens", "rowData"), Output("admin-audit", "rowData"),
+@callback(Output("admin-users", "rowData"), Output("admin-tokens", "rowData"),
           Input("admin-refresh", "n_intervals"), Input("admin-user-msg", "children"),
           Input("admin-token-msg", "children"))
 def refresh(_n: int | None, _m1: Any, _m2: Any) -> tuple[list[dict[str, Any]], ...]:
@@ -37,20 +39,62 @@ def refresh(_n: int | None, _m1: Any, _m2: Any) -> tuple[list[dict[str, Any]], .
     lang = page_lang()
     with transaction(services().pool) as conn:
         users = [dict(u, role_label=t(f"role.{u['role']}", lang)) for u in list_users(conn, county_code=scope.county_code)]
-        return (grid_rows(users), grid_rows(admin.tokens_of_county(conn, scope)),
-                admin.audit_rows(conn, scope, limit=AUDIT_ROWS))
+        return grid_rows(users), grid_rows(admin.tokens_of_county(conn, scope))
 
 
-@callback(Output("admin-devices", "rowData"), Output("admin-teams", "rowData"), Input("admin-refresh", "n_intervals"))
-def refresh_fleet(_n: int | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Field devices and active teams of the county (registered through the CLI and the imports)."""
+def _day_start(value: str | None, *, after: bool = False) -> datetime | None:
+    """The start (or, ``after``, the end) of a picked day in Asia/Shanghai; InvalidInput naming the field."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value[:10])
+    except ValueError:
+        raise InvalidInput("period: a day as YYYY-MM-DD") from None
+    return datetime.combine(day + timedelta(days=1 if after else 0), time(), tzinfo=SHANGHAI)
+
+
+@callback(Output("admin-audit", "rowData"), Input("admin-refresh", "n_intervals"),
+          Input("admin-audit-apply", "n_clicks"), Input("admin-user-msg", "children"),
+          State("admin-audit-actor", "value"), State("admin-audit-action", "value"),
+          State("admin-audit-period", "start_date"), State("admin-audit-period", "end_date"))
+def audit_trail(_n: int | None, _apply: Any, _m: Any, actor: str | None, action: str | None, since: str | None,
+                until: str | None) -> list[dict[str, Any]]:
+    """The county's audit trail, newest first, by actor (part of the name), action (prefix) and days."""
+    scope = current_scope(Permission.ADMIN)
+    with transaction(services().pool) as conn:
+        return admin.audit_rows(conn, scope, limit=AUDIT_ROWS, actor=(actor or "").strip() or None,
+                                action=(action or "").strip() or None, since=_day_start(since),
+                                until=_day_start(until, after=True))
+
+
+@callback(Output("admin-devices", "rowData"), Output("admin-teams", "rowData"), Input("admin-refresh", "n_intervals"),
+          Input("admin-device-msg", "children"), Input("admin-user-msg", "children"))
+def refresh_fleet(_n: int | None, _m: Any, _m2: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Field devices and active teams of the county (registered through the CLI and the imports), each team with
+    its members (the inspectors' accounts)."""
     scope = current_scope(Permission.ADMIN)
     lang = page_lang()
-    with transaction(services().read_pool) as conn:
+    with transaction(services().pool) as conn:
         fleet = devices.list_devices(conn, scope.county_code)
+        members = Counter(u["team_id"] for u in list_users(conn, county_code=scope.county_code)
+                          if u["team_id"] is not None and u["active"])
         squads = [dict(tm, kind_label=t(f"details.kind_{'squad' if tm['kind'] == 'squad' else 'township'}", lang),
-                       status_label=t(f"status.{tm['status']}", lang)) for tm in teams.list_teams(conn, scope)]
+                       status_label=t(f"status.{tm['status']}", lang), members=members.get(tm["id"], 0))
+                  for tm in teams.list_teams(conn, scope)]
     return grid_rows(fleet), grid_rows(squads)
+
+
+@callback(Output("admin-device-msg", "children"), Input("admin-revoke-device", "n_clicks"),
+          State("admin-devices", "selectedRows"), prevent_initial_call=True)
+def revoke_device(_n: Any, selected: list[dict[str, Any]] | None) -> str:
+    scope = current_scope(Permission.ADMIN)
+    lang = page_lang()
+    row = _chosen(selected)
+    if row is None:
+        return t("admin.select_device", lang)
+    with transaction(services().pool) as conn:
+        admin.revoke_device(conn, scope, device_id=int(row["id"]))
+    return t("admin.device_revoked", lang, id=row["identifier"] or row["id"])
 
 
 def _team_id(value: int | str | None) -> int | None:

@@ -33,7 +33,7 @@ DEVICE_COLUMNS = [("id", "col.id"), ("identifier", "col.identifier"), ("kind", "
                   ("team_name", "col.team"), ("created_at", "col.created_at"), ("revoked_at", "col.revoked_at"),
                   ("last_fix_at", "col.last_fix_at")]
 TEAM_COLUMNS = [("id", "col.id"), ("name", "col.name"), ("kind_label", "col.kind"), ("township_code", "col.township"),
-                ("status_label", "col.status")]
+                ("status_label", "col.status"), ("members", "field.members")]
 AUDIT_COLUMNS = [("seq", "col.seq"), ("at", "col.at"), ("actor", "col.actor"), ("action", "col.action"),
                  ("object", "col.object"), ("remote_addr", "col.remote_addr"), ("detail", "col.detail")]
 
@@ -92,13 +92,22 @@ def layout(lang: str | None = None, **_query: Any) -> html.Div:
                       _msg("admin-token-msg"), card_id="admin-tokens-card"),
                 label=t("admin.tokens", lang), tab_id="tokens"),
         dbc.Tab(_card(t("admin.devices", lang), html.P(t("admin.devices_hint", lang), className="gc-hint-text"),
-                      grid("admin-devices", DEVICE_COLUMNS, lang, export_name="devices"), card_id="admin-devices-card"),
+                      grid("admin-devices", DEVICE_COLUMNS, lang, select=True, export_name="devices"),
+                      html.Div(dbc.Button(t("admin.revoke_device", lang), id="admin-revoke-device", color="danger",
+                                          outline=True, size="sm"), className="gc-actions"),
+                      _msg("admin-device-msg"), card_id="admin-devices-card"),
                 label=t("admin.devices", lang), tab_id="devices"),
         dbc.Tab(_card(t("admin.teams", lang), html.P(t("admin.teams_hint", lang), className="gc-hint-text"),
                       grid("admin-teams", TEAM_COLUMNS, lang, export_name="teams"), card_id="admin-teams-card"),
                 label=t("admin.teams", lang), tab_id="teams"),
         dbc.Tab(_card(t("admin.audit", lang), html.P(t("admin.audit_hint", lang), className="gc-hint-text"),
                       html.Div(className="gc-actions", children=[
+                          dbc.Input(id="admin-audit-actor", placeholder=t("admin.audit_actor", lang), size="sm"),
+                          dbc.Input(id="admin-audit-action", placeholder=t("admin.audit_action", lang), size="sm"),
+                          html.Div(dcc.DatePickerRange(id="admin-audit-period", display_format="YYYY-MM-DD",
+                                                       clearable=True), className="gc-dates-field"),
+                          dbc.Button(t("admin.audit_apply", lang), id="admin-audit-apply", color="primary",
+                                     size="sm"),
                           dbc.Button(t("admin.verify", lang), id="admin-verify", color="secondary", outline=True,
                                      size="sm"),
                           html.Span(id="admin-verify-result", className="gc-hint-text")]),

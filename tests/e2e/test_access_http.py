@@ -12,7 +12,7 @@ from geo_data.db import connect
 from tests.conftest import TEST_PASSWORD
 from tests.dash_calls import call_callback
 
-ADMIN_REFRESH = {"outputs": ["admin-users.rowData", "admin-tokens.rowData", "admin-audit.rowData"],
+ADMIN_REFRESH = {"outputs": ["admin-users.rowData", "admin-tokens.rowData"],
                  "inputs": [("admin-refresh.n_intervals", 1), ("admin-user-msg.children", None),
                             ("admin-token-msg.children", None)]}
 
