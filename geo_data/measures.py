@@ -19,21 +19,23 @@ from geo_data.scope import Scope
 _EMPTY: dict[str, Any] = {}
 
 
-def _params(scope: Scope, filt: MeasureFilter, group_by: str, as_of: datetime | None) -> dict[str, Any]:
+def _params(scope: Scope, filt: MeasureFilter, group_by: str, as_of: datetime | None,
+            live: bool = False) -> dict[str, Any]:
+    """The measure SQL's parameters; ``live`` makes coverage read the visits, alerts and incidents themselves."""
     filt = filt.narrowed_to(scope.township_code)
     params = filt.sql_params(scope.county_code, group_by=group_by)
     params["as_of"] = as_of or datetime.now(UTC)
     params["single_month"] = filt.date_from.replace(day=1) == filt.date_to.replace(day=1)
+    params["monthly"] = _whole_months(filt) and not live
     return params
 
 
-def coverage_query(filt: MeasureFilter, *, live: bool = False) -> str:
-    """The coverage SQL for a filter: the monthly pre-aggregate for whole calendar months, else the live one.
+def _whole_months(filt: MeasureFilter) -> bool:
+    """Whether the period is whole calendar months: coverage may then read its monthly pre-aggregate.
 
-    Both count the same thing (tests compare them); ``live`` forces the live query.
+    Both of ``measure_coverage.sql``'s sources count the same thing (tests compare them).
     """
-    aligned = filt.date_from.day == 1 and (filt.date_to + timedelta(days=1)).day == 1
-    return "measure_coverage_months" if aligned and not live else "measure_coverage"
+    return filt.date_from.day == 1 and (filt.date_to + timedelta(days=1)).day == 1
 
 
 def counts(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFilter, *, group_by: str = "none",
@@ -45,9 +47,9 @@ def counts(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFilter, *, 
     """
     if group_by not in GROUPS:
         raise InvalidInput(f"group_by: {group_by!r} is not one of {', '.join(GROUPS)}")
-    params = _params(scope, filt, group_by, as_of)
+    params = _params(scope, filt, group_by, as_of, live)
     out: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
-    for idx, name in enumerate(("measure_visits", "measure_incidents", coverage_query(filt, live=live))):
+    for idx, name in enumerate(("measure_visits", "measure_incidents", "measure_coverage")):
         if idx == 2 and group_by == "month":
             continue
         for row in fetch_all(conn, name, params):
@@ -79,7 +81,7 @@ def coverage_counts(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFi
                     group_by: str) -> dict[str, dict[str, Any]]:
     """Enterprise and covered-enterprise counts per risk grade per group (for blind spots, inspection ratios)."""
     params = _params(scope, filt, group_by, None)
-    return {(r.pop("grp") or ""): r for r in fetch_all(conn, coverage_query(filt), params)}
+    return {(r.pop("grp") or ""): r for r in fetch_all(conn, "measure_coverage", params)}
 
 
 def defer_preaggregates(conn: psycopg.Connection[Any]) -> None:

@@ -1,10 +1,29 @@
 -- Coverage per risk grade per group: enterprises in the filter (from the enterprise_counts pre-aggregate,
--- migration 403; the register itself under an industry filter), and those visited (done visit in the period, of the filtered department if any) or remotely
--- monitored (an alert or incident linked to them in the period, or their H3 res-9 cell covered by
--- monitoring_coverage valid during the period). group_by month groups as none (the register has no month).
-WITH touched AS MATERIALIZED (
+-- migration 403; the register itself under an industry filter), and those covered: visited (a done visit in the
+-- period, of the filtered department if any), remotely monitored (an alert or incident linked to them in the
+-- period), or lying in an H3 res-9 cell of monitoring_coverage valid during the period. group_by month groups as
+-- none (the register has no month).
+-- One rule, two sources of the touched enterprises, chosen by %(monthly)s (both count the same thing; the tests
+-- compare them):
+--   monthly (a period of whole calendar months): the coverage_touch pre-aggregate (migration 405), one row per
+--           enterprise and month with the enterprise's attributes copied;
+--   live (any other period): the visits, alerts and incidents themselves, their ids joined to the register.
+-- The branch not chosen is cut by a one-time filter on the parameter and reads nothing.
+WITH touch_months AS NOT MATERIALIZED (   -- monthly: the filter's rows of coverage_touch
+    SELECT t.enterprise_id, t.township_code, t.risk, t.h3_r7, t.h3_r8, t.h3_r9
+    FROM coverage_touch t
+    WHERE %(monthly)s::boolean AND t.county_code = %(county_code)s
+      AND t.month BETWEEN %(date_from)s::date AND %(date_to)s::date
+      AND (%(township_code)s::text IS NULL OR t.township_code = %(township_code)s::text)
+      AND (%(cell_r7)s::bigint IS NULL OR t.h3_r7 = %(cell_r7)s::bigint)
+      AND (%(cell_r8)s::bigint IS NULL OR t.h3_r8 = %(cell_r8)s::bigint)
+      AND (%(cell_r9)s::bigint IS NULL OR t.h3_r9 = %(cell_r9)s::bigint)
+      AND (%(industry)s::text IS NULL OR t.industry_code = %(industry)s::text)
+      AND (%(risk)s::text IS NULL OR t.risk = %(risk)s::text)
+      AND (%(department)s::text IS NULL OR t.remote OR %(department)s::text = ANY (t.departments))
+), touch_live AS MATERIALIZED (   -- live: the ids of the enterprises visited, alerted or with an incident
     SELECT v.enterprise_id FROM visits v
-    WHERE v.status = 'done' AND v.county_code = %(county_code)s
+    WHERE NOT %(monthly)s::boolean AND v.status = 'done' AND v.county_code = %(county_code)s
       AND (%(township_code)s::text IS NULL OR v.township_code = %(township_code)s::text)
       AND v.visit_date BETWEEN %(date_from)s::date AND %(date_to)s::date
       AND (%(cell_r7)s::bigint IS NULL OR v.h3_r7 = %(cell_r7)s::bigint)
@@ -13,12 +32,27 @@ WITH touched AS MATERIALIZED (
       AND (%(department)s::text IS NULL OR %(department)s::text = ANY (v.departments))
     UNION
     SELECT a.enterprise_id FROM alerts a
-    WHERE a.county_code = %(county_code)s AND a.enterprise_id IS NOT NULL
+    WHERE NOT %(monthly)s::boolean AND a.county_code = %(county_code)s AND a.enterprise_id IS NOT NULL
       AND a.observed_at >= %(ts_from)s AND a.observed_at < %(ts_to)s
     UNION
     SELECT i.enterprise_id FROM incidents i
-    WHERE i.county_code = %(county_code)s AND i.enterprise_id IS NOT NULL
+    WHERE NOT %(monthly)s::boolean AND i.county_code = %(county_code)s AND i.enterprise_id IS NOT NULL
       AND i.first_seen >= %(ts_from)s AND i.first_seen < %(ts_to)s
+), touched AS (   -- one row per enterprise touched in the filter, with the attributes it is grouped by
+    SELECT * FROM touch_months WHERE %(single_month)s::boolean   -- a single month needs no de-duplication
+    UNION ALL
+    SELECT DISTINCT ON (enterprise_id) * FROM touch_months WHERE NOT %(single_month)s::boolean
+    UNION ALL
+    SELECT e.id, e.township_code, e.risk, e.h3_r7, e.h3_r8, e.h3_r9
+    FROM (SELECT enterprise_id FROM touch_live ORDER BY enterprise_id) t
+    CROSS JOIN LATERAL (SELECT e.* FROM enterprises e WHERE e.id = t.enterprise_id OFFSET 0) e  -- id order walk
+    WHERE e.county_code = %(county_code)s
+      AND (%(township_code)s::text IS NULL OR e.township_code = %(township_code)s::text)
+      AND (%(cell_r7)s::bigint IS NULL OR e.h3_r7 = %(cell_r7)s::bigint)
+      AND (%(cell_r8)s::bigint IS NULL OR e.h3_r8 = %(cell_r8)s::bigint)
+      AND (%(cell_r9)s::bigint IS NULL OR e.h3_r9 = %(cell_r9)s::bigint)
+      AND (%(industry)s::text IS NULL OR e.industry_code = %(industry)s::text)
+      AND (%(risk)s::text IS NULL OR e.risk = %(risk)s::text)
 ), monitored AS MATERIALIZED (
     SELECT DISTINCT m.cell FROM monitoring_coverage m
     WHERE m.county_code = %(county_code)s
@@ -75,16 +109,8 @@ WITH touched AS MATERIALIZED (
            count(*) FILTER (WHERE e.risk = 'elevated') AS vis_elevated,
            count(*) FILTER (WHERE e.risk = 'general') AS vis_general,
            count(*) FILTER (WHERE e.risk = 'low') AS vis_low
-    FROM (SELECT enterprise_id FROM touched ORDER BY enterprise_id) t
-    CROSS JOIN LATERAL (SELECT e.* FROM enterprises e WHERE e.id = t.enterprise_id OFFSET 0) e  -- id order walk
-    WHERE e.county_code = %(county_code)s
-      AND NOT EXISTS (SELECT 1 FROM monitored m WHERE m.cell = e.h3_r9)
-      AND (%(township_code)s::text IS NULL OR e.township_code = %(township_code)s::text)
-      AND (%(cell_r7)s::bigint IS NULL OR e.h3_r7 = %(cell_r7)s::bigint)
-      AND (%(cell_r8)s::bigint IS NULL OR e.h3_r8 = %(cell_r8)s::bigint)
-      AND (%(cell_r9)s::bigint IS NULL OR e.h3_r9 = %(cell_r9)s::bigint)
-      AND (%(industry)s::text IS NULL OR e.industry_code = %(industry)s::text)
-      AND (%(risk)s::text IS NULL OR e.risk = %(risk)s::text)
+    FROM touched e
+    WHERE NOT EXISTS (SELECT 1 FROM monitored m WHERE m.cell = e.h3_r9)
     GROUP BY 1
 )
 SELECT t.grp,
