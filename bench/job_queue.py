@@ -1,7 +1,7 @@
 """The job queue as the product uses it (geo_data/jobs.py): what queueing a routing job costs the web request,
 and how soon a real ``gridcommand worker`` process starts it.
 
-1. ``plans.start_route_job`` 200 times with no worker (the route_jobs row and the queued job in one
+1. ``services.planning.start_routing`` 200 times with no worker (the route_jobs row and the queued job in one
    transaction): median and p95 of the call.
 2. A ``gridcommand worker`` subprocess; 10 routing jobs one after the other: from the call's return to the job's
    first progress row (status ``running``), polled every 2 ms.
@@ -27,6 +27,7 @@ from geo_data import jobs, plans
 from geo_data.db import connect, open_pool
 from geo_data.scope import Role, Scope
 from geo_data.settings import DatabaseSettings, Settings
+from services import planning
 from tests.db import plan_scenario as ps
 
 SCOPE = Scope(actor="bench", role=Role.PLANNER, county_code=ps.COUNTY)
@@ -62,9 +63,9 @@ def main() -> None:
         calls = []
         for _ in range(200):
             t = time.perf_counter()
-            plans.start_route_job(pool, SCOPE, plan_id, queue=queue, config=QUICK)
+            planning.start_routing(pool, SCOPE, plan_id, queue=queue, config=QUICK)
             calls.append(time.perf_counter() - t)
-        print(f"start_route_job (row + queued job, one transaction), 200 calls: {_ms(calls)}")
+        print(f"start_routing (row + queued job, one transaction), 200 calls: {_ms(calls)}")
         with connect(url, autocommit=True) as conn:
             conn.execute("DELETE FROM procrastinate_jobs")
             conn.execute("DELETE FROM route_jobs")
@@ -78,7 +79,7 @@ def main() -> None:
                     time.sleep(0.05)
                 starts = []
                 for _ in range(10):
-                    job_id = plans.start_route_job(pool, SCOPE, plan_id, queue=queue, config=QUICK)
+                    job_id = planning.start_routing(pool, SCOPE, plan_id, queue=queue, config=QUICK)
                     t = time.perf_counter()
                     while conn.execute("SELECT status FROM route_jobs WHERE id = %s",
                                        (job_id,)).fetchone()["status"] == "queued":

@@ -1,4 +1,5 @@
-"""Planner: upload tasks, build a plan, show it (summary, visits, unassigned), approve and edit it."""
+"""Planner: upload tasks, build a plan, show it (summary, visits, unassigned), approve and edit it: one callback
+per action."""
 
 from __future__ import annotations
 
@@ -15,73 +16,121 @@ from geo_data import plans, tasks
 from geo_data.errors import InvalidInput
 from geo_data.scope import Permission
 from layers.i18n import t
+from services import planning
 
 SHOWN = ("id", "enterprise_name", "township_name", "departments", "lead_department", "items", "status", "quota_flag",
          "quota_alternative", "apart_reason", "visit_date", "team_name", "route_seq", "code", "unassigned_reason")
 
 
-@callback(Output("planner-msg", "children"), Output("planner-problems", "children"),
-          Output("planner-refresh", "data"),
-          Input("planner-upload", "contents"), Input("planner-build", "n_clicks"),
-          Input("planner-approve", "n_clicks"), Input("planner-accept", "n_clicks"),
-          Input("planner-remote", "n_clicks"), Input("planner-split", "n_clicks"), Input("planner-move", "n_clicks"),
-          State("planner-upload", "filename"), State("planner-skip-bad", "value"),
-          State("planner-period", "start_date"), State("planner-period", "end_date"), State("planner-plan", "value"),
-          State("planner-visits", "selectedRows"),
-          State("planner-task", "value"), State("planner-window", "start_date"), State("planner-window", "end_date"),
-          State("planner-refresh", "data"), prevent_initial_call=True)
-def act(contents: str | None, _b: Any, _a: Any, _acc: Any, _rem: Any, _spl: Any, _mov: Any, filename: str | None,
-        skip: list[str] | None, start: str | None, end: str | None, plan_id: int | None,
-        selected: list[dict[str, Any]] | None, task_id: int | None, w_start: str | None,
-        w_end: str | None, refresh: dict[str, Any] | None) -> tuple[Any, ...]:
-    """Every planner action; ``planner-refresh`` carries a counter (and a plan to select) to the views."""
-    scope = current_scope(Permission.PLAN)
-    lang = page_lang()
-    trigger = ctx.triggered_id
-    n = int((refresh or {}).get("n", 0)) + 1
-    if trigger == "planner-upload":
-        raw = base64.b64decode((contents or ",").split(",", 1)[1])
-        frame = tasks.read_table(raw, filename=filename or "tasks.csv")
-        try:
-            with tx() as conn:
-                report = tasks.import_tasks(conn, scope, frame, skip_bad=bool(skip), source=filename or "")
-        except InvalidInput as exc:
-            return (t("plan.not_imported", lang, reason=exc), [html.Li(str(p)) for p in exc.problems[:200]],
-                    {"n": n})
-        return (t("plan.imported", lang, n=report.inserted),
-                [html.Li(str(p)) for p in report.problems[:200]], {"n": n})
-    if trigger == "planner-build":
-        first, last = parse_day(start), parse_day(end)
-        if first is None or last is None:
-            raise InvalidInput("period: choose the first and last day")
-        with tx() as conn:
-            new_id = plans.build_plan(conn, scope, period_start=first, period_end=last)
-            summary = plans.get_plan(conn, scope, new_id)
-        return (t("plan.built", lang, id=new_id, tasks=summary.tasks, visits=summary.visits, saving=summary.saving),
-                [], {"n": n, "plan": new_id})
+# Every planner action answers in the same three places: a message, the problems list and ``planner-refresh``
+# (a counter, and the plan to select, that the views follow). One callback per action.
+_ANSWER = (Output("planner-msg", "children", allow_duplicate=True),
+           Output("planner-problems", "children", allow_duplicate=True),
+           Output("planner-refresh", "data", allow_duplicate=True))
+_NOTHING = (no_update, no_update, no_update)
+
+
+def _refresh(refresh: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
+    return {"n": int((refresh or {}).get("n", 0)) + 1, **extra}
+
+
+def _chosen(plan_id: int | None) -> int:
     if plan_id is None:
         raise InvalidInput("plan: choose a plan first")
+    return int(plan_id)
+
+
+@callback(*_ANSWER, Input("planner-upload", "contents"), State("planner-upload", "filename"),
+          State("planner-skip-bad", "value"), State("planner-refresh", "data"), prevent_initial_call=True)
+def upload_tasks(contents: str | None, filename: str | None, skip: list[str] | None,
+                 refresh: dict[str, Any] | None) -> tuple[Any, ...]:
+    """A departments' task list (CSV/Excel) uploaded: imported, or nothing and why."""
+    if not contents:
+        return _NOTHING
+    scope = current_scope(Permission.PLAN)
+    lang = page_lang()
+    raw = base64.b64decode(contents.split(",", 1)[1] if "," in contents else "")
+    frame = tasks.read_table(raw, filename=filename or "tasks.csv")
+    try:
+        with tx() as conn:
+            report = tasks.import_tasks(conn, scope, frame, skip_bad=bool(skip), source=filename or "")
+    except InvalidInput as exc:
+        return (t("plan.not_imported", lang, reason=exc), [html.Li(str(p)) for p in exc.problems[:200]],
+                _refresh(refresh))
+    return (t("plan.imported", lang, n=report.inserted), [html.Li(str(p)) for p in report.problems[:200]],
+            _refresh(refresh))
+
+
+@callback(*_ANSWER, Input("planner-build", "n_clicks"), State("planner-period", "start_date"),
+          State("planner-period", "end_date"), State("planner-refresh", "data"), prevent_initial_call=True)
+def build(n: int | None, start: str | None, end: str | None, refresh: dict[str, Any] | None) -> tuple[Any, ...]:
+    """A new draft plan of the period (``services.planning.build_plan``), then selected."""
+    if not n:
+        return _NOTHING
+    scope = current_scope(Permission.PLAN)
+    first, last = parse_day(start), parse_day(end)
+    if first is None or last is None:
+        raise InvalidInput("period: choose the first and last day")
     with tx() as conn:
-        if trigger == "planner-approve":
-            plans.approve_plan(conn, scope, plan_id)
-            return t("plan.approved", lang), [], {"n": n}
-        if trigger in ("planner-split", "planner-move"):
-            if not task_id:
-                raise InvalidInput("task: enter the task id")
-            if trigger == "planner-split":
-                plans.split_task(conn, scope, plan_id, int(task_id))
-                return t("plan.split_done", lang, id=task_id), [], {"n": n}
-            first, last = parse_day(w_start), parse_day(w_end)
-            if first is None or last is None:
-                raise InvalidInput("window: choose the first and last day")
-            plans.move_task_window(conn, scope, plan_id, int(task_id), earliest=first, latest=last)
-            return t("plan.moved", lang, id=task_id), [], {"n": n}
-        if not selected:
-            raise InvalidInput("visit: select a visit in the table first")
-        visit_id = int(selected[0]["id"])
-        status = "proposed" if trigger == "planner-accept" else "remote"
-        plans.set_visit_status(conn, scope, plan_id, visit_id, status)
-    return t("plan.visit_set", lang, id=visit_id, status=t(f"plan.status.{status}", lang)), [], {"n": n}
+        summary = planning.build_plan(conn, scope, period_start=first, period_end=last)
+    return (t("plan.built", page_lang(), id=summary.plan_id, tasks=summary.tasks, visits=summary.visits,
+              saving=summary.saving), [], _refresh(refresh, plan=summary.plan_id))
+
+
+@callback(*_ANSWER, Input("planner-approve", "n_clicks"), State("planner-plan", "value"),
+          State("planner-refresh", "data"), prevent_initial_call=True)
+def approve(n: int | None, plan_id: int | None, refresh: dict[str, Any] | None) -> tuple[Any, ...]:
+    if not n:
+        return _NOTHING
+    scope = current_scope(Permission.PLAN)
+    with tx() as conn:
+        plans.approve_plan(conn, scope, _chosen(plan_id))
+    return t("plan.approved", page_lang()), [], _refresh(refresh)
+
+
+@callback(*_ANSWER, Input("planner-accept", "n_clicks"), Input("planner-remote", "n_clicks"),
+          State("planner-plan", "value"), State("planner-visits", "selectedRows"), State("planner-refresh", "data"),
+          prevent_initial_call=True)
+def set_visit(accept: int | None, remote: int | None, plan_id: int | None, selected: list[dict[str, Any]] | None,
+              refresh: dict[str, Any] | None) -> tuple[Any, ...]:
+    """The selected visit accepted (on site as proposed) or made a remote check (非现场)."""
+    if not (accept or remote):
+        return _NOTHING
+    scope = current_scope(Permission.PLAN)
+    lang = page_lang()
+    chosen = _chosen(plan_id)
+    if not selected:
+        raise InvalidInput("visit: select a visit in the table first")
+    visit_id = int(selected[0]["id"])
+    status = "proposed" if ctx.triggered_id == "planner-accept" else "remote"
+    with tx() as conn:
+        plans.set_visit_status(conn, scope, chosen, visit_id, status)
+    return t("plan.visit_set", lang, id=visit_id, status=t(f"plan.status.{status}", lang)), [], _refresh(refresh)
+
+
+@callback(*_ANSWER, Input("planner-split", "n_clicks"), Input("planner-move", "n_clicks"),
+          State("planner-plan", "value"), State("planner-task", "value"), State("planner-window", "start_date"),
+          State("planner-window", "end_date"), State("planner-refresh", "data"), prevent_initial_call=True)
+def edit_task(split: int | None, move: int | None, plan_id: int | None, task_id: int | None, w_start: str | None,
+              w_end: str | None, refresh: dict[str, Any] | None) -> tuple[Any, ...]:
+    """A task split out of its joint visit, or its window moved."""
+    if not (split or move):
+        return _NOTHING
+    scope = current_scope(Permission.PLAN)
+    lang = page_lang()
+    chosen = _chosen(plan_id)
+    if not task_id:
+        raise InvalidInput("task: enter the task id")
+    if ctx.triggered_id == "planner-split":
+        with tx() as conn:
+            plans.split_task(conn, scope, chosen, int(task_id))
+        return t("plan.split_done", lang, id=task_id), [], _refresh(refresh)
+    first, last = parse_day(w_start), parse_day(w_end)
+    if first is None or last is None:
+        raise InvalidInput("window: choose the first and last day")
+    with tx() as conn:
+        plans.move_task_window(conn, scope, chosen, int(task_id), earliest=first, latest=last)
+    return t("plan.moved", lang, id=task_id), [], _refresh(refresh)
 
 
 @callback(Output("planner-plan", "options"), Output("planner-plan", "value"), Input("planner-refresh", "data"))

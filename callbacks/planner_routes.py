@@ -11,19 +11,11 @@ from callbacks.context import current_scope, services
 from callbacks.planner_common import parse_day, tx
 from callbacks.registry import callback
 from callbacks.shell import page_lang
-from enforcement.plan import DayRouteConfig
 from geo_data import plans
 from geo_data.errors import InvalidInput
 from geo_data.scope import Permission
 from layers.i18n import t
-
-
-def _config() -> DayRouteConfig:
-    p = services().settings.plan
-    h0, m0 = (int(x) for x in p.shift_start.split(":"))
-    h1, m1 = (int(x) for x in p.shift_end.split(":"))
-    return DayRouteConfig(shift_start_min=h0 * 60 + m0, shift_end_min=h1 * 60 + m1, max_work_min=p.max_work_min,
-                          setup_min=p.setup_min, time_limit_per_day_s=p.route_seconds_per_day)
+from services import planning
 
 
 @callback(Output("planner-job", "children"), Output("planner-progress", "value"), Output("planner-poll", "disabled"),
@@ -35,7 +27,8 @@ def job(_click: Any, _n: Any, plan_id: int | None) -> tuple[Any, Any, bool, Any]
     if plan_id is None:
         return "", "0", True, no_update
     if ctx.triggered_id == "planner-route":
-        plans.start_route_job(services().pool, scope, plan_id, queue=services().jobs, config=_config())
+        svc = services()
+        planning.start_routing(svc.pool, scope, plan_id, queue=svc.jobs, config=planning.route_config(svc.settings.plan))
     with tx() as conn:
         row = plans.route_job(conn, scope, plan_id=plan_id)
     if row is None:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import procrastinate
 import psycopg
 from psycopg_pool import ConnectionPool
 
@@ -466,26 +465,19 @@ def route_job(conn: psycopg.Connection[Any], scope: Scope, *, plan_id: int | Non
                                              "plan_id": plan_id})
 
 
-def start_route_job(pool: ConnectionPool, scope: Scope, plan_id: int, *, queue: procrastinate.App,
-                    config: DayRouteConfig = DEFAULT_ROUTE_CONFIG) -> int:
-    """Queue a routing job for the job worker (``gridcommand worker``); progress is kept in ``route_jobs``.
-
-    The ``route_jobs`` row and the queued job are written in one transaction: both or neither."""
-    from geo_data import jobs
-
+def new_route_job(conn: psycopg.Connection[Any], scope: Scope, plan_id: int) -> int:
+    """Record a routing job of an approved plan (a ``route_jobs`` row, its progress); NotFound for a plan outside
+    the county, Conflict before approval. Queuing it is the caller's, in the same transaction
+    (``services.planning.start_routing``)."""
     scope.require(Permission.PLAN)
-    # errors are raised outside ``transaction`` so they reach the caller as they are
-    with transaction(pool) as conn:
-        found = fetch_one(conn, "plan_get", {"plan_id": plan_id, "county_code": scope.county_code})
-        row = (fetch_one(conn, "route_job_insert", {"county_code": scope.county_code, "plan_id": plan_id,
-                                                    "actor": scope.actor})
-               if found is not None and found["status"] == "approved" else None)
-        if row is not None:
-            jobs.defer_route_plan(queue, conn, job_id=int(row["id"]), scope=scope, plan_id=plan_id, config=config)
+    found = fetch_one(conn, "plan_get", {"plan_id": plan_id, "county_code": scope.county_code})
     if found is None:
         raise NotFound(f"plan {plan_id} not found")
-    if row is None:
+    if found["status"] != "approved":
         raise Conflict(f"plan {plan_id} is {found['status']}; approve it before routing")
+    row = fetch_one(conn, "route_job_insert", {"county_code": scope.county_code, "plan_id": plan_id,
+                                               "actor": scope.actor})
+    assert row is not None
     return int(row["id"])
 
 

@@ -19,6 +19,7 @@ from geo_data.db import fetch_one, open_pool
 from geo_data.errors import Conflict
 from geo_data.scope import Role, Scope
 from geo_data.settings import DatabaseSettings, Settings
+from services import planning
 from tests.db import plan_scenario as ps
 from tests.job_worker import job_worker, wait_for
 
@@ -84,10 +85,10 @@ def test_a_route_job_is_queued_with_its_row_and_run_by_a_worker_process_with_pro
         draft = plans.build_plan(conn, SCOPE, period_start=date(2031, 9, 1), period_end=date(2031, 9, 2))
     before = conn.execute("SELECT count(*) AS n FROM procrastinate_jobs").fetchone()["n"]
     with pytest.raises(Conflict):
-        plans.start_route_job(pool, SCOPE, draft, queue=queue)
+        planning.start_routing(pool, SCOPE, draft, queue=queue)
     assert conn.execute("SELECT count(*) AS n FROM procrastinate_jobs").fetchone()["n"] == before
 
-    job_id = plans.start_route_job(pool, SCOPE, plan_id, queue=queue,
+    job_id = planning.start_routing(pool, SCOPE, plan_id, queue=queue,
                                    config=DayRouteConfig(time_limit_per_day_s=0.5))
     assert _job_row(conn, job_id)["status"] == "queued"
     assert [j["status"] for j in _queued(conn, job_id)] == ["todo"]   # no worker yet: it waits in the queue
@@ -115,7 +116,7 @@ def test_a_route_job_is_queued_with_its_row_and_run_by_a_worker_process_with_pro
 def test_a_worker_killed_mid_job_leaves_nothing_and_another_worker_finishes_the_job_once(
         conn: Any, db_url: str, pool: ConnectionPool, queue: procrastinate.App, tmp_path: Path) -> None:
     plan_id = _approved_plan(conn, 2032)
-    job_id = plans.start_route_job(pool, SCOPE, plan_id, queue=queue,
+    job_id = planning.start_routing(pool, SCOPE, plan_id, queue=queue,
                                    config=DayRouteConfig(time_limit_per_day_s=3.0))  # seconds per day: time to kill it
     with job_worker(db_url, tmp_path, name="killed") as first:
         wait_for("the first worker to be mid-job", lambda: (r := _job_row(conn, job_id))["status"] == "running"
@@ -175,7 +176,7 @@ def test_a_plan_the_product_refuses_fails_at_once_without_retries(conn: Any, poo
 def test_a_route_job_that_lost_its_worker_too_often_is_failed_with_its_row(
         conn: Any, db_url: str, pool: ConnectionPool, queue: procrastinate.App, tmp_path: Path) -> None:
     plan_id = _approved_plan(conn, 2035)
-    job_id = plans.start_route_job(pool, SCOPE, plan_id, queue=queue)
+    job_id = planning.start_routing(pool, SCOPE, plan_id, queue=queue)
     # as a worker leaves it when it dies and is pruned: taken ('doing'), no worker any more
     conn.execute("UPDATE procrastinate_jobs SET status = 'doing' WHERE task_name = %s"
                  " AND (args->>'job_id')::bigint = %s", (jobs.ROUTE_PLAN, job_id))

@@ -19,6 +19,7 @@ from geo_data.db import open_pool
 from geo_data.errors import Conflict, InvalidInput
 from geo_data.scope import Role, Scope
 from geo_data.settings import DatabaseSettings, Settings
+from services import planning
 from tests.db import plan_scenario as ps
 
 SCOPE = Scope(actor="planner1", role=Role.PLANNER, county_code=ps.COUNTY)
@@ -189,8 +190,8 @@ def test_background_route_job_reports_progress_until_done(conn: Any, sc: ps.Scen
             draft = Scope(actor="p", role=Role.PLANNER, county_code=ps.COUNTY)
             with conn.transaction():
                 other = plans.build_plan(conn, draft, period_start=date(2028, 5, 1), period_end=date(2028, 5, 2))
-            plans.start_route_job(pool, SCOPE, other, queue=queue, config=FAST)
-        job_id = plans.start_route_job(pool, SCOPE, plan_id, queue=queue, config=FAST)
+            planning.start_routing(pool, SCOPE, other, queue=queue, config=FAST)
+        job_id = planning.start_routing(pool, SCOPE, plan_id, queue=queue, config=FAST)
         # the job worker, in this process, until the queue is empty (tests/db/test_jobs_routing.py: a process)
         worker = threading.Thread(target=jobs.run_worker, args=(settings, db_url),
                                   kwargs={"wait": False, "handle_signals": False})

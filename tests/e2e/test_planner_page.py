@@ -81,22 +81,24 @@ def test_planner_uploads_builds_and_exports(make_user: Any, browser_login: Any, 
 
 
 ACT_OUT = ["planner-msg.children", "planner-problems.children", "planner-refresh.data"]
-ACT_IN = ["planner-upload.contents", "planner-build.n_clicks", "planner-approve.n_clicks", "planner-accept.n_clicks",
-          "planner-remote.n_clicks", "planner-split.n_clicks", "planner-move.n_clicks"]
-ACT_STATE = ["planner-upload.filename", "planner-skip-bad.value", "planner-period.start_date",
-             "planner-period.end_date", "planner-plan.value", "planner-visits.selectedRows",
-             "planner-task.value", "planner-window.start_date",
-             "planner-window.end_date", "planner-refresh.data"]
-
-
 def _act(s: Any, live_url: str, trigger: str, value: Any, **state: Any) -> Any:
-    from tests.dash_calls import call_callback
+    """Fire the planner action whose callback listens to ``trigger`` (one callback per action, found in the
+    served app's ``/_dash-dependencies``), its states named like ``period_start_date`` for
+    ``planner-period.start_date``; the answer's outputs are ``ACT_OUT``."""
+    from tests.dash_calls import callback_body
 
-    inputs = [(k, value if k == trigger else None) for k in ACT_IN]
-    inputs.sort(key=lambda kv: kv[0] != trigger)   # the triggering input first (changedPropIds)
+    deps = s.get(f"{live_url}/_dash-dependencies", timeout=30).json()
+
+    def spec(items: list[dict[str, Any]]) -> list[str]:
+        return [f"{i['id']}.{i['property']}" for i in items]
+
+    (dep,) = [d for d in deps if trigger in spec(d["inputs"])
+              and [o.split("@")[0] for o in d["output"].strip(".").split("...")] == ACT_OUT]
+    inputs = [(k, value if k == trigger else None) for k in spec(dep["inputs"])]
     st = [(k, state.get(k.split(".")[0].replace("planner-", "").replace("-", "_") + "_" + k.split(".")[1], None))
-          for k in ACT_STATE]
-    r = call_callback(s, live_url, outputs=ACT_OUT, inputs=inputs, state=st)
+          for k in spec(dep.get("state", []))]
+    body = {**callback_body(ACT_OUT, inputs, st, trigger), "output": dep["output"]}
+    r = s.post(f"{live_url}/_dash-update-component", json=body, headers={"Origin": live_url}, timeout=30)
     assert r.status_code == 200, r.text[:500]
     return r.json()["response"]
 
