@@ -46,4 +46,4 @@ def command(ctx: click.Context, enterprises: int | None, seed: int | None, histo
     if users:
         click.echo("demo users (passwords shown once; only their hashes are stored):")
         for name, password in users.items():
-            click.echo(f"  {name:14s} {password}")
+            click.echo(f"  {name:18s} {password}")
