@@ -25,7 +25,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import psycopg
 import segno
@@ -35,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.errors import ApiError, json_body, register, validation_problems
 from callbacks.context import current_scope, form_token, services
+from enforcement.local_time import SHANGHAI
 from geo_data import field, positions, visit_public
 from geo_data.errors import Forbidden, InvalidInput
 from geo_data.scope import Permission, Scope
@@ -44,7 +44,6 @@ from layers.field_nav import display_point, navigation_links
 from pages import field_app
 from services.transactions import run_in_transaction
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 APP_DIR = Path(__file__).resolve().parent.parent / "field_app"
 LEAFLET_DIR = Path("/usr/share/javascript/leaflet")  # Debian's libjs-leaflet (Makefile: system-packages)
 MAX_FIXES = 500

@@ -26,12 +26,12 @@ from flask import Blueprint, jsonify, request
 from api.errors import ApiError, json_body, register
 from api.tokens import CHALLENGE, bearer
 from callbacks.context import current_scope, services
+from enforcement.local_time import SHANGHAI
 from enforcement.positions import KNOT_KMH
 from geo_data import devices, positions
 from geo_data.errors import Forbidden
 from geo_data.scope import Permission
 from geo_data.settings import Settings
-from geo_data.visit_codes import SHANGHAI
 from services.transactions import run_in_transaction
 
 bp = Blueprint("positions_api", __name__, url_prefix="/api/v1")

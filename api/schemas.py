@@ -6,13 +6,12 @@ import math
 import time
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
+from enforcement.local_time import SHANGHAI
 from geo_data.uscc import normalise_uscc, uscc_problem
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _Y2000 = datetime(2000, 1, 1, tzinfo=UTC).timestamp()
 Severity = Literal["low", "medium", "high", "urgent"]
 SourceKind = Literal["drone", "ai_camera", "sensor", "complaint"]

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import ApiError, json_body, register, to_response
 from callbacks.context import current_scope, services
+from enforcement.local_time import SHANGHAI
 from geo_data import draws, visit_codes
 from geo_data.errors import GridCommandError, NotFound
 from geo_data.scope import Permission
@@ -109,7 +110,7 @@ def public_page(code: str) -> Response:
                         mimetype="text/plain", headers={"Retry-After": "5"})
     if details is None:
         return Response(public_page_view.render_problem("not_found", lang), status=404, mimetype="text/html")
-    today = datetime.now(visit_codes.SHANGHAI).date()
+    today = datetime.now(SHANGHAI).date()
     return Response(public_page_view.render_visit(details, lang, today=today), mimetype="text/html")
 
 

@@ -14,13 +14,14 @@ from dash import Input, Output, State, ctx
 from callbacks.context import current_scope, services
 from callbacks.registry import callback
 from callbacks.shell import page_lang
+from enforcement.local_time import SHANGHAI
 from geo_data import admin, audit, devices, sessions, teams, two_factor
 from geo_data.db import transaction
 from geo_data.errors import InvalidInput, NotFound
 from geo_data.scope import Permission
 from geo_data.sessions import SessionPolicy
 from geo_data.users import create_user, list_users, set_user_state
-from layers.i18n import SHANGHAI, t
+from layers.i18n import t
 from layers.tables import rows as grid_rows
 
 AUDIT_ROWS = 500

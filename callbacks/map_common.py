@@ -12,10 +12,11 @@ from typing import Any, TypeVar
 from dash import html
 
 from callbacks.context import services
+from enforcement.local_time import SHANGHAI
 from geo_data.coords import from_wgs84, to_wgs84
 from geo_data.errors import Forbidden, GridCommandError, InvalidInput
 from layers.basemaps import display_datum
-from layers.i18n import SHANGHAI, lang_of, t
+from layers.i18n import lang_of, t
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])

@@ -15,13 +15,14 @@ from dash import Input, Output, State, ctx, html, no_update
 from callbacks.context import current_scope, services
 from callbacks.map_common import guarded, time_window
 from callbacks.registry import callback
+from enforcement.local_time import SHANGHAI
 from geo_data import map_queries, positions
 from geo_data.db import transaction
 from geo_data.errors import InvalidInput
 from geo_data.scope import Scope
 from geo_data.travel import haversine_m
 from layers import details
-from layers.i18n import SHANGHAI, format_datetime, format_number, t
+from layers.i18n import format_datetime, format_number, t
 
 SOURCES = ("boundaries", "cells", "enterprises", "alerts", "incidents", "teams")
 

@@ -14,11 +14,12 @@ from callbacks.map_common import bbox_from_bounds, datum, guarded, to_display_bo
 from callbacks.map_live import live_bases, register_merges
 from callbacks.map_view import boundary_layers, viewport_payload
 from callbacks.registry import callback
+from enforcement.local_time import SHANGHAI
 from enforcement.measures import MeasureFilter
 from geo_data import map_queries, measures
 from geo_data.db import transaction
 from geo_data.scope import Scope
-from layers.i18n import SHANGHAI, format_datetime, format_number, format_percent, t
+from layers.i18n import format_datetime, format_number, format_percent, t
 from layers.registry import MEASURES
 from layers.registry import WALL_KPIS as KPIS
 

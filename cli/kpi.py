@@ -10,6 +10,7 @@ import json
 import click
 
 from cli.common import db_conn, fail_clearly
+from enforcement.grades import RISK_GRADES
 from enforcement.measures import MeasureFilter, format_value, parse_date
 from geo_data.measures import panel
 from geo_data.scope import system_scope
@@ -28,7 +29,7 @@ def _num(v: float | None) -> str:
 @click.option("--township", "township_code", default=None, help="9-digit township code")
 @click.option("--department", default=None, help="department code")
 @click.option("--industry", default=None, help="industry code")
-@click.option("--risk", type=click.Choice(["high", "elevated", "general", "low"]), default=None)
+@click.option("--risk", type=click.Choice(RISK_GRADES), default=None)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
 @click.pass_context

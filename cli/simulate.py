@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 import requests
@@ -34,6 +33,7 @@ from pydantic import ValidationError
 
 from cli.common import fail_clearly, settings_of, url_of
 from cli.simulate_field import FieldPhones
+from enforcement.local_time import SHANGHAI
 from geo_data import devices
 from geo_data.db import connect, fetch_all
 from geo_data.errors import NotFound
@@ -42,7 +42,6 @@ from geo_data.tokens import create_token, token_for
 from geo_data.travel import haversine_m
 
 log = logging.getLogger(__name__)
-SH = ZoneInfo("Asia/Shanghai")
 SOURCE = "simulator"
 KIND_TYPES = {
     "drone": ["illegal_construction", "open_burning", "illegal_land_use", "material_piling"],
@@ -205,7 +204,7 @@ def _make_alert(sim: _Sim) -> dict[str, Any]:
         lng, lat = _jitter(rng, e["lng"], e["lat"], 30)
     sim.seq += 1
     body = {"source_id": f"sim-{int(time.time())}-{sim.seq}", "source_kind": kind, "type": type_code,
-            "observed_at": datetime.now(SH).isoformat(timespec="seconds"),
+            "observed_at": datetime.now(SHANGHAI).isoformat(timespec="seconds"),
             "location": {"lng": round(lng, 6), "lat": round(lat, 6)},
             "confidence": round(rng.uniform(0.55, 0.99), 2),
             "severity": rng.choices(list(SEVERITY_WEIGHTS), weights=list(SEVERITY_WEIGHTS.values()))[0],

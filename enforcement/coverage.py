@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from enforcement.measures import BY_KEY, MEASURE_KEYS, RISK_GRADES, Measure, inspection_class
+from enforcement.grades import RISK_GRADES
+from enforcement.measures import BY_KEY, MEASURE_KEYS, Measure, inspection_class
 
 
 @dataclass

@@ -23,14 +23,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
+from enforcement.grades import RISK_GRADES, RISK_NAMES_ZH
+from enforcement.local_time import SHANGHAI
 from geo_data.errors import InvalidInput
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 REPEAT_WINDOW_DAYS = 30
-RISK_GRADES: tuple[str, ...] = ("high", "elevated", "general", "low")
-RISK_NAMES_ZH = {"high": "高风险", "elevated": "较高风险", "general": "一般风险", "low": "低风险"}
 ROUTINE_REASONS: tuple[str, ...] = ("annual", "random")
 #: Expected on-site visits per enterprise per year by risk grade (quota-matrix idea: 管住风险、无事不扰).
 EXPECTED_VISITS_PER_YEAR: dict[str, float] = {"high": 4.0, "elevated": 2.0, "general": 1.0, "low": 0.5}

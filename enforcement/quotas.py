@@ -23,8 +23,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-RISKS = ("high", "elevated", "general", "low")
-CREDITS = ("A", "B", "C", "D")
 URGENT_REASONS = frozenset({"complaint", "alert"})
 
 DEFAULT_MATRIX: dict[tuple[str, str], int] = {

@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
+from enforcement.local_time import SHANGHAI
 from geo_data.cluster import DB_USER, LocalCluster
 from geo_data.errors import ClusterError, InvalidInput
 from geo_data.settings import BackupSettings
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 BackupType = Literal["full", "diff", "incr"]
 # pgBackRest records a backup's end in whole seconds and picks a backup for a time target only if it ended
 # before the target's second: a target needs one second of distance from the backup it starts from.

@@ -25,7 +25,6 @@ from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -34,6 +33,8 @@ import shapely
 from psycopg import sql
 from shapely.geometry.base import BaseGeometry
 
+from enforcement.grades import CREDIT_GRADES, RISK_GRADES
+from enforcement.local_time import SHANGHAI
 from enforcement.plan import DayRouteConfig
 from geo_data import plans, reference, tasks
 from geo_data.cells import ensure_cells, refresh_cell_counts
@@ -55,10 +56,8 @@ from geo_data.townships import (
 from geo_data.uscc import ALPHABET, is_valid_uscc
 from geo_data.users import create_user
 
-TZ = ZoneInfo("Asia/Shanghai")
 DEMO_STATE_KEY = "demo"
 RISK_TARGET = (0.05, 0.15, 0.50, 0.30)               # high, elevated, general, low
-CREDIT_GRADES = ("A", "B", "C", "D")
 # P(credit | risk): overall about A 40 %, B 40 %, C 15 %, D 5 %, poorer credit where risk is higher.
 CREDIT_BY_RISK = np.array([[0.20, 0.40, 0.25, 0.15],
                            [0.30, 0.42, 0.20, 0.08],
@@ -264,7 +263,7 @@ def generate_enterprises(
     return pd.DataFrame({
         "uscc": usccs, "name": names, "address": addresses,
         "industry_code": np.array([i.code for i in industries], dtype=object)[ind_idx],
-        "risk": np.array(reference.RISK_GRADES, dtype=object)[risk_idx],
+        "risk": np.array(RISK_GRADES, dtype=object)[risk_idx],
         "credit": np.array(CREDIT_GRADES, dtype=object)[credit_idx],
         "lng": lng, "lat": lat, "township_code": township_code,
     })
@@ -373,7 +372,7 @@ def generate_visits(
     industries = reference.industries()
     ind_pos = {i.code: k for k, i in enumerate(industries)}
     ind_idx = ent["industry_code"].map(ind_pos).to_numpy()
-    risk_idx = ent["risk"].map({g: k for k, g in enumerate(reference.RISK_GRADES)}).to_numpy()
+    risk_idx = ent["risk"].map({g: k for k, g in enumerate(RISK_GRADES)}).to_numpy()
     credit_idx = ent["credit"].map({g: k for k, g in enumerate(CREDIT_GRADES)}).to_numpy()
 
     max_episodes = max(1, days // (FOLLOW_UP_MAX_DAYS + EPISODE_GAP_DAYS))
@@ -621,7 +620,7 @@ def load_demo(
         timings[name] = round(now - clock, 2)
         clock = now
 
-    today = today or datetime.now(TZ).date()
+    today = today or datetime.now(SHANGHAI).date()
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(7702030)")  # one demo loader at a time
         if demo_loaded(conn):

@@ -35,12 +35,12 @@ from typing import Any
 import psycopg
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from enforcement.local_time import SHANGHAI
 from geo_data import audit, incidents
 from geo_data.db import fetch_all, fetch_one
 from geo_data.errors import GridCommandError, InvalidInput, NotFound
 from geo_data.notify import notify
 from geo_data.scope import Scope
-from geo_data.visit_codes import SHANGHAI
 
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 EXT_OF_MEDIA = {media: ext for media, ext in FORMATS.values()}

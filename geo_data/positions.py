@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg
 
+from enforcement.local_time import SHANGHAI
 from enforcement.positions import fix_flag, implied_speed_kmh
 from geo_data import coords
 from geo_data.db import execute, fetch_all, fetch_one
@@ -22,7 +23,6 @@ from geo_data.devices import Device
 from geo_data.errors import Forbidden, InvalidInput, NotFound
 from geo_data.scope import Scope
 from geo_data.travel import haversine_m
-from geo_data.visit_codes import SHANGHAI
 
 MAX_TRACK_POINTS = 20_000
 

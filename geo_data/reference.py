@@ -16,11 +16,11 @@ from typing import Any
 
 import psycopg
 
+from enforcement.grades import RISK_GRADES
 from geo_data.db import fetch_one, sql_text
 from geo_data.errors import InvalidInput
 
 REFERENCE_DIR = Path(__file__).with_name("reference")
-RISK_GRADES = ("high", "elevated", "general", "low")
 PLACEMENTS = ("urban", "town", "park", "rural", "mountain")
 
 

@@ -20,11 +20,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import h3.api.basic_int as h3_int
 import psycopg
 
+from enforcement.local_time import SHANGHAI
 from enforcement.visit_inspectors import Member, visit_inspectors
 from geo_data.coords import h3_cells, to_wgs84
 from geo_data.db import execute, fetch_all, fetch_one, int_array
@@ -32,7 +32,6 @@ from geo_data.errors import Conflict, InvalidInput, NotFound
 from geo_data.scope import Scope
 from geo_data.travel import haversine_m
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 REASON_ORDER = ("complaint", "alert", "special", "random", "annual")
 MAX_COMMENT = 500

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 import dash_leaflet as dl
 from dash import dcc, html
 
-from layers.i18n import SHANGHAI, format_datetime, format_number, t
+from enforcement.local_time import SHANGHAI
+from layers.i18n import format_datetime, format_number, t
 
 SlaState = Literal["closed", "resolved", "on_time", "late", "left", "over"]
 CLOSED_STATUSES = ("closed", "remote_closed")

@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from layers.i18n import SHANGHAI, t
+from enforcement.local_time import SHANGHAI
+from layers.i18n import t
 
 # AG Grid's built-in texts (filter menus, pagination, overlays) for the Chinese pages; English is its default.
 AG_GRID_ZH: dict[str, str] = {

@@ -14,7 +14,8 @@ from dash import dash_table, dcc, html
 from dash_extensions.javascript import Namespace
 
 from callbacks.page_context import page_context
-from enforcement.measures import DEFINITIONS, MEASURE_KEYS, RISK_GRADES, RISK_NAMES_ZH
+from enforcement.grades import RISK_GRADES, RISK_NAMES_ZH
+from enforcement.measures import DEFINITIONS, MEASURE_KEYS
 from geo_data.coverage import LEVELS, VIEWS, filter_options
 from geo_data.scope import Permission, Role
 from layers.basemaps import tile_layers

@@ -11,9 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from html import escape
 from typing import Any
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from enforcement.local_time import SHANGHAI
 
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("行政执法检查 · 亮码", "Administrative inspection · code check"),

@@ -19,18 +19,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import psycopg
 
 from enforcement.dispatch import Candidate, RankWeights, Recommendation, may_direct, rank_teams
+from enforcement.local_time import SHANGHAI
 from geo_data import audit, dispatch, incidents, teams
 from geo_data.errors import Conflict, InvalidInput
 from geo_data.scope import Permission, Scope
 from geo_data.settings import DispatchSettings
 from geo_data.travel import TravelTimeEstimator
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from callbacks.map_search import search_hits
 from callbacks.map_time import day_layers, playback_payload
 from callbacks.map_view import boundary_layers, viewport_payload
 from callbacks.wall import kpi_values
+from enforcement.local_time import SHANGHAI
 from geo_data.errors import Forbidden, InvalidInput
 from geo_data.push import PushHub
 from geo_data.scope import Role, Scope
 from geo_data.settings import MapSettings
 from layers.geojson import live_feature, payload_bytes
-from layers.i18n import SHANGHAI
 from tests import map_scenario as ms
 
 COUNTY = Scope("op", Role.COUNTY_OPERATOR, ms.COUNTY)

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from callbacks.map_details import details_for
+from enforcement.local_time import SHANGHAI
 from geo_data.errors import Forbidden, NotFound
 from geo_data.scope import Role, Scope
-from layers.i18n import SHANGHAI
 from tests import map_scenario as ms
 
 COUNTY = Scope("op", Role.COUNTY_OPERATOR, ms.COUNTY)

@@ -17,6 +17,7 @@ import psycopg
 from callbacks.map_live import live_bases
 from callbacks.map_view import boundary_layers, viewport_payload
 from callbacks.wall import kpi_values
+from enforcement.local_time import SHANGHAI
 from enforcement.measures import MeasureFilter
 from geo_data import measures
 from geo_data import standby as replication
@@ -26,7 +27,6 @@ from geo_data.db import connect, database_url, migrate, open_pool, replica_datab
 from geo_data.errors import DatabaseUnavailable
 from geo_data.scope import Role, Scope
 from geo_data.settings import DatabaseSettings, Settings
-from layers.i18n import SHANGHAI
 from tests.db.cluster_drill import gridcommand, local_clusters
 from tests.db.dispatch_scenario import COUNTY, TOWNSHIPS, build
 
