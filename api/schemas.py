@@ -13,6 +13,7 @@ from enforcement.local_time import SHANGHAI
 from geo_data.uscc import normalise_uscc, uscc_problem
 
 _Y2000 = datetime(2000, 1, 1, tzinfo=UTC).timestamp()
+_MAX_AHEAD_S = 600   # observed_at at most 10 minutes ahead of the server clock (docs/intake_api.md)
 Severity = Literal["low", "medium", "high", "urgent"]
 SourceKind = Literal["drone", "ai_camera", "sensor", "complaint"]
 DatumName = Literal["wgs84", "cgcs2000", "gcj02", "bd09"]
@@ -109,7 +110,7 @@ class AlertIn(_Strict):
         at = v.timestamp()
         if at < _Y2000:
             raise ValueError("observed_at is before 2000")
-        if at > time.time() + 600:
+        if at > time.time() + _MAX_AHEAD_S:
             raise ValueError("observed_at lies in the future")
         # Shanghai time, the zone of the database's times too: comparing two datetimes of one tzinfo needs no
         # UTC offsets (the incident rule compares thousands of them per batch).

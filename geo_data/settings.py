@@ -1,6 +1,7 @@
 """Typed settings, read once by the composition root (app.py / cli) and passed down.
 
 Environment variables: ``DATABASE_URL`` (no prefix, the usual name), everything else ``GRIDCOMMAND_*``.
+The time zone is not a setting: every local time is Asia/Shanghai (``enforcement.local_time``).
 """
 
 from __future__ import annotations
@@ -60,7 +61,6 @@ class ServerSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8050
     default_language: Literal["zh", "en"] = "zh"
-    timezone: str = "Asia/Shanghai"
     default_county: str = "330702"
     session_hours: int = 12                # absolute lifetime of a login session
     session_idle_minutes: int = 30         # a session with no user action this long ends (timers don't count)
@@ -103,7 +103,6 @@ class DispatchSettings(BaseSettings):
 
     max_batch: int = 5000                  # items per POST /api/v1/alerts/batch
     group_linger_ms: float = Field(default=5.0, ge=0, le=50)  # single posts: wait for more while senders queue
-    max_future_minutes: int = 10           # observed_at may be at most this far ahead of the server clock
     enterprise_link_m: float = 50.0        # an incident concerns the nearest enterprise within this distance
     travel: Literal["straight", "osrm"] = "straight"
     osrm_url: str = "http://127.0.0.1:5000"
@@ -115,7 +114,6 @@ class DispatchSettings(BaseSettings):
     urban_km: float = 3.0
     rural_km: float = 15.0
     piggyback_km: float = 2.0              # a planned visit today within this distance earns a bonus
-    max_candidates: int = 20
     escalate_every_s: int = 30             # SLA escalation period, a periodic job of the job worker (0: off)
 
 
