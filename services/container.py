@@ -2,7 +2,8 @@
 
 One ``Services`` per app: the pools, the settings, the job queue and the travel-time estimator. ``bind`` hangs it
 on a Flask app; ``current()`` finds the one of the app serving the request, so two apps in one process (as in
-tests) stay on their own databases. Outside a request the last bound one answers (the CLI, start-up).
+tests) stay on their own databases. There is no process-wide default that each new app would overwrite: outside
+an app context ``current()`` is an error (code that runs there is handed what it needs).
 """
 
 from __future__ import annotations
@@ -61,24 +62,16 @@ class Services:
         return self.replica_pool or self.pool
 
 
-_last: Services | None = None
-
-
-def bind(services: Services, server: Any | None = None) -> None:
-    """Make ``services`` the ones of ``server`` (a Flask app) and the process default."""
-    global _last
-    _last = services
-    if server is not None:
-        server.extensions[_EXTENSION_KEY] = services
+def bind(services: Services, server: Any) -> None:
+    """Make ``services`` the ones of ``server`` (a Flask app)."""
+    server.extensions[_EXTENSION_KEY] = services
 
 
 def current() -> Services:
-    """The services of the Flask app handling the current request (the last bound ones outside requests)."""
+    """The services of the Flask app handling the current request (or of the app whose context is pushed)."""
     from flask import current_app, has_app_context
 
-    if has_app_context() and _EXTENSION_KEY in current_app.extensions:
-        found: Services = current_app.extensions[_EXTENSION_KEY]
-        return found
-    if _last is None:
-        raise RuntimeError("services not initialised: create the app through app.create_app()")
-    return _last
+    if not has_app_context() or _EXTENSION_KEY not in current_app.extensions:
+        raise RuntimeError("no app's services here: run inside an app made by app.create_app() (or mount_api)")
+    found: Services = current_app.extensions[_EXTENSION_KEY]
+    return found
