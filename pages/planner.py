@@ -14,6 +14,7 @@ from dash import dcc, html
 
 from callbacks.context import current_scope, services
 from callbacks.map_common import request_lang
+from enforcement.grades import CREDIT_GRADES, RISK_GRADES
 from geo_data.plans import quota_matrix
 from geo_data.scope import Permission
 from layers.basemaps import tile_layers
@@ -35,8 +36,6 @@ VISIT_COLUMNS = [
 DRAW_COLUMNS = [("id", "col.id"), ("department_name", "plan.col.department"), ("period", "plan.col.period"),
                 ("seed", "plan.col.seed"), ("register_size", "plan.col.register"), ("target_count", "plan.col.drawn"),
                 ("created_at", "col.at"), ("export", "plan.col.publish")]
-RISKS = ("high", "elevated", "general", "low")
-CREDITS = ("A", "B", "C", "D")
 
 
 def _next_month(today: date) -> tuple[date, date]:
@@ -47,10 +46,10 @@ def _next_month(today: date) -> tuple[date, date]:
 
 def _quota_table(matrix: dict[tuple[str, str], int], lang: str) -> dbc.Table:
     """The quota matrix in force (on-site visits per enterprise per year, risk × credit)."""
-    head = html.Thead(html.Tr([html.Th(t("plan.quota_corner", lang)), *[html.Th(c) for c in CREDITS]]))
+    head = html.Thead(html.Tr([html.Th(t("plan.quota_corner", lang)), *[html.Th(c) for c in CREDIT_GRADES]]))
     body = html.Tbody([html.Tr([html.Th(t(f"risk.{r}", lang)),
-                                *[html.Td(str(matrix.get((r, c), "—")), id=f"quota-{r}-{c}") for c in CREDITS]])
-                       for r in RISKS])
+                                *[html.Td(str(matrix.get((r, c), "—")), id=f"quota-{r}-{c}") for c in CREDIT_GRADES]])
+                       for r in RISK_GRADES])
     return dbc.Table([head, body], bordered=True, size="sm", className="quota-matrix w-auto text-center")
 
 
@@ -108,7 +107,8 @@ def layout(lang: str | None = None, **_query: Any) -> html.Div:
         _step(3, "plan.step_quotas", lang, _quota_table(matrix, lang),
               html.P(t("plan.quota_hint", lang), className="gc-hint-text"), card_id="planner-step-quotas"),
         _step(4, "plan.step_visits", lang,
-              grid("planner-visits", VISIT_COLUMNS, lang, select=True, export_name="plan-visits", page_size=15),
+              grid("planner-visits", VISIT_COLUMNS, lang, select=True, export_name="plan-visits", page_size=15,
+                   fit=False),
               html.Div(className="gc-actions", children=[
                   _button("plan.accept", "planner-accept", lang),
                   _button("plan.remote", "planner-remote", lang),
