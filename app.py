@@ -91,7 +91,8 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
         on_error=handle_callback_error,
     )
     for name, page in zip(PAGE_MODULES, pages, strict=True):
-        dash.register_page(name, path=page.PATH, title=page.TITLE, layout=shell.framed(page.PATH, page.layout))
+        dash.register_page(name, path=page.PATH, title=shell.title(page.PATH, page.TITLE),
+                           layout=shell.framed(page.PATH, page.layout))
     _register_callbacks(app)
     # a component-suite path outside the registered files (``..%2f`` and the like) is a 404, not a 500
     server.register_error_handler(dash.exceptions.DependencyException, lambda _exc: ("no such file", 404))

@@ -43,17 +43,23 @@ def shell_user() -> ShellUser | None:
 
 def page_lang() -> str:
     """The language of the page a callback serves: its address's ``?lang=`` (the Referer of Dash's callback
-    request: it holds from the page's first callbacks on), else the ``gc_lang`` cookie, else the default."""
+    request: it holds from the page's first callbacks on; a page's own GET: its query), else the ``gc_lang``
+    cookie, else the default."""
     from flask import has_request_context, request
 
-    referer = request.headers.get("Referer", "") if has_request_context() else ""
-    asked = parse_qs(urlsplit(referer).query).get("lang", [None])[0]
+    if not has_request_context():
+        return request_lang()
+    if request.path.startswith("/_dash"):
+        asked = parse_qs(urlsplit(request.headers.get("Referer", "")).query).get("lang", [None])[0]
+    else:
+        asked = request.args.get("lang")
     return request_lang(asked)
 
 
 clientside_callback(
     """function (lang) {
         document.cookie = "gc_lang=" + (lang === "en" ? "en" : "zh") + "; path=/; max-age=31536000; SameSite=Lax";
+        document.documentElement.lang = lang === "en" ? "en" : "zh-CN";  // screen readers read the page's language
         return lang;
     }""",
     Output("shell-lang-cookie", "data"), Input("shell-lang", "data"),

@@ -19,7 +19,7 @@ from dash import dcc, html
 
 from callbacks.context import form_token
 from callbacks.map_common import request_lang
-from callbacks.shell import ShellUser, shell_user
+from callbacks.shell import ShellUser, page_lang, shell_user
 from geo_data.errors import Forbidden
 from geo_data.scope import Permission, Role, Scope
 from layers.i18n import t
@@ -103,6 +103,21 @@ def forbidden_panel(user: ShellUser | None, lang: str) -> dbc.Alert:
                       dbc.Button(t("forbidden.back", lang, page=t(first.key, lang)), href=first.path,
                                  external_link=True, color="primary", size="sm")],
                      color="warning", className="gc-forbidden m-4", id="page-forbidden")
+
+
+# the browser tab's title per page, in the page's language (the product's name is the same in both)
+TITLE_KEYS = {"/": "app.title", "/wall": "wall.title", "/dispatch": "dispatch.title", "/coverage": "nav.coverage",
+              "/planner": "plan.title", "/admin": "admin.title"}
+
+
+def title(path: str, fallback: str) -> Callable[..., str]:
+    """The page's ``<title>`` for Dash's page registry: called per page view, in the page's language."""
+
+    def page_title(**_path_variables: Any) -> str:
+        key = TITLE_KEYS.get(path)
+        return f"{t(key, page_lang())} · GridCommand" if key else fallback
+
+    return page_title
 
 
 def framed(path: str, layout: Callable[..., Any]) -> Callable[..., Any]:

@@ -104,6 +104,7 @@ def test_the_shell_speaks_english_only_with_lang_en_and_keeps_it(browser_login: 
     # the county's name is data
     assert not CJK.search(bar.text.replace(county, "").replace(switch, "")), bar.text
     assert "Administrator" in bar.text and "Log out" in bar.text
+    WebDriverWait(browser, 10).until(lambda b: b.title == "Administration · GridCommand")  # the tab too
     page = browser.find_element(By.ID, "shell-main").text
     assert "Users" in page and not CJK.search(browser.find_element(By.ID, "admin-tabs").text)
     WebDriverWait(browser, 20).until(lambda b: "Administrator" in b.find_element(By.ID, "admin-users").text)
@@ -112,4 +113,5 @@ def test_the_shell_speaks_english_only_with_lang_en_and_keeps_it(browser_login: 
     browser.get(live_url + "/planner")
     WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "shell-bar"))
     assert "Log out" in browser.find_element(By.ID, "shell-bar").text
+    WebDriverWait(browser, 10).until(lambda b: b.title == "Visit planning · GridCommand")
     assert console_errors(browser) == []
