@@ -163,9 +163,7 @@ def layout(lang: str | None = None, **_query: Any) -> html.Div:
                                 display_format="YYYY-MM-DD", className="gc-dates hidden"),
             html.Label([t("day", lang), dcc.DatePickerSingle(id="visit-day", date=today.isoformat(), display_format="YYYY-MM-DD")],
                        className="gc-day"),
-            html.A(t("lang.switch", lang), href=f"/?lang={'zh' if lang == 'en' else 'en'}", id="lang-switch",
-                   className="gc-lang"),
-            html.A("大屏 Wall", href="/wall", className="gc-link"),
+            # the language switch and the link to the wall are in the app shell (pages/shell.py)
         ]),
         html.Main(className="gc-main", children=[
             html.Div(className="gc-map-wrap", children=[
