@@ -213,6 +213,18 @@ def test_todays_plan_is_approved_routed_and_coded_for_the_township_teams(dconn: 
     assert {"plan.create", "plan.approve", "plan.route"} <= actions
 
 
+def test_a_demo_started_on_a_saturday_still_has_its_day_routed(demo_url: str) -> None:
+    saturday = TODAY + timedelta(days=(5 - TODAY.weekday()) % 7)
+    assert saturday.weekday() == 5
+    with connect(demo_url) as c:
+        # (this database has the demo's plan already: some of the enterprises picked are held by their quota)
+        routed = demo.plan_today(c, county_code="330702", day=saturday, seed=SEED + 1)
+        coded = c.execute("SELECT count(*) AS n FROM visits WHERE status = 'planned' AND visit_date = %s",
+                          (saturday,)).fetchone()
+        c.rollback()
+    assert routed > 0 and coded is not None and coded["n"] == routed
+
+
 def test_the_register_is_the_one_the_seed_makes(dconn: psycopg.Connection[Any]) -> None:
     county = bundled_county("330702").geom
     townships = generate_townships(county, bundled_townships("330702"), seed=SEED)
