@@ -90,6 +90,8 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
         update_title=None,  # type: ignore[arg-type]  # None turns the "Updating…" title off
         on_error=handle_callback_error,
     )
+    # the document's language from the first byte (screen readers; the shell's callback sets it per page)
+    app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">', 1)
     for name, page in zip(PAGE_MODULES, pages, strict=True):
         dash.register_page(name, path=page.PATH, title=shell.title(page.PATH, page.TITLE),
                            layout=shell.framed(page.PATH, page.layout))

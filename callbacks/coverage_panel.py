@@ -27,7 +27,7 @@ def _card(m: Any) -> html.Div:
     return html.Div([html.Div(m.name_zh, className="kpi-name", style={"fontSize": 13, "color": "#444"}),
                      html.Div(m.display(), className="kpi-value", style={"fontSize": 22, "fontWeight": 600, "color": "#102a43"}),
                      html.Div(num, className="kpi-frac", style={"fontSize": 12, "color": "#666"}),
-                     html.Div(m.name_en, className="kpi-en", style={"fontSize": 11, "color": "#888"})],
+                     html.Div(m.name_en, className="kpi-en", style={"fontSize": 11, "color": "#5b6470"})],
                     className="kpi-card", id=f"kpi-{m.key}", title=m.definition_zh, style=CARD_STYLE)
 
 

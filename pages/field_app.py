@@ -13,6 +13,7 @@ from html import escape
 
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("执法终端", "Field app"),
+    "map": ("地图", "Map"),
     "online": ("在线", "online"),
     "offline": ("离线", "offline"),
     "waiting": ("待发送", "waiting"),
@@ -96,7 +97,7 @@ def render(lang: str, *, user: str, interval_s: int, tiles: str, csrf: str) -> s
 <header class="gc-f-head"><div><h1>{_t('title', lang)}</h1><p id="gc-f-team" class="gc-f-team"></p></div>
 <div class="gc-f-state"><span id="gc-f-net" class="gc-f-net">{_t('online', lang)}</span>
 <span id="gc-f-waiting" class="gc-f-waiting" hidden></span></div></header>
-<div id="gc-f-map" class="gc-f-map" aria-label="map"></div>
+<div id="gc-f-map" class="gc-f-map" aria-label="{_t('map', lang)}"></div>
 <p id="gc-f-msg" class="gc-f-msg" role="status" aria-live="polite"></p>
 <section class="gc-f-card" id="gc-f-dispatch-card"><h2>{_t('dispatch', lang)}</h2>
 <div id="gc-f-dispatch"><p class="gc-f-empty">{_t('no_dispatch', lang)}</p></div>
