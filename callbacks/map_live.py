@@ -82,11 +82,5 @@ clientside_callback(ClientsideFunction("gc", "staleness"), Output("stale", "chil
                     Input("stale-clock", "n_intervals"), State("stale-texts", "data"))
 
 # Remember the language choice for a year.
-clientside_callback(
-    """function (lang) {
-        document.cookie = "gc_lang=" + (lang === "en" ? "en" : "zh") + "; path=/; max-age=31536000; SameSite=Lax";
-        return window.dash_clientside.no_update;
-    }""",
-    Output("lang-cookie", "data"), Input("lang", "data"),
-)
+clientside_callback(ClientsideFunction("gc", "rememberLang"), Output("lang-cookie", "data"), Input("lang", "data"))
 

@@ -92,13 +92,7 @@ clientside_callback(ClientsideFunction("gc", "playbackStep"), Output("pb-slider"
                     prevent_initial_call=True)
 clientside_callback(ClientsideFunction("gc", "playbackWindow"), Output("playback", "hideout"),
                     Input("pb-slider", "value"), Input("pb-meta", "data"), State("playback", "hideout"))
-clientside_callback(
-    """function (value, meta, lang) {
-        if (!meta) { return ""; }
-        var d = new Date((meta.start + value * meta.step) * 1000);
-        return d.toLocaleString(lang === "en" ? "en-GB" : "zh-CN", {timeZone: "Asia/Shanghai"});
-    }""",
-    Output("pb-label", "children"), Input("pb-slider", "value"), Input("pb-meta", "data"), State("lang", "data"))
-clientside_callback(
-    """function (choice) { return choice === "custom" ? "gc-dates" : "gc-dates hidden"; }""",
-    Output("time-custom", "className"), Input("time-range", "value"))
+clientside_callback(ClientsideFunction("gc", "playbackLabel"), Output("pb-label", "children"),
+                    Input("pb-slider", "value"), Input("pb-meta", "data"), State("lang", "data"))
+clientside_callback(ClientsideFunction("gc", "customDatesClass"), Output("time-custom", "className"),
+                    Input("time-range", "value"))

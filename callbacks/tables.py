@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from dash import Input, Output
+from dash import ClientsideFunction, Input, Output
 
 from callbacks.registry import clientside_callback
 
 # The grids with a CSV button (``<grid_id>-export``), by page.
 GRIDS = ("admin-users", "admin-sessions", "admin-tokens", "admin-devices", "admin-teams", "admin-audit",
-         "planner-visits", "planner-draws")
+         "planner-visits", "planner-draws", "cov-table")
 
 
 def export_button(grid_id: str) -> None:
     """Pressing ``<grid_id>-export`` downloads the grid's filtered, sorted rows and visible columns as CSV."""
-    clientside_callback("function (n) { return Boolean(n); }",
-                        Output(grid_id, "exportDataAsCsv"), Input(f"{grid_id}-export", "n_clicks"),
-                        prevent_initial_call=True)
+    clientside_callback(ClientsideFunction("gc", "exportCsv"), Output(grid_id, "exportDataAsCsv"),
+                        Input(f"{grid_id}-export", "n_clicks"), prevent_initial_call=True)
 
 
 for _grid in GRIDS:
