@@ -63,3 +63,22 @@ def cell(value: Any) -> Any:
 def rows(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Rows for a grid: every value through ``cell``."""
     return [{k: cell(v) for k, v in r.items()} for r in records]
+
+
+def coverage_columns(fields: Sequence[str], lang: str) -> list[dict[str, Any]]:
+    """Grid columns for the coverage table's export fields (``CellRow.export_dict``), headed by their names."""
+    from enforcement.measures import BY_KEY
+
+    def header(field: str) -> str:
+        if field.startswith("enterprises_"):
+            return t("cov.col.enterprises", lang, risk=t(f"risk.{field.removeprefix('enterprises_')}", lang))
+        base, _, part = field.rpartition("_")
+        if part in ("num", "den") and base in BY_KEY:
+            name = BY_KEY[base].name_en if lang == "en" else BY_KEY[base].name_zh
+            return t(f"cov.col.{part}", lang, name=name)
+        if field in BY_KEY:
+            return BY_KEY[field].name_en if lang == "en" else BY_KEY[field].name_zh
+        return t(f"cov.col.{field}", lang)
+
+    return [{"field": f, "headerName": header(f), "sortable": True, "filter": True, "resizable": True}
+            for f in fields]
