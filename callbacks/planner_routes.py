@@ -53,10 +53,11 @@ def days(plan_id: int | None, _job: Any, current: str | None) -> tuple[Any, Any]
 
 
 @callback(Output("planner-routes", "children"), Output("planner-day-teams", "children"),
-          Input("planner-day", "value"), State("planner-plan", "value"))
-def draw_day(day: str | None, plan_id: int | None) -> tuple[list[Any], list[Any]]:
+          Output("planner-map", "viewport"), Input("planner-day", "value"), State("planner-plan", "value"))
+def draw_day(day: str | None, plan_id: int | None) -> tuple[list[Any], list[Any], Any]:
+    """The day's team routes on the map, the map fitted to them, and each team's stops and minutes."""
     if day is None or plan_id is None:
-        return [], []
+        return [], [], no_update
     scope = current_scope(Permission.PLAN)
     when = parse_day(day)
     if when is None:
@@ -75,4 +76,9 @@ def draw_day(day: str | None, plan_id: int | None) -> tuple[list[Any], list[Any]
     lang = page_lang()
     teams = [html.Li(t("plan.day_team", lang, team=r["team"], stops=len(r["stops"]), work=r["work_min"],
                        travel=r["travel_min"]), style={"color": r["colour"]}) for r in routes]
-    return layers, teams
+    points = [p for r in routes for p in r["positions"]] + [[s["lat"], s["lng"]] for r in routes for s in r["stops"]]
+    viewport: Any = no_update
+    if points:
+        lats, lngs = [float(p[0]) for p in points], [float(p[1]) for p in points]
+        viewport = {"bounds": [[min(lats), min(lngs)], [max(lats), max(lngs)]], "transition": "flyToBounds"}
+    return layers, teams, viewport

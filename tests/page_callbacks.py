@@ -80,7 +80,7 @@ PLANNER = {
                 ["planner-plan.value", "planner-refresh.data", "planner-job-state.data"]),
     "days": _cb("planner_days", ["planner-day.options", "planner-day.value"],
                 ["planner-plan.value", "planner-job-state.data"], ["planner-day.value"]),
-    "routes": _cb("planner_routes", ["planner-routes.children", "planner-day-teams.children"],
+    "routes": _cb("planner_routes", ["planner-routes.children", "planner-day-teams.children", "planner-map.viewport"],
                   ["planner-day.value"], ["planner-plan.value"]),
     "job": _cb("planner_job", ["planner-job.children", "planner-progress.value", "planner-poll.disabled",
                                "planner-job-state.data"],

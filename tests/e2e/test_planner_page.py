@@ -147,10 +147,16 @@ def test_week_plan_routes_in_background_and_draw_through_callbacks(make_user: An
                       state=[("planner-day.value", None)])
     day = r.json()["response"]["planner-day"]["value"]
     assert day.startswith("2031-04-")
-    r = call_callback(s, live_url, outputs=["planner-routes.children", "planner-day-teams.children"],
+    r = call_callback(s, live_url, outputs=["planner-routes.children", "planner-day-teams.children",
+                                            "planner-map.viewport"],
                       inputs=[("planner-day.value", day)], state=[("planner-plan.value", plan_id)])
     layers = r.json()["response"]["planner-routes"]["children"]
     assert any(x["type"] == "Polyline" for x in layers) and any(x["type"] == "CircleMarker" for x in layers)
+    # the map opens fitted to the day's routes: every stop inside the bounds
+    (south, west), (north, east) = r.json()["response"]["planner-map"]["viewport"]["bounds"]
+    stops = [x["props"]["center"] for x in layers if x["type"] == "CircleMarker"]
+    assert all(south <= lat <= north and west <= lng <= east for lat, lng in stops)
+    assert north - south < 1 and east - west < 1  # a county's day, not the world
 
     r = call_callback(s, live_url, outputs=["draw-msg.children", "planner-draws.rowData"],
                       inputs=[("draw-create.n_clicks", 1), ("planner-refresh.data", {"n": 1})],
