@@ -34,6 +34,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import sys
 import threading
 import time
@@ -492,6 +493,7 @@ def main() -> None:
         for driver in drivers:
             driver.quit()
         drop_database(url)
+        shutil.rmtree(Path("/tmp") / database_name(url), ignore_errors=True)   # the served instance's data dir
 
 
 def _page_bytes(windows: list[tuple[Any, str]]) -> list[int]:
