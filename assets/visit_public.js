@@ -1,7 +1,8 @@
-/* Pages outside the Dash app: the enterprise's page of an inspection code (/v/<code>) and the printable visit
- * sheet. On the enterprise page: confirm the scan-in (亮码) with the phone's position, then rate once (查后评价);
- * the server renders each state, so a success reloads the page. Dash loads every file of assets/ into its own
- * pages too: without #gc-visit or a print button this does nothing. */
+/* Pages outside the Dash app: the enterprise's page of an inspection code (/v/<code>), and the print buttons
+ * ([data-gc-print]) of the printable visit sheet and monthly report. On the enterprise page: confirm the scan-in
+ * (亮码) with the phone's position, then rate once (查后评价); the server renders each state, so a success
+ * reloads the page. Dash loads every file of assets/ into its own pages too: without #gc-visit or a print
+ * button this does nothing. */
 (function () {
   "use strict";
 

@@ -1,6 +1,7 @@
 """The printable monthly report (月度报告): KPI table, an SVG choropleth drawn server-side from the geometries
 (no tiles, no internet) and inline SVG sparklines of the last 12 months. Pure: data in, HTML text out; every
-piece of data is escaped."""
+piece of data is escaped. Its look is ``assets/printable.css``, its print button ``assets/visit_public.js`` (the CSP
+allows no inline script, so an ``onclick`` attribute never ran)."""
 
 from __future__ import annotations
 
@@ -91,18 +92,11 @@ def render_monthly(*, title: str, area_name: str, month: str, measures: Mapping[
                    f"<small>{escape(d.definition_en)}</small></dd>" for d in BY_KEY.values())
     span = f"{escape(months[0])} – {escape(months[-1])}" if months else ""
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(title)}</title>
-<style>
-body{{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:24px;color:#222}}
-h1{{font-size:22px;margin:0 0 4px}} .sub{{color:#555;margin:0 0 16px}}
-table{{border-collapse:collapse;width:100%;font-size:13px}} td,th{{border:1px solid #ccc;padding:4px 6px}}
-th{{background:#f0f4f8}} .num{{text-align:right;white-space:nowrap}} small{{color:#666}}
-.legend{{font-size:12px;margin-top:4px}} .sw{{display:inline-block;width:12px;height:12px;margin:0 2px 0 8px}}
-dl{{font-size:12px}} dt{{font-weight:bold;margin-top:6px}} .muted{{color:#888}}
-@media print{{body{{margin:10mm}} .noprint{{display:none}} tr{{page-break-inside:avoid}}}}
-</style></head><body>
+<link rel="stylesheet" href="/assets/printable.css"><script src="/assets/visit_public.js" defer></script>
+</head><body class="gc-report">
 <h1 id="report-title">{escape(title)}</h1>
 <p class="sub">{escape(area_name)} · {escape(month)} · {escape(filter_text)}
-<button class="noprint" onclick="window.print()">打印 Print</button></p>
+<button class="noprint" type="button" data-gc-print>打印 Print</button></p>
 <h2>指标 · Measures</h2>
 <table id="report-kpis"><tr><th>指标 Measure</th><th>值 Value</th><th>分子 Numerator</th><th>分母 Denominator</th>
 <th>近12个月 {span}</th></tr>{"".join(rows)}</table>

@@ -1,23 +1,14 @@
 """The printable visit sheet (检查单) of an inspection code: QR, enterprise, team, inspectors, items, legal basis.
 
 A plain HTML document (served by ``api.visits`` at ``/visits/<code>/sheet``, login required) so that it
-prints cleanly on A4 without the app's chrome. Every value from the database is escaped.
+prints cleanly on A4 without the app's chrome; its look is ``assets/printable.css``, its print button
+``assets/visit_public.js``. Every value from the database is escaped.
 """
 
 from __future__ import annotations
 
 from html import escape
 from typing import Any
-
-_CSS = """
-body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:24px;color:#111}
-h1{font-size:22px;margin:0 0 4px} .sub{color:#555;margin:0 0 16px}
-.head{display:flex;gap:24px;align-items:flex-start} .qr img{width:160px;height:160px}
-table{border-collapse:collapse;width:100%;margin-top:12px} th,td{border:1px solid #999;padding:6px 8px;
-text-align:left;vertical-align:top;font-size:14px} th{background:#f0f0f0;width:22%}
-.code{font-family:monospace;font-size:16px;letter-spacing:1px} .print{margin-top:16px}
-@media print{.print{display:none} body{margin:10mm} @page{size:A4;margin:10mm}}
-"""
 
 
 def _e(value: Any) -> str:
@@ -38,7 +29,8 @@ def render_sheet(d: dict[str, Any], *, public_url: str) -> str:
         f"<td>{_e(i['legal_basis']) or '—'}</td></tr>" for i in d["items"]
     )
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<title>检查单 {code}</title><style>{_CSS}</style><script src="/assets/visit_public.js" defer></script></head><body>
+<title>检查单 {code}</title><link rel="stylesheet" href="/assets/printable.css">
+<script src="/assets/visit_public.js" defer></script></head><body class="gc-sheet">
 <div class="head"><div class="qr"><img src="/visits/{code}/qr.svg" alt="行政行为码 {code}"></div>
 <div><h1>行政执法检查单 · Inspection sheet</h1>
 <p class="sub">行政行为码 Code: <span class="code" id="sheet-code">{code}</span></p>

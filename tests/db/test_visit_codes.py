@@ -140,5 +140,7 @@ def test_qr_and_sheet_need_login_and_escape(app: Any, conn: Any, db_url: str, co
     conn.execute("UPDATE inspection_items SET legal_basis = '<b>法</b>' WHERE code = 'PM01'")
     sheet = client.get(f"/visits/{code}/sheet").get_data(as_text=True)
     assert code in sheet and "&lt;b&gt;法&lt;/b&gt;" in sheet and "<b>法</b>" not in sheet
-    assert "ZF339901" in sheet and "@media print" in sheet
+    assert "ZF339901" in sheet and 'href="/assets/printable.css"' in sheet and 'class="gc-sheet"' in sheet
+    print_css = client.get("/assets/printable.css").get_data(as_text=True)   # its print styles
+    assert "@media print" in print_css and "@page gc-sheet" in print_css
     assert client.get("/visits/ZJ33990120300304AAAAAAAAAA/sheet").status_code == 404

@@ -1,6 +1,11 @@
-"""The map page's small clientside callbacks (assets/gridcommand_callbacks.js) in a real headless Chromium: the
-custom period shows its date pickers, the playback label reads the slider's time in Asia/Shanghai, the language
-choice is remembered; gridcommand.js's own clientside functions are still there beside them."""
+"""What moved from Python strings into assets/, in a real headless Chromium.
+
+* The map page's small clientside callbacks (assets/gridcommand_callbacks.js): the custom period shows its date
+  pickers, the playback label reads the slider's time in Asia/Shanghai, the language choice is remembered;
+  gridcommand.js's own clientside functions are still there beside them.
+* The monthly report's look (assets/printable.css) and its print button (assets/visit_public.js: the CSP runs no
+  inline ``onclick``).
+"""
 
 from __future__ import annotations
 
@@ -54,4 +59,19 @@ def test_custom_period_playback_label_and_language_cookie(browser: Any, base: st
     assert browser.execute_script("return window.dash_clientside.gc.playbackLabel("
                                   "2, {start: Date.UTC(2026, 11, 3) / 1000 - 120, step: 60}, 'en')") \
         == "03/12/2026, 08:00:00"
+    assert ms.console_errors(browser) == []
+
+
+def test_monthly_report_is_styled_and_its_print_button_prints(browser: Any, base: str, db_url: str) -> None:
+    ms.console_errors(browser)
+    ms.browser_login(browser, base, ms.user(db_url, "county_operator"), "/", db_url=db_url)
+    browser.get(f"{base}/reports/monthly?month=2026-11")
+    WebDriverWait(browser, 15).until(lambda b: b.find_elements(By.ID, "report-kpis"))
+    style = browser.execute_script(
+        "var b = getComputedStyle(document.body), th = getComputedStyle(document.querySelector('#report-kpis th'));"
+        " return [b.marginTop, b.color, th.backgroundColor, th.borderTopColor];")
+    assert style == ["24px", "rgb(34, 34, 34)", "rgb(240, 244, 248)", "rgb(204, 204, 204)"]
+    browser.execute_script("window.gcPrinted = 0; window.print = function () { window.gcPrinted += 1; };")
+    browser.find_element(By.CSS_SELECTOR, "button[data-gc-print]").click()
+    assert browser.execute_script("return window.gcPrinted") == 1
     assert ms.console_errors(browser) == []
