@@ -14,9 +14,10 @@ from dash_extensions.javascript import Namespace
 from callbacks.context import services
 from callbacks.map_common import request_lang
 from callbacks.page_context import page_context
+from enforcement.local_time import SHANGHAI
 from geo_data import map_queries
 from layers.basemaps import tile_layers
-from layers.i18n import SHANGHAI, t
+from layers.i18n import t
 from layers.registry import MEASURES, build_registry
 from layers.styles import RISK_COLORS, SEVERITY_COLORS, SOURCE_GLYPHS, TEAM_STATUS_COLORS
 
@@ -112,6 +113,7 @@ def live_config(lang: str, page: str, prefix: str = "", **extra: Any) -> dict[st
         "severityNames": {k: t(f"severity.{k}", lang) for k in SEVERITY_COLORS},
         "overlays": {spec.title(lang): f"{prefix}ov-{spec.id}" for spec in reg.values()},
         "texts": {"capped": t("live.capped", lang, layer="{layer}", n="{n}", m="{m}"),
+                  "cappedIncident": t("live.capped_incidents", lang, layer="{layer}", n="{n}", m="{m}"),
                   "binned": t("live.binned", lang, n="{n}", z="{z}"),
                   "layers": {"alert": t("layer.alerts", lang), "incident": t("layer.incidents", lang),
                              "team": t("layer.teams", lang)}},
@@ -185,5 +187,5 @@ def layout(lang: str | None = None, **_query: Any) -> html.Div:
             html.Aside(id="details", className="gc-details",
                        children=html.P(t("details.hint", lang), className="gc-hint")),
         ]),
-        *live_stores(lang=lang),
+        *live_stores(lang=lang, fit=bounds),   # gridcommand.js fits the first view to the area, whatever the screen
     ])
