@@ -1,4 +1,5 @@
 -- These alerts (ids: a bigint[] literal) as the live layer shows them, with their county and township (the push hub filters by scope).
+-- The columns of map_alerts.sql plus county_code: a pushed row is the loaded row (tests/db/test_live_rows.py).
 SELECT a.id, a.county_code, a.source_kind, a.type_code, coalesce(t.name, a.type_code) AS type_name,
        coalesce(t.name_en, a.type_code) AS type_name_en, a.severity, a.observed_at, a.incident_id,
        a.township_code, coalesce(i.status, 'open') AS incident_status,

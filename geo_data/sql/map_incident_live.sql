@@ -1,4 +1,5 @@
 -- These incidents (ids: a bigint[] literal) as the live layers show them, with their county and township.
+-- The columns of map_incidents.sql plus county_code: a pushed row is the loaded row (tests/db/test_live_rows.py).
 SELECT i.id, i.county_code, i.type_code, coalesce(t.name, i.type_code) AS type_name,
        coalesce(t.name_en, i.type_code) AS type_name_en, i.severity, i.status, i.first_seen, i.last_seen,
        i.alert_count, i.sources, i.township_code, tw.name AS township_name, i.sla_due_at, i.escalated,
