@@ -84,6 +84,7 @@
         if (at && live.helloAt && at < live.helloAt - 1) { askResync(); }  // read before the stream: may miss some
         if (view) { view.note(); }
         if (kind === "incident") { listSoon(); }
+        if (view && !view.fitted) { view.fitted = true; view.rescale(); view.fit(); }
     }
 
     var incidentsTouched = false;
@@ -156,15 +157,15 @@
 
     // ------------------------------------------------------------- lists drawn from the live incident layer
     // The wall's incident list and the dispatch queue ARE the live incident layer, sorted: a pushed change or
-    // a base redraws the list's top rows in the browser (at most every 300 ms), with no callback and no server
+    // a base redraws the list's top rows in the browser (within 100 ms), with no callback and no server
     // round trip, so they keep up with any feed the layer keeps up with. cfg.list = {id, kind: "wall"|"queue",
     // max, note, texts}; every text from data goes in through textContent.
     var SEV_RANK = {urgent: 0, high: 1, medium: 2, low: 3};
     var OPEN = {open: true, dispatched: true};
     var listTimer = null, listState = {selected: null, township: "", sig: ""};
-    function listSoon() {
+    function listSoon() {     // one redraw per burst of batches (a batch comes at most every push interval)
         if (listTimer || !live.cfg.list) { return; }
-        listTimer = setTimeout(function () { listTimer = null; drawList(); }, 300);
+        listTimer = setTimeout(function () { listTimer = null; drawList(); }, 100);
     }
     function ms(iso) { var v = iso ? Date.parse(iso) : NaN; return isNaN(v) ? 0 : v; }
     function shanghai(iso, lang) {      // '2026年11月21日 14:05' (zh) or '2026-11-21 14:05' (en), Asia/Shanghai
@@ -272,14 +273,17 @@
     // The dispatch page's detail panel (recommendations, timeline) is read again when its own incident changes,
     // on a resync, and when a team's status (not only its position) changes — at most once a second, and for
     // team changes at most every 5 s: a dispatcher needs the next free team, not every GPS fix.
-    var detailTimer = null, detailLast = 0, teamStatus = {};
+    var detailTimer = null, detailDue = 0, detailLast = 0, teamStatus = {};
     function detailSoon(minGap) {
-        if (live.cfg.page !== "dispatch" || detailTimer) { return; }
-        var wait = Math.max(0, Math.max(1000, minGap) - (Date.now() - detailLast));
+        if (live.cfg.page !== "dispatch") { return; }
+        var due = Math.max(Date.now(), detailLast + Math.max(1000, minGap));
+        if (detailTimer && detailDue <= due) { return; }      // one already comes as soon or sooner
+        if (detailTimer) { clearTimeout(detailTimer); }      // a team's 5 s wait gives way to the incident's own step
+        detailDue = due;
         detailTimer = setTimeout(function () {
             detailTimer = null; detailLast = Date.now();
             setProps("dsp-push", {data: detailLast});
-        }, wait);
+        }, due - Date.now());
     }
     function followDetail(c, fid) {
         if (live.cfg.page !== "dispatch") { return; }
@@ -340,7 +344,39 @@
             self.hover(ev);
         });
         this.tip = L.tooltip({direction: "top", offset: [0, -8]});
+        // fitted when the first base arrives (by then dash-leaflet has applied the layout's centre and zoom,
+        // which would undo an earlier fit), unless the map was moved first (the user, a search, the rotation)
+        this.fitted = false;
+        map.on("movestart zoomstart", function () { self.fitted = true; });
+        // a wall screen resized (or a 4K screen attached) refits the area and resizes its markers (the page's
+        // config may come after the map's first layers: asked when it happens)
+        window.addEventListener("resize", function () {
+            if (live.cfg.page !== "wall") { return; }
+            map.invalidateSize();
+            self.fit();
+            self.rescale();
+        });
     }
+
+    // Markers on a wall grow with the screen (a 4K wall: twice a desk's size); every marker restyled once.
+    View.prototype.rescale = function () {
+        var scale = live.cfg.page === "wall" ? Math.max(1, window.innerWidth / 1920) : 1, self = this;
+        if (scale === this.scale) { return; }
+        this.scale = scale;
+        ["incident", "team"].forEach(function (kind) {
+            var layer = live.layers[kind];
+            Object.keys(self.markers[kind]).forEach(function (fid) { if (layer[fid]) { self.draw(kind, fid, layer[fid], false); } });
+        });
+        this.redrawAlerts();
+    };
+
+    // The first view fitted to the area (county or township) at whatever size the screen has: the server can
+    // only guess the map's pixel size, so its centre/zoom is a start and the browser fits it here once.
+    View.prototype.fit = function () {
+        var b = live.cfg.fit;
+        if (!b || !b.length) { return; }
+        this.map.fitBounds(b, {padding: [16, 16], animate: false});
+    };
 
     View.prototype.binMode = function () { return this.map.getZoom() < (live.cfg.binZoom || 13); };
 
@@ -549,11 +585,13 @@
             var info = live.baseInfo[kind];
             if (info && info.total > info.shown) {
                 var n = Object.keys(live.layers[kind]).length;
-                parts.push(String(t.capped || "{layer}: {n} / {m}").replace("{layer}", (t.layers || {})[kind] || kind)
+                var tpl = (kind === "incident" && t.cappedIncident) || t.capped || "{layer}: {n} / {m}";
+                parts.push(String(tpl).replace("{layer}", (t.layers || {})[kind] || kind)
                     .replace("{n}", fmt(n)).replace("{m}", fmt(info.total - info.shown + n)));
             }
         });
-        if (this.binned && this.groups.alert && this.map.hasLayer(this.groups.alert)) {
+        if (this.binned && this.groups.alert && this.map.hasLayer(this.groups.alert) &&
+                Object.keys(live.layers.alert).length) {
             parts.push(String(t.binned || "").replace("{n}", fmt(Object.keys(live.layers.alert).length))
                 .replace("{z}", live.cfg.binZoom || 13));
         }
@@ -650,7 +688,36 @@
     function labelPoint(feature, latlng) {
         var icon = L.divIcon({className: "gc-label", html: "<span>" + esc(feature.properties.name) + "</span>",
                               iconSize: null});
-        return L.marker(latlng, {icon: icon, interactive: false, keyboard: false});
+        var m = L.marker(latlng, {icon: icon, interactive: false, keyboard: false});
+        m.on("add", function () { declutterSoon(m._map); });
+        return m;
+    }
+
+    // Township labels never overlap: after each zoom or move (and when labels arrive) they are placed in
+    // order, and one that would touch a label already placed is hidden until the view leaves room for it.
+    var declutterTimer = null;
+    function declutterSoon(map) {
+        if (!map || declutterTimer) { return; }
+        if (!map.gcDeclutter) {
+            map.gcDeclutter = true;
+            map.on("zoomend moveend resize", function () { declutterSoon(map); });
+        }
+        declutterTimer = setTimeout(function () { declutterTimer = null; declutter(map); }, 60);
+    }
+    function declutter(map) {
+        var box = map.getContainer(), placed = [], gap = 3;
+        var spans = box.querySelectorAll(".gc-label span");
+        var shown = 0;
+        Array.prototype.forEach.call(spans, function (span) {
+            span.style.visibility = "";
+            var r = span.getBoundingClientRect();
+            var hit = r.width === 0 || placed.some(function (p) {
+                return r.left < p.right + gap && r.right > p.left - gap && r.top < p.bottom + gap && r.bottom > p.top - gap;
+            });
+            if (hit) { span.style.visibility = "hidden"; } else { placed.push(r); shown += 1; }
+        });
+        live.labelsShown = shown;
+        live.labelsHidden = spans.length - shown;
     }
 
     function playbackPoint(feature, latlng, ctx) {

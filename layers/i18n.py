@@ -113,6 +113,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "capped": ("显示 {n} / 共约 {m} 家（高/较高风险优先），请放大查看全部",
                "showing {n} of {m} (high risk first), zoom in"),
     "live.capped": ("{layer}：显示 {n} / 共 {m} 条（最新优先）", "{layer}: showing {n} of {m} (newest first)"),
+    "live.capped_incidents": ("{layer}：显示 {n} / 共 {m} 条（最紧急优先）",
+                              "{layer}: showing {n} of {m} (most severe first)"),
     "live.binned": ("告警按网格汇总显示（共 {n} 条），放大到 {z} 级查看单条",
                     "alerts shown as counted bins ({n} in all); zoom to {z} for single alerts"),
     "zoom_for_points": ("放大到 {z} 级显示企业点位", "zoom to {z} to see enterprises"),

@@ -50,7 +50,7 @@ def layout(lang: str | None = None, township: str | None = None, incident: str |
         # bumped by gridcommand.js when a pushed change concerns the open incident or a team's status
         dcc.Store(id="dsp-push", data=0), dcc.Store(id="dsp-view-sink"),
         # the queue and the map are the live incident and team layers (base + pushes), drawn by gridcommand.js
-        *live_stores("dsp-", lang=lang, page="dispatch", kinds=["incident", "team"],
+        *live_stores("dsp-", lang=lang, page="dispatch", kinds=["incident", "team"], fit=ctx["bounds"],
                      severityColors=SEVERITY_COLOURS, statusColors=TEAM_COLOURS,
                      list={"id": "dsp-queue", "kind": "queue", "max": QUEUE_MAX, "note": "dsp-queue-note",
                            "texts": queue_texts(lang)}),

@@ -62,5 +62,6 @@ def layout(lang: str | None = None, rotate: str | None = None, days: str | None 
         dcc.Interval(id="wall-rotate", interval=max(rotate_s, 10) * 1000, disabled=not rotate_s),
         dcc.Store(id="wall-rotation", data={"i": -1}),
         # the incident list is the live incident layer, sorted, drawn by gridcommand.js on every change
-        *live_stores("wall-", lang=lang, page="wall", list={"id": "wall-incident-list", "kind": "wall", "max": 30}),
+        *live_stores("wall-", lang=lang, page="wall", list={"id": "wall-incident-list", "kind": "wall", "max": 30},
+                     fit=bounds),
     ])

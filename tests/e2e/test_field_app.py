@@ -243,6 +243,9 @@ def test_inspector_works_a_dispatch_and_the_dispatcher_sees_each_step(
         seen_after.append(time.monotonic() - tapped)
         wait.until(lambda b: _waiting(b) == 0)
     print(f"field step tap -> dispatcher's timeline: {', '.join(f'{s:.2f}' for s in seen_after)} s")
+    # "within a second" is the goal on a quiet machine; 2.5 s leaves room for a loaded CI machine and
+    # still catches a step that waits behind a team change's 5 s throttle (it took ~4.9 s when it did)
+    assert max(seen_after) < 2.5, seen_after
 
     photo = tmp_path / "scene.jpg"
     photo.write_bytes(_jpeg())
