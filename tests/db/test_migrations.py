@@ -128,7 +128,9 @@ def test_the_squashed_chain_upgrades_onto_the_baseline_with_its_data_and_the_sch
 
     applied = migrate(old)
     assert applied[0].startswith("000_baseline (adopted")
-    assert "050_job_queue" not in applied and all(a.startswith(("functions/", "triggers/")) for a in applied[1:])
+    later = [m.name for m in migrator.migrations() if m.name not in ("000_baseline", "050_job_queue")]
+    assert applied[1:len(later) + 1] == later
+    assert all(a.startswith(("functions/", "triggers/")) for a in applied[len(later) + 1:])
     assert migrate(old) == []
     migrate(fresh)
 

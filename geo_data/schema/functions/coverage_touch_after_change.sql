@@ -78,7 +78,7 @@ BEGIN
         FROM (SELECT DISTINCT u.ent, date_trunc('month', u.d)::date AS month FROM unnest(ents, days) AS u(ent, d)) s
         JOIN enterprises e ON e.id = s.ent
         ORDER BY e.id, s.month
-        ON CONFLICT (enterprise_id, month) DO UPDATE SET remote = true WHERE NOT t.remote;
+        ON CONFLICT (enterprise_id, month, county_code) DO UPDATE SET remote = true WHERE NOT t.remote;
     ELSE
         SELECT array_agg(DISTINCT u.ent), min(u.d), max(u.d) INTO ents, lo, hi FROM unnest(ents, days) AS u(ent, d);
         PERFORM coverage_touch_refresh(ents, lo, hi);

@@ -30,7 +30,7 @@ BEGIN
     ) s
     JOIN enterprises e ON e.id = s.enterprise_id
     GROUP BY e.id, s.month
-    ON CONFLICT (enterprise_id, month) DO UPDATE
+    ON CONFLICT (enterprise_id, month, county_code) DO UPDATE
     SET county_code = EXCLUDED.county_code, township_code = EXCLUDED.township_code,
         industry_code = EXCLUDED.industry_code, risk = EXCLUDED.risk, h3_r7 = EXCLUDED.h3_r7,
         h3_r8 = EXCLUDED.h3_r8, h3_r9 = EXCLUDED.h3_r9, remote = EXCLUDED.remote,
