@@ -1,4 +1,6 @@
--- audit_prune: first written in migration 510.
+-- Audit retention: prune the oldest rows of the trail, never anything younger than 180 days (GB/T 22239-2019
+-- 8.1.4.3: audit records kept ≥ 6 months), keeping the chain verifiable by recording where it now starts
+-- (app_state 'audit_anchor'). Returns the number of rows removed.
 CREATE OR REPLACE FUNCTION audit_prune(keep_days integer) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     cutoff   timestamptz;

@@ -1,6 +1,8 @@
--- check_intake_references: first written in migration 254.
--- alerts and incidents (same column names): county, township, type; alerts also their incident. Each check: the
--- statement's distinct values, their referenced rows locked FOR KEY SHARE, the first value without one.
+-- The references of alerts and incidents (same column names), checked once per statement instead of once per row
+-- (a foreign key costs a look-up and a KEY SHARE lock per row and key: ~200 ms for a batch of 5,000 alerts):
+-- county, township, type; alerts also their incident. Each check: the statement's distinct values, their
+-- referenced rows locked FOR KEY SHARE as a foreign key would, the first value without one raised as
+-- foreign_key_violation (23503) under the old constraint's name. Not covered: TRUNCATE ... CASCADE.
 CREATE OR REPLACE FUNCTION check_intake_references() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE

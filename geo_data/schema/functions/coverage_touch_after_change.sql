@@ -1,10 +1,8 @@
--- coverage_touch_after_change: first written in migration 408.
--- The coverage_touch trigger of migration 407, same rules, written as static SQL: its EXECUTE format(...) was
--- planned afresh on every statement (~0.4 ms), and the intake fires it three times per transaction (alerts
--- inserted, incidents inserted, incidents updated) — a third of the database time of a small group of single
--- alerts. PL/pgSQL keeps the plans of static statements per trigger table. The only per-table part is reading
--- (enterprise, local date) from the transition tables — alerts: observed_at, incidents: first_seen —; what is
--- done with them is shared.
+-- Keeps coverage_touch current after a statement on visits, alerts or incidents (triggers *_touch_ins/upd/del).
+-- Static SQL (plans kept per trigger table; an EXECUTE format(...) was planned afresh each statement, ~0.4 ms,
+-- three times per intake transaction). Visits recompute their (enterprise, month) rows; alerts and incidents
+-- only ever make a month remote, so an INSERT upserts, and an UPDATE recomputes only the rows whose enterprise
+-- or local date changed (joining an incident, dispatching or closing it change neither).
 CREATE OR REPLACE FUNCTION coverage_touch_after_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE

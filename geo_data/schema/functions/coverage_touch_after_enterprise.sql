@@ -1,4 +1,4 @@
--- coverage_touch_after_enterprise: first written in migration 406.
+-- The register's attributes copied into coverage_touch follow the enterprise (update), or go with it (delete).
 CREATE OR REPLACE FUNCTION coverage_touch_after_enterprise() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN

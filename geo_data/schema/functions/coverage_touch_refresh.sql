@@ -1,6 +1,6 @@
--- coverage_touch_refresh: first written in migration 405.
--- ON CONFLICT: two writers refreshing one enterprise-month at once both succeed (the later one overwrites
--- the row with its own recomputation from the source tables).
+-- Recompute the coverage_touch rows of these enterprises for the calendar months (Asia/Shanghai) from lo to hi,
+-- from the source tables. ON CONFLICT: two writers refreshing one enterprise-month at once both succeed (the
+-- later one overwrites the row with its own recomputation).
 CREATE OR REPLACE FUNCTION coverage_touch_refresh(ents bigint[], lo date, hi date) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE

@@ -1,4 +1,4 @@
--- dispatch_events_check_references: first written in migration 254.
+-- The incident of each timeline event, checked once per statement (see check_intake_references).
 CREATE OR REPLACE FUNCTION dispatch_events_check_references() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE

@@ -1,4 +1,5 @@
--- enterprise_counts_after_change: first written in migration 406.
+-- Keeps enterprise_counts (enterprises per county, township, res-7/8/9 cells and risk) current after a
+-- statement on enterprises, unless a bulk load deferred it (measures_deferred).
 CREATE OR REPLACE FUNCTION enterprise_counts_after_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN

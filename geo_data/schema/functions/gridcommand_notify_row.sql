@@ -1,11 +1,7 @@
--- gridcommand_notify_row: first written in migration 100.
--- Live push: every insert/update of an alert, incident or team announces itself on channel 'gridcommand'
--- with the same small JSON the application's geo_data.notify sends:
---   {"kind": "alert|incident|team", "op": "insert|update", "id": 123, "county_code": "...", "township_code": ...}
--- Rows written straight through SQL (imports, tests, other tools) therefore reach open pages too. The browser
--- applies changes idempotently by (kind, id), so an extra notification from application code is harmless.
--- NOTIFY is transactional: listeners hear it only after COMMIT, and identical payloads within one
--- transaction are folded into one.
+-- Live push for team rows (trigger teams_notify): each insert/update a map shows announces itself on channel
+-- 'gridcommand' with the small JSON geo_data.notify sends:
+--   {"kind": "team", "op": "insert|update", "id": 123, "county_code": "...", "township_code": ...}
+-- NOTIFY is transactional: listeners hear it only after COMMIT, identical payloads of a transaction fold into one.
 CREATE OR REPLACE FUNCTION gridcommand_notify_row() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_notify('gridcommand', json_build_object(

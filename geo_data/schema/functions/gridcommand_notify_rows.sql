@@ -1,8 +1,9 @@
--- gridcommand_notify_rows: first written in migration 252.
--- The alert intake API sends its live-push notices itself, right AFTER its transaction commits
--- (geo_data.notify.send_after_commit: notifying transactions commit one at a time in PostgreSQL, so the data
--- transaction must not notify). It marks its transaction with SET LOCAL gridcommand.notify_after_commit = 'on';
--- the statement triggers of migration 250 then stay silent. Every other writer is announced by the triggers.
+-- Live push per statement for alerts and incidents: one notice per (county, township) and chunk of at most 300
+-- ids, {"kind": "alerts", "op": "insert", "id": [1, 2, ...], "count": 2, ...}; a statement touching one row sends
+-- the singular form ({"kind": "alert", "id": 1, ...}). 300 ids stay well inside the 8,000-byte payload limit.
+-- The intake API sends its notices itself after commit (geo_data.notify.send_after_commit: notifying
+-- transactions commit one at a time) and marks its transaction SET LOCAL gridcommand.notify_after_commit = 'on':
+-- then this stays silent. Every other writer (imports, tests, SQL) is announced here.
 CREATE OR REPLACE FUNCTION gridcommand_notify_rows() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     g record;

@@ -1,6 +1,5 @@
--- incidents_references_follow: first written in migration 254.
--- Incidents: their alerts lose the link (was ON DELETE SET NULL), their timeline goes (was ON DELETE CASCADE);
--- an id still referred to cannot change.
+-- The referencing side of an incident that goes: its alerts lose the link (was ON DELETE SET NULL), its timeline
+-- goes (was ON DELETE CASCADE); an id still referred to cannot change.
 CREATE OR REPLACE FUNCTION incidents_references_follow() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN

@@ -1,6 +1,5 @@
--- intake_referenced_guard: first written in migration 254.
--- The referenced side: a county, township or alert type still referred to by an alert or incident cannot go or
--- change its code.
+-- The referenced side of check_intake_references: a county, township or alert type still referred to by an alert
+-- or incident cannot go or change its code (dynamic SQL: a rare admin change, not a hot path).
 CREATE OR REPLACE FUNCTION intake_referenced_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE

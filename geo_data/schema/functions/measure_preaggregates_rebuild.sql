@@ -1,5 +1,5 @@
--- measure_preaggregates_rebuild: first written in migration 406.
--- Recompute every measure pre-aggregate of one county from the source tables (after a deferred bulk load).
+-- Recompute every measure pre-aggregate of one county (enterprise_counts, visits.is_repeat, coverage_touch) from
+-- the source tables, after a bulk load that deferred the triggers (measures_deferred), in the same transaction.
 CREATE OR REPLACE FUNCTION measure_preaggregates_rebuild(county text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE

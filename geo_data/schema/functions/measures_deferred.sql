@@ -1,6 +1,5 @@
--- measures_deferred: first written in migration 406.
--- Bulk loads (imports, the demo) may defer the measure pre-aggregate triggers (401, 403, 405) for their
--- transaction and rebuild once at the end, instead of paying the statement triggers per COPY chunk:
+-- Bulk loads (imports, the demo) may defer the measure pre-aggregate triggers for their transaction and rebuild
+-- once at the end, instead of paying the statement triggers per COPY chunk:
 --     SET LOCAL gridcommand.defer_measures = 'on';
 --     COPY ...;  INSERT ...;
 --     SELECT measure_preaggregates_rebuild('330702');   -- same transaction

@@ -1,4 +1,4 @@
--- reference_missing: first written in migration 254.
+-- Raise foreign_key_violation (23503) as a foreign key named <table>_<column>_fkey would.
 CREATE OR REPLACE FUNCTION reference_missing(tbl text, col text, ref_table text, val text)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN

@@ -1,4 +1,3 @@
--- user_sessions_end_on_token_revoke: first written in migration 510.
 -- Revoking a display token ends the wall screens it logged in.
 CREATE OR REPLACE FUNCTION user_sessions_end_on_token_revoke() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -1,4 +1,3 @@
--- user_sessions_end_on_user_change: first written in migration 510.
 -- Deactivation, a new password and a change of role, county or township end the user's sessions in the same
 -- transaction, whichever path made the change (admin page, CLI, SQL).
 CREATE OR REPLACE FUNCTION user_sessions_end_on_user_change() RETURNS trigger LANGUAGE plpgsql AS $$

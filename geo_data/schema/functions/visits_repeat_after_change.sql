@@ -1,4 +1,5 @@
--- visits_repeat_after_change: first written in migration 406.
+-- Keeps visits.is_repeat current after a statement on visits (triggers visits_repeat_ins/upd/del), unless it is
+-- the function's own UPDATE of the flag or a bulk load deferred it.
 CREATE OR REPLACE FUNCTION visits_repeat_after_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE

@@ -1,6 +1,7 @@
--- visits_repeat_refresh: first written in migration 401.
--- A done visit v is a repeat when an earlier done visit w of the same enterprise (earlier date, or same date
--- and smaller id) lies 0..30 days before it and v brought a department w did not cover.
+-- The repeat-inspection rule (docs/measures.md; enforcement.measures.REPEAT_WINDOW_DAYS = 30) for these
+-- enterprises' visits from lo to 30 days after hi: a done visit v is a repeat when an earlier done visit w of the
+-- same enterprise (earlier date, or same date and smaller id) lies 0..30 days before it and v brought a
+-- department w did not cover.
 CREATE OR REPLACE FUNCTION visits_repeat_refresh(ents bigint[], lo date, hi date) RETURNS void
 LANGUAGE sql AS $$
     UPDATE visits v SET is_repeat = c.flag
