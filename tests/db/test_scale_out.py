@@ -20,15 +20,10 @@ DISTRIBUTION_COLUMN = "county_code"
 BOOKKEEPING = {"schema_migrations", "schema_objects", "spatial_ref_sys"}  # the migrator's and PostGIS's own
 
 STILL_VIOLATED = {
-    # tables without the distribution column, or with a nullable one: 7
+    # tables without the distribution column, or with a nullable one: 2
     "audit_log: county_code may be NULL",
-    "draw_inspectors: no county_code",
-    "draw_targets: no county_code",
-    "inspector_conflicts: no county_code",
-    "plan_team_days: no county_code",
-    "plan_visit_tasks: no county_code",
     "visit_code_attempts: no county_code",
-    # unique keys without county_code (Citus cannot enforce them across shards): 27
+    # unique keys without county_code (Citus cannot enforce them across shards): 17
     "alerts: unique alerts_pkey (id) lacks county_code",
     "alerts: unique alerts_source_source_id_key (source, source_id) lacks county_code",
     "audit_log: unique audit_log_hash_key (hash) lacks county_code",
@@ -37,58 +32,33 @@ STILL_VIOLATED = {
     "devices: unique devices_identifier_key (identifier) lacks county_code",
     "devices: unique devices_pkey (id) lacks county_code",
     "devices: unique devices_token_hash_key (token_hash) lacks county_code",
-    "draw_inspectors: unique draw_inspectors_pkey (draw_id, enterprise_id, slot) lacks county_code",
-    "draw_targets: unique draw_targets_pkey (draw_id, enterprise_id) lacks county_code",
-    "draws: unique draws_pkey (id) lacks county_code",
     "enterprises: unique enterprises_pkey (id) lacks county_code",
     "field_steps: unique field_steps_pkey (client_id) lacks county_code",
     "h3_cells: unique h3_cells_pkey (cell) lacks county_code",
-    "inspection_tasks: unique inspection_tasks_pkey (id) lacks county_code",
-    "inspector_conflicts: unique inspector_conflicts_pkey (inspector_id, enterprise_id) lacks county_code",
-    "inspectors: unique inspectors_pkey (id) lacks county_code",
-    "plan_team_days: unique plan_team_days_pkey (plan_id, team_id, visit_date) lacks county_code",
-    "plan_visit_tasks: unique plan_visit_tasks_pkey (plan_id, task_id) lacks county_code",
-    "plan_visits: unique plan_visits_pkey (id) lacks county_code",
     "team_positions: unique team_positions_device_fix_key (device_id, at) lacks county_code",
     "team_positions: unique team_positions_pkey (id) lacks county_code",
     "teams: unique teams_pkey (id) lacks county_code",
     "visit_code_attempts: unique visit_code_attempts_pkey (id) lacks county_code",
-    "visit_plans: unique visit_plans_pkey (id) lacks county_code",
     "visit_results: unique visit_results_client_id_key (client_id) lacks county_code",
     "visit_results: unique visit_results_pkey (visit_id) lacks county_code",
-    # foreign keys between distributed tables without county_code on both sides: 30
+    # foreign keys between distributed tables without county_code on both sides: 18
     "alerts: foreign key alerts_enterprise_id_fkey (enterprise_id) -> enterprises lacks county_code",
     "devices: foreign key devices_team_id_fkey (team_id) -> teams lacks county_code",
     "dispatches: foreign key dispatches_team_id_fkey (team_id) -> teams lacks county_code",
-    "draw_inspectors: foreign key draw_inspectors_draw_id_enterprise_id_fkey (draw_id, enterprise_id) ->"
-        " draw_targets lacks county_code",
-    "draw_inspectors: foreign key draw_inspectors_inspector_id_fkey (inspector_id) -> inspectors lacks county_code",
-    "draw_targets: foreign key draw_targets_draw_id_fkey (draw_id) -> draws lacks county_code",
     "draw_targets: foreign key draw_targets_enterprise_id_fkey (enterprise_id) -> enterprises lacks county_code",
-    "draw_targets: foreign key draw_targets_task_id_fkey (task_id) -> inspection_tasks lacks county_code",
     "field_steps: foreign key field_steps_team_id_fkey (team_id) -> teams lacks county_code",
     "incidents: foreign key incidents_enterprise_id_fkey (enterprise_id) -> enterprises lacks county_code",
     "inspection_tasks: foreign key inspection_tasks_enterprise_id_fkey (enterprise_id) -> enterprises"
         " lacks county_code",
     "inspector_conflicts: foreign key inspector_conflicts_enterprise_id_fkey (enterprise_id) ->"
         " enterprises lacks county_code",
-    "inspector_conflicts: foreign key inspector_conflicts_inspector_id_fkey (inspector_id) -> inspectors"
-        " lacks county_code",
     "inspectors: foreign key inspectors_team_id_fkey (team_id) -> teams lacks county_code",
-    "plan_team_days: foreign key plan_team_days_plan_id_fkey (plan_id) -> visit_plans lacks county_code",
     "plan_team_days: foreign key plan_team_days_team_id_fkey (team_id) -> teams lacks county_code",
-    "plan_visit_tasks: foreign key plan_visit_tasks_plan_id_fkey (plan_id) -> visit_plans lacks county_code",
-    "plan_visit_tasks: foreign key plan_visit_tasks_plan_visit_id_fkey (plan_visit_id) -> plan_visits"
-        " lacks county_code",
-    "plan_visit_tasks: foreign key plan_visit_tasks_task_id_fkey (task_id) -> inspection_tasks lacks county_code",
     "plan_visits: foreign key plan_visits_enterprise_id_fkey (enterprise_id) -> enterprises lacks county_code",
-    "plan_visits: foreign key plan_visits_plan_id_fkey (plan_id) -> visit_plans lacks county_code",
     "plan_visits: foreign key plan_visits_team_id_fkey (team_id) -> teams lacks county_code",
-    "route_jobs: foreign key route_jobs_plan_id_fkey (plan_id) -> visit_plans lacks county_code",
     "team_positions: foreign key team_positions_device_id_fkey (device_id) -> devices lacks county_code",
     "team_positions: foreign key team_positions_team_id_fkey (team_id) -> teams lacks county_code",
     "visit_codes: foreign key visit_codes_enterprise_id_fkey (enterprise_id) -> enterprises lacks county_code",
-    "visit_codes: foreign key visit_codes_plan_visit_id_fkey (plan_visit_id) -> plan_visits lacks county_code",
     "visit_codes: foreign key visit_codes_team_id_fkey (team_id) -> teams lacks county_code",
     "visits: foreign key visits_enterprise_id_fkey (enterprise_id) -> enterprises lacks county_code",
     "visits: foreign key visits_team_id_fkey (team_id) -> teams lacks county_code",
