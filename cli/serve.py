@@ -7,8 +7,10 @@ from typing import Any
 
 import click
 
-from cli.common import settings_of, url_of
+from cli.common import fail_clearly, settings_of, url_of
 from cli.worker import WorkerChild
+from geo_data.errors import DatabaseUnavailable
+from geo_data.migrator import verify
 
 
 @click.command("serve")
@@ -26,6 +28,7 @@ def command(ctx: click.Context, host: str | None, port: int | None, workers: int
     from gunicorn.app.base import BaseApplication
 
     settings = settings_of(ctx)
+    _verify_schema(url_of(ctx))
     host = host or settings.server.host
     port = port or settings.server.port
 
@@ -56,6 +59,18 @@ def command(ctx: click.Context, host: str | None, port: int | None, workers: int
     finally:
         if job_worker is not None:
             job_worker.stop()
+
+
+def _verify_schema(url: str) -> None:
+    """An edited applied migration stops the start with a message naming it (``geo_data.migrator.verify``).
+
+    A database that is away right now does not: the server starts and answers 503 until it is back, as always.
+    """
+    with fail_clearly():
+        try:
+            verify(url)
+        except DatabaseUnavailable as exc:
+            click.echo(f"warning: the schema was not verified, the database is unavailable: {exc}", err=True)
 
 
 def _without_server_banner() -> None:

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -21,8 +20,6 @@ from geo_data.settings import DatabaseSettings
 from geo_data.standby import failover_url, roles
 
 SQL_DIR = Path(__file__).with_name("sql")
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-_MIGRATION_LOCK_KEY = 7_702_001  # pg_advisory_lock key: one migrator at a time
 
 
 def database_url(settings: DatabaseSettings, *, start: bool = True) -> str:
@@ -177,32 +174,14 @@ def execute(conn: psycopg.Connection[Any], name: str, params: Params = None) -> 
 # -- migrations --------------------------------------------------------------------------------------------
 
 def migration_files() -> list[Path]:
-    """Numbered migrations in order (``NNN_name.sql``)."""
-    return sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9]_*.sql"))
+    """Numbered migrations in order (``NNN_name.sql``); ``geo_data.migrator`` applies and verifies them."""
+    from geo_data import migrator
+
+    return migrator.migration_files()
 
 
 def migrate(url: str) -> list[str]:
-    """Apply every migration not yet recorded, each once, in its own transaction; returns applied names."""
-    applied: list[str] = []
-    with connect(url, autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK_KEY,))
-        try:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " version text PRIMARY KEY, checksum text NOT NULL,"
-                " applied_at timestamptz NOT NULL DEFAULT now())"
-            )
-            done = {r["version"]: r["checksum"] for r in conn.execute("SELECT version, checksum FROM schema_migrations")}
-            for path in migration_files():
-                text = path.read_text(encoding="utf-8")
-                checksum = hashlib.sha256(text.encode()).hexdigest()
-                if path.stem in done:
-                    continue
-                with conn.transaction():
-                    conn.execute(text.encode())
-                    conn.execute("INSERT INTO schema_migrations (version, checksum) VALUES (%s, %s)",
-                                 (path.stem, checksum))
-                applied.append(path.stem)
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK_KEY,))
-    return applied
+    """Bring the database to the current schema (``geo_data.migrator.migrate``); returns what was applied."""
+    from geo_data import migrator  # it uses this module's connect
+
+    return migrator.migrate(url)

@@ -111,12 +111,14 @@ def create_draw(
                 for task_id, t in zip(task_ids, targets, strict=True):
                     copy.write_row((task_id, scope.county_code, department, t.enterprise_id, items, "random",
                                     period_start, period_end, draw_id))
-            with cur.copy("COPY draw_targets (draw_id, enterprise_id, stratum, position, task_id) FROM STDIN") as copy:
+            with cur.copy("COPY draw_targets (draw_id, county_code, enterprise_id, stratum, position, task_id)"
+                          " FROM STDIN") as copy:
                 for task_id, t in zip(task_ids, targets, strict=True):
-                    copy.write_row((draw_id, t.enterprise_id, t.stratum, t.position, task_id))
-            with cur.copy("COPY draw_inspectors (draw_id, enterprise_id, slot, inspector_id, note) FROM STDIN") as copy:
+                    copy.write_row((draw_id, scope.county_code, t.enterprise_id, t.stratum, t.position, task_id))
+            with cur.copy("COPY draw_inspectors (draw_id, county_code, enterprise_id, slot, inspector_id, note)"
+                          " FROM STDIN") as copy:
                 for s in slots:
-                    copy.write_row((draw_id, s.enterprise_id, s.slot, s.inspector_id, s.note))
+                    copy.write_row((draw_id, scope.county_code, s.enterprise_id, s.slot, s.inspector_id, s.note))
     audit.record_for(conn, scope, "draw.create", object_type="draw", object_id=draw_id,
                      detail={"seed": seed, "department": department, "targets": len(targets),
                              "register_size": len(register), "register_digest": digest})

@@ -47,3 +47,7 @@ class InvalidInput(GridCommandError):
     def __init__(self, message: str, problems: list[RowProblem] | None = None) -> None:
         super().__init__(message)
         self.problems = problems or []
+
+
+class SchemaError(GridCommandError):
+    """The database's schema cannot be brought to this code's (an applied migration was edited, or is unknown)."""

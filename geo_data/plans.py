@@ -168,10 +168,10 @@ def _write_visits(conn: psycopg.Connection[Any], scope: Scope, plan_id: int, yea
                                 "held" if flag and flag.held else "proposed", apart,
                                 flag.reason if flag else "", alternative,
                                 bool(flag and flag.exceeded_allowed)))
-        with cur.copy("COPY plan_visit_tasks (plan_id, plan_visit_id, task_id) FROM STDIN") as copy:
+        with cur.copy("COPY plan_visit_tasks (plan_id, plan_visit_id, task_id, county_code) FROM STDIN") as copy:
             for visit_id, v in zip(ids, visits, strict=True):
                 for task_id in v.task_ids:
-                    copy.write_row((plan_id, visit_id, task_id))
+                    copy.write_row((plan_id, visit_id, task_id, scope.county_code))
     return ids
 
 

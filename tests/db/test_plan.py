@@ -216,8 +216,8 @@ def test_background_route_job_reports_progress_until_done(conn: Any, sc: ps.Scen
 def test_draw_is_reproducible_honours_recusal_and_publishes(conn: Any, sc: ps.Scenario) -> None:
     conflicted = sc.inspectors[0]
     for ent in sc.enterprises:
-        conn.execute("INSERT INTO inspector_conflicts (inspector_id, enterprise_id, reason) VALUES (%s,%s,'亲属')"
-                     " ON CONFLICT DO NOTHING", (conflicted, ent["id"]))
+        conn.execute("INSERT INTO inspector_conflicts (inspector_id, enterprise_id, county_code, reason)"
+                     " VALUES (%s, %s, %s, '亲属') ON CONFLICT DO NOTHING", (conflicted, ent["id"], SCOPE.county_code))
     params = DrawParams(base_rate=0.4)
     with conn.transaction():
         a = draws.create_draw(conn, SCOPE, department=ps.MARKET, items=["PM01"], period_start=date(2029, 3, 1),
