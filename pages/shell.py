@@ -130,7 +130,7 @@ def framed(path: str, layout: Callable[..., Any]) -> Callable[..., Any]:
             content = layout(**query)
         except Forbidden:
             content = forbidden_panel(user, lang)
-        theme = {"data-bs-theme": THEMES.get(path, "light")}
+        theme: dict[str, Any] = {"data-bs-theme": THEMES.get(path, "light")}   # Dash takes data-* as keywords only
         if path in BARE_PATHS or user is None:
             return html.Div(content, className="gc-shell gc-shell-bare", **theme)
         return html.Div(className=f"gc-shell lang-{lang}", **theme, children=[
