@@ -9,7 +9,8 @@ from contextlib import contextmanager
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from geo_data.db import database_url, migrate
+from geo_data.db import database_url
+from geo_data.migrator import migrate
 from geo_data.settings import DatabaseSettings
 
 

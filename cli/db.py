@@ -14,8 +14,9 @@ from cli.common import fail_clearly, settings_of
 from geo_data import standby as replication
 from geo_data.backup import BackupType, Repository, parse_time
 from geo_data.cluster import LocalCluster
-from geo_data.db import database_url, migrate, replica_database_url
+from geo_data.db import database_url, replica_database_url
 from geo_data.errors import ClusterError
+from geo_data.migrator import migrate
 from geo_data.settings import Settings
 
 

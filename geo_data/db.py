@@ -169,19 +169,3 @@ def execute(conn: psycopg.Connection[Any], name: str, params: Params = None) -> 
     with conn.cursor() as cur:
         cur.execute(sql_text(name).encode(), params)
         return cur.rowcount
-
-
-# -- migrations --------------------------------------------------------------------------------------------
-
-def migration_files() -> list[Path]:
-    """Numbered migrations in order (``NNN_name.sql``); ``geo_data.migrator`` applies and verifies them."""
-    from geo_data import migrator
-
-    return migrator.migration_files()
-
-
-def migrate(url: str) -> list[str]:
-    """Bring the database to the current schema (``geo_data.migrator.migrate``); returns what was applied."""
-    from geo_data import migrator  # it uses this module's connect
-
-    return migrator.migrate(url)

@@ -19,7 +19,8 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from geo_data.db import connect, database_url, migrate
+from geo_data.db import connect, database_url
+from geo_data.migrator import migrate
 from geo_data.settings import DatabaseSettings, MapSettings, ServerSettings, Settings
 
 # Property tests judge behaviour, not speed: a loaded 2-core CI machine must not turn a slow example into a failure.

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from geo_data.cluster import LocalCluster
-from geo_data.db import migrate
+from geo_data.migrator import migrate
 
 TABLES = {"counties", "townships", "h3_cells", "departments", "inspection_items", "industries", "enterprises",
           "teams", "inspectors", "team_positions", "inspection_tasks", "visits", "alert_types", "alerts",

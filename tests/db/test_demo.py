@@ -15,8 +15,9 @@ from click.testing import CliRunner
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from geo_data import demo, field
-from geo_data.db import connect, migrate
+from geo_data.db import connect
 from geo_data.errors import Conflict
+from geo_data.migrator import migrate
 from geo_data.townships import bundled_county, bundled_townships, generate_townships
 from geo_data.uscc import is_valid_uscc
 from geo_data.users import authenticate

@@ -282,7 +282,7 @@ def test_database_outage_gives_503_and_resends_are_stored_exactly_once() -> None
     from pathlib import Path
 
     from geo_data.cluster import LocalCluster
-    from geo_data.db import migration_files
+    from geo_data.migrator import migration_files
 
     tmp = Path(tempfile.mkdtemp(prefix="gc-outage-"))
     os.chmod(tmp, 0o755)  # the server runs as an unprivileged user when the tests run as root

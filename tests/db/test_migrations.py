@@ -22,8 +22,9 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from geo_data import migrator
-from geo_data.db import connect, migrate
+from geo_data.db import connect
 from geo_data.errors import SchemaError
+from geo_data.migrator import migrate
 from tests.db.dispatch_scenario import COUNTY, add_enterprise, add_team, build
 
 SQUASHED_DIR = Path(__file__).with_name("squashed_migrations")

@@ -23,8 +23,9 @@ from geo_data import measures
 from geo_data import standby as replication
 from geo_data.alerts import AlertInput, ingest
 from geo_data.coverage import view_rows
-from geo_data.db import connect, database_url, migrate, open_pool, replica_database_url, transaction
+from geo_data.db import connect, database_url, open_pool, replica_database_url, transaction
 from geo_data.errors import DatabaseUnavailable
+from geo_data.migrator import migrate
 from geo_data.scope import Role, Scope
 from geo_data.settings import DatabaseSettings, Settings
 from tests.db.cluster_drill import gridcommand, local_clusters

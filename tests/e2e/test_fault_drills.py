@@ -116,7 +116,7 @@ def test_database_restarted_while_map_and_wall_are_open_they_warn_then_carry_on_
     from selenium.webdriver.support.ui import WebDriverWait
 
     from geo_data.cluster import LocalCluster
-    from geo_data.db import migrate
+    from geo_data.migrator import migrate
     from tests import map_scenario as ms
 
     tmp = Path(tempfile.mkdtemp(prefix="gc-restart-"))
