@@ -1,16 +1,19 @@
 """The one place where errors raised inside callbacks become something the person understands.
 
-Registered as the app-wide ``on_error`` handler: ``Forbidden`` becomes HTTP 403 (nothing changed); other product
-errors appear in the page's notice bar; unexpected errors propagate (logged, 500) so they are never hidden.
+Registered as the app-wide ``on_error`` handler, the only error path of every callback (no callback catches its
+own): ``Forbidden`` becomes HTTP 403 (nothing changed); other product errors appear in the page's notice bar
+(every output left as it was), which fades after a while (``assets/admin.css``) so that a brief outage does not
+stay on a wall display; unexpected errors propagate (logged, 500) so they are never hidden.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from typing import Any
 
-from dash import no_update, set_props
+from dash import html, no_update, set_props
 from werkzeug.exceptions import Forbidden as HTTPForbidden
 
 from geo_data.errors import (
@@ -45,7 +48,9 @@ def handle_callback_error(err: Exception) -> object:
     if isinstance(err, Forbidden):
         raise HTTPForbidden(str(err))
     if isinstance(err, GridCommandError):
-        set_props(NOTICE_ID, {"children": message_for(err), "className": "gc-notice show"})
+        # a fresh id each time (the renderer keys a component by its id): a new element, whose fade starts again
+        message = html.Div(message_for(err), className="gc-notice-msg", id=f"gc-notice-{uuid.uuid4().hex}")
+        set_props(NOTICE_ID, {"children": message, "className": "gc-notice show"})
         return no_update
     log.exception("callback failed", exc_info=err)
     raise err

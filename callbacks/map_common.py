@@ -1,25 +1,19 @@
-"""Shared by the map and wall callbacks: language, time range, datum shifts for the basemap, error messages."""
+"""Shared by the map and wall callbacks: language, time range, datum shifts for the basemap. (Errors become a
+message in one place for every callback: ``callbacks/errors.py``.)"""
 
 from __future__ import annotations
 
-import functools
-import logging
 import math
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypeVar
-
-from dash import html
+from typing import Any
 
 from callbacks.context import services
 from enforcement.local_time import SHANGHAI
 from geo_data.coords import from_wgs84, to_wgs84
-from geo_data.errors import Forbidden, GridCommandError, InvalidInput
+from geo_data.errors import InvalidInput
 from layers.basemaps import display_datum
-from layers.i18n import lang_of, t
+from layers.i18n import lang_of
 
-log = logging.getLogger(__name__)
-F = TypeVar("F", bound=Callable[..., Any])
 LANG_COOKIE = "gc_lang"
 
 
@@ -98,34 +92,3 @@ def time_window(choice: str | None, start: str | None = None, end: str | None = 
         until = datetime.combine(d1 + timedelta(days=1), time(0), SHANGHAI)
         return since, until, until > now
     return now - timedelta(days=7), now + timedelta(minutes=1), True
-
-
-def error_box(exc: Exception, lang: str) -> html.Div:
-    """The one place a map/wall callback error becomes a message for the person."""
-    msg = str(exc) if isinstance(exc, GridCommandError) else ("内部错误" if lang != "en" else "internal error")
-    return html.Div(t("error.generic", lang, msg=msg), className="gc-error", role="alert")
-
-
-def guarded(n_outputs: int, error_index: int | None = None) -> Callable[[F], F]:
-    """Turn an exception into ``no_update`` outputs plus a message at ``error_index`` (never a 500)."""
-    from dash import no_update
-
-    def deco(fn: F) -> F:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return fn(*args, **kwargs)
-            except Exception as exc:  # noqa: BLE001 - shown to the person, logged for us
-                if isinstance(exc, Forbidden):
-                    raise  # callbacks/errors.py answers 403: outside the caller's scope, nothing shown
-                if not isinstance(exc, GridCommandError):
-                    log.exception("callback %s failed", fn.__name__)
-                lang = lang_of(kwargs.get("lang") or (args[-1] if args else "zh"))
-                out: list[Any] = [no_update] * n_outputs
-                if error_index is not None:
-                    out[error_index] = error_box(exc, lang)
-                return out if n_outputs > 1 else out[0]
-
-        return wrapper  # type: ignore[return-value]
-
-    return deco

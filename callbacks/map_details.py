@@ -13,7 +13,7 @@ import psycopg
 from dash import Input, Output, State, ctx, html, no_update
 
 from callbacks.context import current_scope, services
-from callbacks.map_common import guarded, time_window
+from callbacks.map_common import time_window
 from callbacks.registry import callback
 from enforcement.local_time import SHANGHAI
 from geo_data import map_queries, positions
@@ -113,7 +113,6 @@ def _clicked(feature: dict[str, Any]) -> tuple[str, Any] | None:
     State("lang", "data"),
     prevent_initial_call=True,
 )
-@guarded(3, error_index=0)
 def show_details(*args: Any) -> tuple[Any, Any, Any]:
     *clicks, range_choice, start, end, lang = args
     trigger = ctx.triggered_id
@@ -153,7 +152,6 @@ def _track(conn: psycopg.Connection[Any], scope: Scope, team_id: int, day: date,
     Input("track-day", "date"), State("track-team", "data"), State("lang", "data"),
     prevent_initial_call=True,
 )
-@guarded(2, error_index=1)
 def show_track(day: str | None, team_id: int | None, lang: str) -> tuple[Any, Any]:
     """Another day picked in a team's panel: that day's track."""
     if not day or team_id is None:

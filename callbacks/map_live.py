@@ -15,7 +15,7 @@ import psycopg
 from dash import ClientsideFunction, Input, Output, State
 
 from callbacks.context import current_scope, services
-from callbacks.map_common import datum, guarded, time_window
+from callbacks.map_common import datum, time_window
 from callbacks.registry import callback, clientside_callback
 from geo_data import map_queries
 from geo_data.db import transaction
@@ -57,7 +57,6 @@ def live_bases(conn: psycopg.Connection[Any], *, scope: Scope, since: datetime, 
     State("lang", "data"),
     prevent_initial_call=True,   # the first load follows the stream's hello (gridcommand.js sets live-resync)
 )
-@guarded(3)
 def load_live_bases(range_choice: str, start: str | None, end: str | None, _n: Any, _resync: Any,
                     lang: str) -> tuple[Any, ...]:
     scope = current_scope()

@@ -8,7 +8,7 @@ import psycopg
 from dash import Input, Output, State, html, no_update
 
 from callbacks.context import current_scope, services
-from callbacks.map_common import guarded, to_display_latlng
+from callbacks.map_common import to_display_latlng
 from callbacks.registry import callback
 from geo_data import map_queries
 from geo_data.db import transaction
@@ -26,7 +26,6 @@ def search_hits(conn: psycopg.Connection[Any], *, scope: Scope, q: str) -> list[
     Input("search", "value"), State("lang", "data"),
     prevent_initial_call=True,
 )
-@guarded(2, error_index=0)
 def run_search(q: str | None, lang: str) -> tuple[Any, Any]:
     if not q or len(q.strip()) < 2:
         return [], no_update

@@ -9,7 +9,7 @@ import psycopg
 from dash import ClientsideFunction, Input, Output, State, no_update
 
 from callbacks.context import current_scope, services
-from callbacks.map_common import datum, guarded, time_window
+from callbacks.map_common import datum, time_window
 from callbacks.registry import callback, clientside_callback
 from geo_data import map_queries
 from geo_data.db import transaction
@@ -44,7 +44,6 @@ def playback_payload(conn: psycopg.Connection[Any], *, scope: Scope, since: date
 
 
 @callback(Output("visits", "data"), Output("routes", "data"), Input("visit-day", "date"), State("lang", "data"))
-@guarded(2)
 def update_day(day: str | None, lang: str) -> tuple[Any, Any]:
     scope = current_scope()
     try:
@@ -60,7 +59,6 @@ def update_day(day: str | None, lang: str) -> tuple[Any, Any]:
     Input("pb-play", "n_clicks"), Input("time-range", "value"), Input("time-custom", "start_date"),
     Input("time-custom", "end_date"), State("pb-meta", "data"), State("lang", "data"),
 )
-@guarded(4)
 def load_playback(n_clicks: int | None, range_choice: str, start: str | None, end: str | None,
                   meta: Any, lang: str) -> tuple[Any, ...]:
     if not n_clicks:  # nothing to replay until asked

@@ -9,7 +9,7 @@ import psycopg
 from dash import Input, Output, State, html
 
 from callbacks.context import current_scope, services
-from callbacks.map_common import bbox_from_bounds, datum, guarded, time_window, view_bounds
+from callbacks.map_common import bbox_from_bounds, datum, time_window, view_bounds
 from callbacks.registry import callback
 from geo_data import map_queries
 from geo_data.db import transaction
@@ -73,7 +73,6 @@ def legend_children(payload: dict[str, Any], measure: str, lang: str) -> list[An
     Input("time-range", "value"), Input("time-custom", "start_date"), Input("time-custom", "end_date"),
     State("lang", "data"),
 )
-@guarded(5, error_index=3)
 def update_viewport(bounds: Any, zoom: Any, center: Any, measure: str, range_choice: str, start: str | None,
                     end: str | None, lang: str) -> tuple[Any, ...]:
     scope = current_scope()
@@ -105,7 +104,6 @@ def boundary_layers(conn: psycopg.Connection[Any], *, scope: Scope,
 
 
 @callback(Output("boundaries", "data"), Output("labels", "data"), Input("lang", "data"))
-@guarded(2)
 def load_boundaries(lang: str) -> tuple[Any, Any]:
     scope = current_scope()
     with transaction(services().read_pool) as conn:

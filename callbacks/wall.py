@@ -10,7 +10,7 @@ import psycopg
 from dash import Input, Output, State, no_update
 
 from callbacks.context import current_scope, services
-from callbacks.map_common import bbox_from_bounds, datum, guarded, to_display_bounds, view_bounds
+from callbacks.map_common import bbox_from_bounds, datum, to_display_bounds, view_bounds
 from callbacks.map_live import live_bases, register_merges
 from callbacks.map_view import boundary_layers, viewport_payload
 from callbacks.registry import callback
@@ -48,7 +48,6 @@ def kpi_values(conn: psycopg.Connection[Any], *, scope: Scope, day: date, lang: 
     *[Output(f"kpi-{k}", "children") for k in KPIS], Output("wall-clock", "children"),
     Input("wall-refresh", "n_intervals"), State("wall-days", "data"), State("lang", "data"),
 )
-@guarded(len(KPIS) + 1)
 def refresh_kpis(_n: Any, days: Any, lang: str) -> tuple[Any, ...]:
     """KPI tiles: every 60 s (the rates scan a period of visits; pushes do not re-run them)."""
     scope = current_scope()
@@ -63,7 +62,6 @@ def refresh_kpis(_n: Any, days: Any, lang: str) -> tuple[Any, ...]:
     Input("wall-resync", "n_intervals"), Input("live-resync", "data"), State("lang", "data"),
     prevent_initial_call=True,   # the first load follows the stream's hello
 )
-@guarded(3)
 def load_wall_live(_n: Any, _resync: Any, lang: str) -> tuple[Any, ...]:
     scope = current_scope()
     now = datetime.now(SHANGHAI)
@@ -73,7 +71,6 @@ def load_wall_live(_n: Any, _resync: Any, lang: str) -> tuple[Any, ...]:
 
 
 @callback(Output("wall-boundaries", "data"), Output("wall-labels", "data"), Input("lang", "data"))
-@guarded(2)
 def load_wall_boundaries(lang: str) -> tuple[Any, Any]:
     scope = current_scope()
     with transaction(services().read_pool) as conn:
@@ -82,7 +79,6 @@ def load_wall_boundaries(lang: str) -> tuple[Any, Any]:
 
 @callback(Output("wall-cells", "data"), Output("wall-cells", "hideout"),
           Input("wall-map", "bounds"), Input("wall-map", "zoom"), Input("wall-map", "center"), State("lang", "data"))
-@guarded(2)
 def wall_cells(bounds: Any, zoom: Any, center: Any, lang: str) -> tuple[Any, Any]:
     bounds = view_bounds(bounds, center, zoom)
     scope = current_scope()
@@ -115,7 +111,6 @@ def rotation_step(towns: list[dict[str, Any]], extent: dict[str, Any] | None, in
 @callback(Output("wall-map", "viewport"), Output("wall-rotation", "data"), Output("wall-focus", "children"),
           Input("wall-rotate", "n_intervals"), State("wall-rotation", "data"), State("lang", "data"),
           prevent_initial_call=True)
-@guarded(3)
 def rotate(_n: Any, state: dict[str, Any] | None, lang: str) -> tuple[Any, Any, Any]:
     """Next township (then the whole county again) every ``?rotate=`` seconds."""
     scope = current_scope()
