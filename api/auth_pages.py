@@ -31,6 +31,7 @@ from geo_data.scope import Permission
 from geo_data.sessions import LiveSession, SessionPolicy
 from geo_data.settings import ServerSettings
 from geo_data.users import User, authenticate, change_password, user_for_display_token
+from layers.i18n import lang_of, t
 
 bp = Blueprint("auth", __name__)
 
@@ -367,14 +368,21 @@ def _safe_next(target: str | None) -> str:
 
 # ------------------------------------------------------------------------------------------------- pages
 
-_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title} · GridCommand</title>
+_PAGE = """<!doctype html><html lang="{html_lang}"><head><meta charset="utf-8"><title>{title} · GridCommand</title>
 <link rel="stylesheet" href="/assets/login.css"></head><body class="login">
-<div class="login-box"><h1>县乡执法指挥一张图</h1><p class="sub">GridCommand</p>{body}</div></body></html>"""
+<div class="login-box"><h1>{heading}</h1><p class="sub">GridCommand</p>{body}</div></body></html>"""
+
+
+def _lang() -> str:
+    """The login pages' language: ``?lang=`` (or the form's), else the ``gc_lang`` cookie the shell keeps."""
+    return lang_of(request.values.get("lang") or request.cookies.get("gc_lang"))
 
 
 def _html(title: str, body: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(_PAGE.format(title=escape(title), body=body), status=status, mimetype="text/html",
-                    headers=headers)
+    lang = _lang()
+    page = _PAGE.format(title=escape(title), body=body, html_lang="en" if lang == "en" else "zh-CN",
+                        heading=escape(t("app.title", lang)))
+    return Response(page, status=status, mimetype="text/html", headers=headers)
 
 
 def _form(action: str, fields: str, button: str, button_id: str) -> str:
@@ -388,12 +396,14 @@ def _error(text: str) -> str:
 
 
 def _login_page(error: str = "", status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    lang = _lang()
     fields = (f'<input type="hidden" name="next" value="{escape(_safe_next(request.values.get("next")))}">'
-              '<label>用户名 Username<input name="username" autocomplete="username" required autofocus></label>'
-              '<label>密码 Password<input name="password" type="password" autocomplete="current-password"'
-              ' required></label>')
-    return _html("登录", (error and _error(error)) + _form("/login", fields, "登录 Log in", "login-submit"),
-                 status, headers)
+              f'<input type="hidden" name="lang" value="{lang}">'
+              f'<label>{escape(t("login.username", lang))}<input name="username" autocomplete="username" required'
+              f' autofocus></label><label>{escape(t("login.password", lang))}<input name="password" type="password"'
+              ' autocomplete="current-password" required></label>')
+    return _html(t("login.title", lang), (error and _error(error))
+                 + _form("/login", fields, escape(t("login.submit", lang)), "login-submit"), status, headers)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -404,7 +414,7 @@ def login() -> Any:
     config = _config()
     username = request.form.get("username", "")[:64]
     if _CONTROL.search(username):  # no account has one (NUL cannot even be stored): the same answer as any miss
-        return _login_page("用户名或密码错误 · Wrong username or password", 401)
+        return _login_page(t("login.wrong", _lang()), 401)
     with transaction(config.pool) as conn:
         outcome = authenticate(conn, username=username, password=request.form.get("password", "")[:256],
                                remote_addr=client_address(), policy=config.throttle)
@@ -418,9 +428,8 @@ def login() -> Any:
         return redirect(_after_step())
     if outcome.reason == "throttled":
         wait = max(1, round(outcome.retry_after))
-        return _login_page(f"尝试过于频繁，请 {wait} 秒后再试 · Too many attempts: try again in {wait} s",
-                           429, {"Retry-After": str(wait)})
-    return _login_page("用户名或密码错误 · Wrong username or password", 401)
+        return _login_page(t("login.throttled", _lang(), n=wait), 429, {"Retry-After": str(wait)})
+    return _login_page(t("login.wrong", _lang()), 401)
 
 
 def _owed_after_totp(conn: Any, user: User) -> str | None:
@@ -474,11 +483,14 @@ def login_totp() -> Any:
     who = _current()
     if who is None or who.live.pending != "totp":
         return redirect("/login")
-    fields = ('<label>动态验证码 Authenticator code<input name="code" inputmode="numeric" autocomplete="one-time-code"'
-              ' required autofocus maxlength="20"></label>'
-              '<p class="sub">或输入一个恢复码 · or one recovery code</p>')
+    lang = _lang()
+    fields = (f'<input type="hidden" name="lang" value="{lang}">'
+              f'<label>{escape(t("login.code", lang))}<input name="code" inputmode="numeric"'
+              ' autocomplete="one-time-code" required autofocus maxlength="20"></label>'
+              f'<p class="sub">{escape(t("login.recovery", lang))}</p>')
+    submit = escape(t("login.verify", lang))
     if request.method == "GET":
-        return _html("两步验证", _form("/login/totp", fields, "验证 Verify", "totp-submit"))
+        return _html(t("login.totp_title", lang), _form("/login/totp", fields, submit, "totp-submit"))
     _check_form_token()
     config = _config()
     error, status, headers = "", 200, None
@@ -494,14 +506,15 @@ def login_totp() -> Any:
             wait = login_throttle.record_failure(conn, username=who.user.username, remote_addr=client_address(),
                                                  policy=config.throttle, reason="wrong second factor",
                                                  county_code=who.user.county_code)
-            error, status = "验证码错误 · Wrong code", 401
+            error, status = t("login.wrong_code", lang), 401
         if wait:
             seconds = max(1, round(wait))
-            error, status = f"尝试过于频繁，请 {seconds} 秒后再试 · Too many attempts: try again in {seconds} s", 429
+            error, status = t("login.throttled", lang, n=seconds), 429
             headers = {"Retry-After": str(seconds)}
     if kind is not None:
         return redirect(_after_step())
-    return _html("两步验证", _error(error) + _form("/login/totp", fields, "验证 Verify", "totp-submit"), status, headers)
+    return _html(t("login.totp_title", lang), _error(error) + _form("/login/totp", fields, submit, "totp-submit"),
+                 status, headers)
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])

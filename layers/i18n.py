@@ -7,10 +7,10 @@ a crash. Other screens may add keys to ``TEXT`` with small edits.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
+
+from enforcement.local_time import SHANGHAI
 
 LANGS = ("zh", "en")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 TEXT: dict[str, tuple[str, str]] = {
     # key: (zh, en)
@@ -210,6 +210,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "role.admin": ("管理员", "Administrator"),
     "role.inspector": ("执法队员", "Inspector"),
     "forbidden.title": ("无权访问", "Access denied"),
+    # the login pages (api/auth_pages.py)
+    "login.title": ("登录", "Log in"),
+    "login.username": ("用户名", "Username"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Log in"),
+    "login.wrong": ("用户名或密码错误", "Wrong username or password"),
+    "login.throttled": ("尝试过于频繁，请 {n} 秒后再试", "Too many attempts: try again in {n} s"),
+    "login.totp_title": ("两步验证", "Two-factor login"),
+    "login.code": ("动态验证码", "Authenticator code"),
+    "login.recovery": ("或输入一个恢复码", "or one recovery code"),
+    "login.verify": ("验证", "Verify"),
+    "login.wrong_code": ("验证码错误", "Wrong code"),
     "forbidden.text": ("您的角色（{role}）不能打开此页面。", "Your role ({role}) may not open this page."),
     "forbidden.back": ("返回{page}", "Back to {page}"),
     "table.export": ("导出所显示的 CSV", "Export shown rows (CSV)"),

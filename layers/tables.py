@@ -23,7 +23,8 @@ AG_GRID_ZH: dict[str, str] = {
     "orCondition": "或", "dateFormatOoo": "yyyy-mm-dd", "columns": "列", "filters": "筛选",
     "ariaChecked": "已选", "ariaUnchecked": "未选", "ariaRowSelect": "按空格选择此行",
     "ariaRowDeselect": "按空格取消选择", "ariaFilterInput": "筛选输入", "ariaColumn": "列",
-    "ariaFilterValue": "筛选值",
+    "ariaFilterValue": "筛选值", "firstPage": "首页", "previousPage": "上一页", "nextPage": "下一页",
+    "lastPage": "末页", "ariaPageSizeSelectorLabel": "每页行数",
 }
 
 

@@ -18,6 +18,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "title": ("行政执法检查 · 亮码", "Administrative inspection · code check"),
     "heading": ("行政执法检查信息", "Inspection details"),
     "code": ("行政行为码", "Inspection code"),
+    "kicker": ("亮码检查", "Code-shown inspection"),
     "date": ("检查日期", "Date"),
     "lead": ("牵头部门", "Lead department"),
     "inspectors": ("执法人员", "Inspectors"),
@@ -141,7 +142,7 @@ def render_visit(v: dict[str, Any], lang: str, *, today: date) -> str:
         f'<p class="gc-v-basis">{_e(i["legal_basis"]) or _t("no_basis", lang)}</p></li>' for i in v["items"])
     lead = v["lead_department_en"] if en else v["lead_department"]
     messages = "".join(f' data-msg-{k}="{_e(_t(k, lang))}"' for k in _JS_MESSAGES)
-    body = f"""<header class="gc-v-head"><p class="gc-v-kicker">{_t('code', lang)} · 亮码检查</p>
+    body = f"""<header class="gc-v-head"><p class="gc-v-kicker">{_t('code', lang)} · {_t('kicker', lang)}</p>
 <h1>{_t('heading', lang)}</h1></header>
 <section class="gc-v-card"><dl class="gc-v-facts"><dt>{_t('date', lang)}</dt><dd id="gc-v-date">{_e(_day(v['visit_date'], lang))}</dd>
 <dt>{_t('lead', lang)}</dt><dd id="gc-v-lead">{_e(lead) or '—'}</dd></dl>

@@ -46,9 +46,10 @@ def open_page(browser: Any, url: str, path: str, *, settle_s: float = 2.0) -> No
     """Load ``url`` (a page at ``path``) and wait until its layout is in and its first callbacks have answered."""
     browser.get(url)
     marker = marker_of(path)
-    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, marker))
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, marker), f"{url}: no #{marker} in 30 s")
     # Dash renders the layout, then its first callbacks fill it (tables, lists, the map's layers)
-    WebDriverWait(browser, 30).until(lambda b: not b.find_elements(By.CSS_SELECTOR, "[data-dash-is-loading='true']"))
+    WebDriverWait(browser, 30).until(lambda b: not b.find_elements(By.CSS_SELECTOR, "[data-dash-is-loading='true']"),
+                                     f"{url}: still loading after 30 s")
     time.sleep(settle_s)
 
 
