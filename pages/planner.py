@@ -12,8 +12,8 @@ import dash_bootstrap_components as dbc
 import dash_leaflet as dl
 from dash import dcc, html
 
-from callbacks.context import current_scope, services
 from callbacks.map_common import request_lang
+from callbacks.page_context import page_context
 from enforcement.grades import CREDIT_GRADES, RISK_GRADES
 from geo_data.plans import quota_matrix
 from geo_data.scope import Permission
@@ -65,13 +65,12 @@ def _button(key: str, button_id: str, lang: str, *, primary: bool = False) -> db
 
 
 def layout(lang: str | None = None, **_query: Any) -> html.Div:
-    scope = current_scope(Permission.PLAN)
+    ctx = page_context(PERMISSION)
     lang = request_lang(lang)
-    with services().pool.connection() as conn:
-        matrix = quota_matrix(conn, county_code=scope.county_code)
+    matrix = ctx.read(lambda conn: quota_matrix(conn, county_code=ctx.scope.county_code))
     start, end = _next_month(date.today())
     tiles = [dl.TileLayer(url=s.url, attribution=s.attribution, subdomains=s.subdomains, maxZoom=s.max_zoom)
-             for s in tile_layers(services().settings.map)]
+             for s in tile_layers(ctx.settings.map)]
     return html.Div(className="gc-desk planner-page", children=[
         html.H1([t("plan.title", lang), html.Small(t("plan.subtitle", lang), className="text-body-secondary ms-2")]),
         _step(1, "plan.step_tasks", lang,
