@@ -5,19 +5,20 @@ HTTP only: parse, name the caller's scope, call ``services.dispatch`` (the same 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from flask import Blueprint, jsonify, request
-from pydantic import ValidationError
 
 from api import schemas
-from api.errors import ApiError, json_body, register, validation_problems
+from api.errors import ApiError, json_body, register
 from api.openapi import operation
 from api.tokens import dispatch_scope
 from geo_data import incidents
+from geo_data.scope import Scope
 from services import dispatch
 from services.container import current
 from services.transactions import run_in_transaction
@@ -25,6 +26,7 @@ from services.transactions import run_in_transaction
 bp = Blueprint("dispatch_api", __name__, url_prefix="/api/v1")
 register(bp)
 _MAX_ID = 2**63 - 1
+Body = TypeVar("Body", bound=schemas.BaseModel)
 
 
 def _check_id(incident_id: int) -> None:
@@ -36,11 +38,19 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
 
 
-def _parse(model: type[schemas.BaseModel], body: Any) -> Any:
-    try:
-        return model.model_validate(body)
-    except ValidationError as exc:
-        raise ApiError(422, "invalid input", validation_problems(exc)) from exc
+def _write(incident_id: int, model: type[Body],
+           act: Callable[[psycopg.Connection[Any], Scope, Body], Any]) -> Any:
+    """A dispatch write on one incident: the id checked, then in one transaction the caller's ``dispatch:write``
+    scope (401/403 before the body is looked at), the JSON body parsed as ``model`` (422: api/errors.py), and
+    ``act``."""
+    _check_id(incident_id)
+    body = json_body()
+
+    def work(conn: psycopg.Connection[Any]) -> Any:
+        scope = dispatch_scope(conn, "dispatch:write")
+        return act(conn, scope, model.model_validate(body))
+
+    return jsonify(run_in_transaction(work))
 
 
 @bp.get("/incidents")
@@ -105,44 +115,21 @@ def recommendations(incident_id: int) -> Any:
 @operation("Assign (or reassign) the incident to a team; 409 when the team is busy", body=schemas.AssignIn,
            operation_id="assignIncident", replies={200: ("assigned", schemas.DispatchReply)})
 def assign(incident_id: int) -> Any:
-    _check_id(incident_id)
-    body = json_body()
-
-    def work(conn: psycopg.Connection[Any]) -> Any:
-        scope = dispatch_scope(conn, "dispatch:write")
-        req: schemas.AssignIn = _parse(schemas.AssignIn, body)
-        return dispatch.assign(conn, scope, incident_id, req.team_id, reassign=req.reassign,
-                               eta_minutes=req.eta_minutes, note=req.note)
-
-    return jsonify(run_in_transaction(work))
+    return _write(incident_id, schemas.AssignIn, lambda conn, scope, req: dispatch.assign(
+        conn, scope, incident_id, req.team_id, reassign=req.reassign, eta_minutes=req.eta_minutes, note=req.note))
 
 
 @bp.post("/incidents/<int:incident_id>/status")
 @operation("Advance the dispatch (accepted, en_route, on_site, resolved), close or cancel", body=schemas.StatusIn,
            replies={200: ("changed", schemas.DispatchReply)})
 def change_status(incident_id: int) -> Any:
-    _check_id(incident_id)
-    body = json_body()
-
-    def work(conn: psycopg.Connection[Any]) -> Any:
-        scope = dispatch_scope(conn, "dispatch:write")
-        req: schemas.StatusIn = _parse(schemas.StatusIn, body)
-        return dispatch.change_status(conn, scope, incident_id, req.status, note=req.note)
-
-    return jsonify(run_in_transaction(work))
+    return _write(incident_id, schemas.StatusIn, lambda conn, scope, req: dispatch.change_status(
+        conn, scope, incident_id, req.status, note=req.note))
 
 
 @bp.post("/incidents/<int:incident_id>/remote-close")
 @operation("Close remotely (非现场处置) with reason and evidence; remote-closable types only",
            body=schemas.RemoteCloseIn, replies={200: ("closed", schemas.IncidentDetail)})
 def remote_close(incident_id: int) -> Any:
-    _check_id(incident_id)
-    body = json_body()
-
-    def work(conn: psycopg.Connection[Any]) -> Any:
-        scope = dispatch_scope(conn, "dispatch:write")
-        req: schemas.RemoteCloseIn = _parse(schemas.RemoteCloseIn, body)
-        return _jsonable(dispatch.remote_close(conn, scope, incident_id, reason=req.reason,
-                                               evidence=req.evidence))
-
-    return jsonify(run_in_transaction(work))
+    return _write(incident_id, schemas.RemoteCloseIn, lambda conn, scope, req: _jsonable(dispatch.remote_close(
+        conn, scope, incident_id, reason=req.reason, evidence=req.evidence)))

@@ -30,9 +30,9 @@ import psycopg
 import segno
 from flask import Blueprint, Response, abort, jsonify, request, send_from_directory
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from api.errors import ApiError, json_body, register, validation_problems
+from api.errors import ApiError, json_body, register
 from callbacks.context import current_scope, form_token, services
 from enforcement.local_time import SHANGHAI
 from geo_data import field, positions, visit_public
@@ -154,13 +154,6 @@ def today() -> Any:
     return jsonify(out)
 
 
-def _parse(model: type[BaseModel], body: Any) -> Any:
-    try:
-        return model.model_validate(body)
-    except ValidationError as exc:
-        raise ApiError(422, "invalid input", validation_problems(exc)) from exc
-
-
 class _Position(BaseModel):
     model_config = ConfigDict(extra="forbid")
     lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
@@ -211,7 +204,7 @@ def _phone_time(at: datetime, loc: str = "at") -> datetime:
 @api.post("/steps")
 def step() -> Any:
     scope, user_id = _inspector()
-    req: StepIn = _parse(StepIn, json_body())
+    req = StepIn.model_validate(json_body())
     if (req.lat is None) != (req.lng is None):
         raise ApiError(422, "lat/lng: both or neither", [{"loc": "lat", "msg": "lat and lng come together"}])
     s = field.Step(client_id=req.client_id, incident_id=req.incident_id, dispatch_id=req.dispatch_id,
@@ -225,7 +218,7 @@ def step() -> Any:
 @api.post("/positions")
 def fixes() -> Any:
     scope, user_id = _inspector()
-    req: FixesIn = _parse(FixesIn, json_body())
+    req = FixesIn.model_validate(json_body())
     pos = services().settings.positions
     now = datetime.now(UTC)
     batch = [positions.Fix(lat=f.lat, lng=f.lng, at=f.at, accuracy_m=f.accuracy_m, speed_kmh=f.speed_kmh,
@@ -263,7 +256,7 @@ def visit_result(visit_id: int) -> Any:
     if visit_id > 2**63 - 1:
         raise ApiError(404, f"visit {visit_id} not found")
     scope, user_id = _inspector()
-    req: VisitResultIn = _parse(VisitResultIn, json_body())
+    req = VisitResultIn.model_validate(json_body())
     r = field.VisitResult(client_id=req.client_id, visit_id=visit_id, at=_phone_time(req.at),
                           items_checked=tuple(req.items_checked), problem_found=req.problem_found,
                           follow_up=req.follow_up, note=req.note.strip(), lat=req.lat, lng=req.lng,

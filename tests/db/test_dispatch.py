@@ -248,3 +248,23 @@ def test_simulator_sends_alerts_and_dispatches(api: str, db_url: str, conn: Any,
     before = conn.execute("SELECT count(*) AS n FROM api_tokens WHERE source = 'simulator'").fetchone()["n"]
     run(api=api, db_url=db_url, county=COUNTY, settings=every, duration=0.5, data_dir=tmp_path, seed=4)
     assert conn.execute("SELECT count(*) AS n FROM api_tokens WHERE source = 'simulator'").fetchone()["n"] == before
+
+
+def test_bad_bodies_are_refused_naming_the_field_after_the_scope(api: str, src: str, client: str, db_url: str,
+                                                                  conn: Any) -> None:
+    """Each dispatch write answers a bad body with 422 naming the field (nothing written); a token that may not
+    write is refused first (403), whatever its body."""
+    incident = _incident(api, src, 120.0377, 30.0855, type="gt_discharge")   # nobody else's incident here
+    cases = [("assign", {"team_id": "x"}, "team_id"), ("assign", {"team_id": 1, "extra": 1}, "extra"),
+             ("status", {"status": "flying"}, "status"), ("remote-close", {"reason": ""}, "reason")]
+    for action, body, field in cases:
+        r = requests.post(f"{api}/api/v1/incidents/{incident}/{action}", json=body, headers=_h(client), timeout=10)
+        assert r.status_code == 422, (action, r.text)
+        assert r.json()["error"] == "invalid input" and field in [p["loc"] for p in r.json()["problems"]], r.text
+    reader = token(db_url, source="read-only-bad", scopes=("incidents:read",))
+    for action, body, _field in cases:
+        r = requests.post(f"{api}/api/v1/incidents/{incident}/{action}", json=body, headers=_h(reader), timeout=10)
+        assert r.status_code == 403, (action, r.text)
+    assert conn.execute("SELECT count(*) AS n FROM dispatches WHERE incident_id = %s",
+                        (incident,)).fetchone()["n"] == 0
+    assert conn.execute("SELECT status FROM incidents WHERE id = %s", (incident,)).fetchone()["status"] == "open"
