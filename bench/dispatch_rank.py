@@ -7,7 +7,7 @@ up to N with synthetic enterprises by COPY — loading a 1M demo with its visit 
 teams up to --teams (random
 qualifications, based inside random townships); at least --incidents open incidents made by ingesting alerts
 (``geo_data.alerts.ingest``); 1,000 planned visits today and 200 active dispatches. Then times
-``geo_data.dispatch.recommend`` (candidate SQL + travel time + ranking) on 1,000 random open incidents, one
+``services.dispatch.recommend`` (candidate SQL + travel time + ranking) on 1,000 random open incidents, one
 connection, warm cache. The last line is ``RESULT rank_p95_ms=<v> ms``.
 """
 
@@ -32,10 +32,11 @@ from _fresh_db import fresh_database  # noqa: E402
 from geo_data.alerts import AlertInput, ingest  # noqa: E402
 from geo_data.db import connect  # noqa: E402
 from geo_data.demo import load_demo  # noqa: E402
-from geo_data.dispatch import assign, recommend  # noqa: E402
+from geo_data.dispatch import assign  # noqa: E402
 from geo_data.scope import Role, Scope  # noqa: E402
 from geo_data.settings import DispatchSettings  # noqa: E402
 from geo_data.travel import StraightLineEstimator  # noqa: E402
+from services.dispatch import recommend  # noqa: E402
 
 SH = ZoneInfo("Asia/Shanghai")
 COUNTY = "330702"
