@@ -777,8 +777,9 @@ def _copy_visits(conn: psycopg.Connection[Any], visits: pd.DataFrame) -> None:
     # A bulk load into a table no larger than it drops the indexes that back no constraint and builds them
     # again afterwards: one sorted build each is far cheaper than a million single index inserts. The
     # per-enterprise index stays: triggers fired at the end of the COPY look visits up by enterprise.
-    indexes = [ix for ix in fetch_all(conn, "demo_visit_secondary_indexes") if "(enterprise_id" not in ix["definition"]] \
-        if len(data) >= VISIT_BULK_MIN_ROWS and existing is not None and len(data) >= existing["n"] else []
+    bulk = len(data) >= VISIT_BULK_MIN_ROWS and existing is not None and len(data) >= existing["n"]
+    indexes = [ix for ix in fetch_all(conn, "secondary_indexes", {"table": "visits"})
+               if "(enterprise_id" not in ix["definition"]] if bulk else []
     conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
     for ix in indexes:
         conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(ix["name"])))

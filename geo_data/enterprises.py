@@ -197,7 +197,7 @@ def copy_chunks(n: int) -> list[slice]:
 
 
 def _secondary_indexes(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
-    return fetch_all(conn, "enterprise_secondary_indexes")
+    return fetch_all(conn, "secondary_indexes", {"table": "enterprises"})
 
 
 def _count(conn: psycopg.Connection[Any], county_code: str) -> int:
