@@ -24,8 +24,8 @@ COMMAND_MODULES = [
     "cli.demo",
     "cli.kpi",
     "cli.draw",
-    "cli.tasks",  # last: joins an existing "import" group
-    "cli.coverage",  # joins the "import" group too
+    "cli.tasks",  # a subcommand of cli.imports' "import" group
+    "cli.coverage",  # so is this one
 ]
 
 

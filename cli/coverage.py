@@ -1,7 +1,7 @@
 """``gridcommand import coverage FILE --kind drone_track|camera_fov [--buffer-m 150] [--county C]``.
 
 Drone flight tracks (lines, buffered) and camera fields of view (polygons) become the H3 res-9 cells of remote
-monitoring coverage. Registered after ``cli.tasks`` so it joins the existing ``import`` group.
+monitoring coverage. A subcommand of the ``import`` group of ``cli/imports.py``.
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from pathlib import Path
 
 import click
 
-from cli import main as _main
 from cli.common import db_conn, fail_clearly, settings_of
+from cli.imports import command
 from enforcement.measures import parse_date
 from geo_data.coverage import KINDS, import_coverage
 from geo_data.scope import system_scope
 
 
-@click.command("coverage")
+@command.command("coverage")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--kind", type=click.Choice(KINDS), required=True)
 @click.option("--buffer-m", type=float, default=None, help="half-width of a drone track's strip (default: settings)")
@@ -40,15 +40,3 @@ def coverage(ctx: click.Context, path: Path, kind: str, buffer_m: float | None, 
                                  datum=datum, valid_from=vf, valid_to=vt)
     click.echo(f"{path.name}: {result.features} feature(s) -> {result.cells} cell(s), {result.inserted} new")
 
-
-_existing = _main.commands.get("import")
-if isinstance(_existing, click.Group):
-    _existing.add_command(coverage)
-    command: click.Command = _existing
-else:
-    @click.group("import")
-    def _import_group() -> None:
-        """Import data files."""
-
-    _import_group.add_command(coverage)
-    command = _import_group

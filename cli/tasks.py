@@ -1,7 +1,6 @@
 """``gridcommand import tasks FILE [--county C] [--skip-bad] [--rejects FILE]``: departments' inspection plans.
 
-Registered last in ``COMMAND_MODULES`` so that it joins an ``import`` group another module already defined
-(``import enterprises`` …) instead of replacing it.
+A subcommand of the ``import`` group of ``cli/imports.py`` (``import enterprises`` …).
 """
 
 from __future__ import annotations
@@ -10,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from cli import main as _main
 from cli.common import db_conn, fail_clearly, settings_of
+from cli.imports import command
 from geo_data.errors import InvalidInput
 from geo_data.importers import ImportRefused, unsummarised
 from geo_data.scope import system_scope
@@ -19,7 +18,7 @@ from geo_data.tasks import VALUE_MAP_FIELDS, import_tasks, read_table, rejects_f
 from geo_data.vocabularies import parse_value_maps
 
 
-@click.command("tasks")
+@command.command("tasks")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--county", "county_code", default=None, help="6-digit county code (default: settings)")
 @click.option("--skip-bad", is_flag=True, help="load the good rows and report the bad ones")
@@ -58,15 +57,3 @@ def tasks(ctx: click.Context, path: Path, county_code: str | None, skip_bad: boo
     bad = len({p.row for p in report.problems})
     click.echo(f"imported {report.inserted} tasks into county {county}" + (f", skipped {bad} bad rows" if bad else ""))
 
-
-_existing = _main.commands.get("import")
-if isinstance(_existing, click.Group):
-    _existing.add_command(tasks)
-    command: click.Command = _existing
-else:
-    @click.group("import")
-    def _import_group() -> None:
-        """Load data from files."""
-
-    _import_group.add_command(tasks)
-    command = _import_group
