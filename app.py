@@ -40,11 +40,12 @@ CALLBACK_MODULES: list[str] = ["callbacks.map_view", "callbacks.map_live", "call
                                "callbacks.tables"]
 # The callbacks a wall display's session may run (it reaches /wall only).
 DISPLAY_CALLBACK_MODULES = {"callbacks.wall"}
-# Flask blueprints ("module:attribute"), all mounted here; auth comes first, installed separately.
+# Flask blueprints ("module:attribute"), all mounted here (by ``mount_api``): the login pages, the live-push stream,
+# the machine API and the phone pages.
 EVENTS_BLUEPRINT = "api.events:bp"  # the live-push stream (starts this process's listener)
-API_BLUEPRINTS: list[str] = [EVENTS_BLUEPRINT, "api.intake:bp", "api.dispatch:bp", "api.visits:bp",
-                             "api.visits:pages_bp", "api.reports:bp", "api.positions:bp", "api.evidence:bp",
-                             "api.field:bp", "api.field:api"]
+API_BLUEPRINTS: list[str] = ["api.auth_pages:bp", EVENTS_BLUEPRINT, "api.intake:bp", "api.dispatch:bp",
+                             "api.visits:bp", "api.visits:pages_bp", "api.reports:bp", "api.positions:bp",
+                             "api.evidence:bp", "api.field:bp", "api.field:api"]
 
 
 def _secret_key(data_dir: Path) -> str:

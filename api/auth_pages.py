@@ -70,7 +70,8 @@ class AuthConfig:
 
 def install(server: Flask, *, pool: Any, settings: ServerSettings, image_hosts: Sequence[str] = (),
             page_permissions: Mapping[str, Permission] | None = None) -> None:
-    """Wire sessions, the login routes, the guard and the security headers into the Flask server.
+    """Wire sessions, the guard and the security headers into the Flask server (the login routes, ``bp``, are
+    mounted by the composition root with every other blueprint: ``app.API_BLUEPRINTS``).
     ``page_permissions``: page path -> permission needed to load it (app.py: each page module's PERMISSION)."""
     secure = settings.secure_cookies
     server.config.update(
@@ -105,7 +106,6 @@ def install(server: Flask, *, pool: Any, settings: ServerSettings, image_hosts: 
     manager = LoginManager()
     manager.init_app(server)
     manager.user_loader(_load_session)
-    server.register_blueprint(bp)
     server.before_request(_guard)
     server.after_request(_security_headers)
 
