@@ -50,15 +50,14 @@ def grid_options(lang: str, *, page_size: int = 15, select: bool = False) -> dic
 
 
 def cell(value: Any) -> Any:
-    """A value as a table cell shows it: ✓/— for booleans, 'YYYY-MM-DD HH:MM' (Asia/Shanghai) for times."""
+    """A value as a table cell shows it: ✓/— for booleans, 'YYYY-MM-DD HH:MM' (Asia/Shanghai) for times, None as
+    an empty cell."""
     if isinstance(value, bool):
         return "✓" if value else "—"
     if isinstance(value, datetime):
         local = value.astimezone(SHANGHAI) if value.tzinfo else value
         return local.strftime("%Y-%m-%d %H:%M")
-    if value is None:
-        return ""
-    return value
+    return value  # None stays null: an empty cell (a number column would call "" an invalid number)
 
 
 def rows(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

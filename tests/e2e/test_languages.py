@@ -39,19 +39,11 @@ KNOWN: dict[tuple[str, str, str], str] = {
     ("/dispatch", "en", "暂无待处置事件"): "#dsp-queue empty text (dispatch.empty), drawn by assets/gridcommand.js",
     ("/dispatch", "en", "请在左侧选择一个事件"): "#dsp-detail hint (dispatch.pick)",
     ("/", "zh", "Select Date"): "#visit-day: dcc.DatePickerSingle's default placeholder (pages/map.py)",
-    ("/coverage", "zh", "Start Date"): "#cov-period: dcc.DatePickerRange's default placeholders",
-    ("/coverage", "zh", "End Date"): "#cov-period: dcc.DatePickerRange's default placeholders",
-    ("/coverage", "zh", "Invalid Number"): "a number column of #cov-table given a non-number (AG Grid's text)",
-    ("/planner", "zh", "Start Date"): "#planner-period / #planner-window: DatePickerRange default placeholders",
-    ("/planner", "zh", "End Date"): "#planner-period / #planner-window: DatePickerRange default placeholders",
 }
 # (page, language, element id prefix) -> what shows there
 KNOWN_AREAS: dict[tuple[str, str, str], str] = {
-    ("/coverage", "en", "#kpi-"): "KPI cards: Chinese names and definitions (callbacks/coverage_panel.py)",
-    ("/coverage", "en", "#cov-trend"): "monthly trend chart: Chinese title and trace names",
     ("/coverage", "zh", "#modebar-"): "Plotly's mode bar of #cov-trend in English (dcc.Graph has no zh locale)",
-    ("/coverage", "zh", "#kpi-"): "KPI cards: the English name under the Chinese one; column names in definitions",
-    ("/coverage", "zh", "#cov-trend"): "monthly trend chart title '月度趋势 · Monthly trends'",
+    ("/coverage", "zh", "#kpi-"): "KPI cards' definitions (their tooltips) name the columns they count",
 }
 
 

@@ -13,7 +13,7 @@ from layers.i18n import TEXT, t
 from layers.tables import AG_GRID_ZH, cell, column_defs, coverage_columns, grid_options, rows
 
 CJK = re.compile(r"[\u3400-\u9fff]")
-DESK_PREFIXES = ("nav.", "role.", "forbidden.", "table.", "admin.", "col.", "plan.", "cov.")
+DESK_PREFIXES = ("nav.", "role.", "forbidden.", "table.", "admin.", "col.", "plan.", "cov.", "date.")
 DESK_KEYS = sorted(k for k in TEXT if k.startswith(DESK_PREFIXES))
 # English words allowed in a Chinese label: names of formats, commands and column codes a user types or reads
 ZH_MAY_CONTAIN = re.compile(r"CSV|Excel|GeoJSON|H3|YYYY-MM-DD|gridcommand devices add|gridcommand import|user\.|"
@@ -34,10 +34,10 @@ def test_a_desk_label_is_in_each_language_only(key: str) -> None:
 
 
 def test_cells_read_as_a_person_reads_them() -> None:
-    assert cell(True) == "✓" and cell(False) == "—" and cell(None) == ""
+    assert cell(True) == "✓" and cell(False) == "—" and cell(None) is None
     assert cell(datetime(2026, 12, 3, 4, 5, tzinfo=UTC)) == "2026-12-03 12:05"  # Asia/Shanghai
     assert cell(7) == 7 and cell("x") == "x"
-    assert rows([{"a": True, "b": None}]) == [{"a": "✓", "b": ""}]
+    assert rows([{"a": True, "b": None}]) == [{"a": "✓", "b": None}]
 
 
 def test_grid_columns_and_texts_follow_the_language() -> None:
