@@ -6,7 +6,9 @@ navigation start until the grid's rows and the shell's buttons are drawn (median
 
     .venv/bin/python bench/ui_library.py [--runs 15] [--bootstrap-css /path/bootstrap.min.css]
 
-The Bootstrap CSS is not on PyPI (dbc links a CDN); ``npm pack bootstrap@5.3.6`` gives it.
+The Bootstrap CSS is not on PyPI (dbc links a CDN); ``npm pack bootstrap@5.3.6`` gives it (or pass the product's
+``assets/vendor/bootstrap.min.css``). dash-mantine-components is not a dependency of the product: ``.venv/bin/pip
+install dash-mantine-components==2.8.1`` for this comparison. Results: docs/ui.md.
 """
 
 from __future__ import annotations
