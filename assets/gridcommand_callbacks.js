@@ -13,10 +13,11 @@
         },
         // The date range pickers show only for the "custom" period.
         customDatesClass: function (choice) { return choice === "custom" ? "gc-dates" : "gc-dates hidden"; },
-        // Remember the language choice for a year.
+        // Remember the language choice for a year; the page says its language (screen readers read it).
         rememberLang: function (lang) {
             document.cookie = "gc_lang=" + (lang === "en" ? "en" : "zh") + "; path=/; max-age=31536000; SameSite=Lax";
-            return window.dash_clientside.no_update;
+            document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
+            return lang;
         },
         // A grid's CSV button: a press asks the grid (dash-ag-grid exportDataAsCsv) to export what it shows.
         exportCsv: function (n) { return Boolean(n); }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from dash import Input, Output
+from dash import ClientsideFunction, Input, Output
 
 from callbacks.context import services
 from callbacks.map_common import request_lang
@@ -56,11 +56,6 @@ def page_lang() -> str:
     return request_lang(asked)
 
 
-clientside_callback(
-    """function (lang) {
-        document.cookie = "gc_lang=" + (lang === "en" ? "en" : "zh") + "; path=/; max-age=31536000; SameSite=Lax";
-        document.documentElement.lang = lang === "en" ? "en" : "zh-CN";  // screen readers read the page's language
-        return lang;
-    }""",
-    Output("shell-lang-cookie", "data"), Input("shell-lang", "data"),
-)
+# the gc_lang cookie and the page's <html lang> (assets/gridcommand_callbacks.js)
+clientside_callback(ClientsideFunction("gc", "rememberLang"), Output("shell-lang-cookie", "data"),
+                    Input("shell-lang", "data"))

@@ -1,8 +1,8 @@
 """What moved from Python strings into assets/, in a real headless Chromium.
 
 * The map page's small clientside callbacks (assets/gridcommand_callbacks.js): the custom period shows its date
-  pickers, the playback label reads the slider's time in Asia/Shanghai, the language choice is remembered;
-  gridcommand.js's own clientside functions are still there beside them.
+  pickers, the playback label reads the slider's time in Asia/Shanghai, the language choice is remembered and
+  the page says its language; gridcommand.js's own clientside functions are still there beside them.
 * The monthly report's look (assets/printable.css) and its print button (assets/visit_public.js: the CSP runs no
   inline ``onclick``).
 """
@@ -52,6 +52,7 @@ def test_custom_period_playback_label_and_language_cookie(browser: Any, base: st
     assert re.fullmatch(r"\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2}:\d{2}", label), label   # zh-CN, the default
 
     assert "gc_lang=zh" in browser.execute_script("return document.cookie")
+    assert browser.execute_script("return document.documentElement.lang") == "zh-CN"
     fns = browser.execute_script("return Object.keys(window.dash_clientside.gc).sort()")
     assert {"playbackLabel", "customDatesClass", "rememberLang", "exportCsv"} <= set(fns)
     assert {"setBases", "staleness", "playbackWindow", "playbackStep"} <= set(fns), "gridcommand.js's kept"
@@ -59,6 +60,9 @@ def test_custom_period_playback_label_and_language_cookie(browser: Any, base: st
     assert browser.execute_script("return window.dash_clientside.gc.playbackLabel("
                                   "2, {start: Date.UTC(2026, 11, 3) / 1000 - 120, step: 60}, 'en')") \
         == "03/12/2026, 08:00:00"
+    browser.get(f"{base}/?lang=en")
+    wait.until(lambda b: b.execute_script("return document.documentElement.lang") == "en")
+    assert "gc_lang=en" in browser.execute_script("return document.cookie")
     assert ms.console_errors(browser) == []
 
 
