@@ -17,6 +17,7 @@ from dash import dcc, html
 
 from enforcement.dispatch import Recommendation
 from layers.i18n import format_datetime, t
+from layers.registry import REGISTRY
 
 PATH = "/dispatch"
 TITLE = "乡镇派单调度 · GridCommand"
@@ -30,17 +31,19 @@ QUEUE_MAX = 100   # rows the queue draws (most severe, least SLA time left first
 def layout(lang: str | None = None, township: str | None = None, incident: str | None = None,
            **_query: Any) -> html.Div:
     from callbacks.dispatch import page_context
+    from callbacks.map_common import request_lang
 
     # initial_view: centre + zoom (dash-leaflet 1.1 given bounds alone fails on 'equals')
-    from pages.map import initial_view, live_stores, ns
+    from pages.map import initial_view, live_overlay, live_stores
 
-    lang = "en" if lang == "en" else "zh"
+    lang = request_lang(lang)   # ?lang=, else the gc_lang cookie (the shell's switch), else the default
     ctx = page_context(township)
     if ctx is None:
         return html.Div(className="gc-dispatch", children=[html.H1(t("dispatch.title", lang)),
                                                             html.P(t("dispatch.forbidden", lang), id="dsp-forbidden")])
     options = [{"label": t("dispatch.all_townships", lang), "value": ""}] if ctx["whole_county"] else []
     options += [{"label": r["name"], "value": r["code"]} for r in ctx["townships"]]
+    live = [live_overlay(REGISTRY, layer_id, lang, "dsp-") for layer_id in ("incidents", "teams")]
     return html.Div(className="gc-dispatch", style={"display": "flex", "flexDirection": "column",
                                                     "height": "100vh", "fontFamily": "sans-serif"}, children=[
         dcc.Store(id="dsp-lang", data=lang),
@@ -59,8 +62,7 @@ def layout(lang: str | None = None, township: str | None = None, incident: str |
             html.H1(t("dispatch.title", lang), style={"fontSize": "1.3em", "margin": 0}),
             dcc.Dropdown(id="dsp-township", options=options, value=ctx["township"] or "", clearable=False,
                          disabled=not ctx["whole_county"], style={"width": "16em"}),
-            html.Span(id="dsp-msg", role="status"),
-            html.A(t("lang.switch", lang), href=f"/dispatch?lang={'zh' if lang == 'en' else 'en'}"),
+            html.Span(id="dsp-msg", role="status"),   # the language switch is the shell's
         ]),
         html.Main(style={"display": "flex", "flex": 1, "minHeight": 0}, children=[
             html.Section(style={"width": "26em", "overflowY": "auto", "padding": "0 0.5em"}, children=[
@@ -74,8 +76,8 @@ def layout(lang: str | None = None, township: str | None = None, incident: str |
                       for tile in ctx["tiles"]],
                     dl.GeoJSON(id="dsp-outlines", data=ctx["outlines"], interactive=False,
                                style={"color": "#1d4f91", "weight": 2, "fillColor": "#9fb7d6", "fillOpacity": 0.06}),
-                    dl.LayerGroup(id="dsp-incidents", eventHandlers={"add": ns("liveAddIncident")}),
-                    dl.LayerGroup(id="dsp-teams", eventHandlers={"add": ns("liveAddTeam")}),
+                    # the registry's live layers, as on the map and the wall (toggles written back by id)
+                    dl.LayersControl(live, position="topright", collapsed=False, overlays=[o.name for o in live]),
                 ]),
             ]),
             html.Section(id="dsp-detail", style={"width": "30em", "overflowY": "auto", "padding": "0 0.8em"},
@@ -125,26 +127,29 @@ def detail_panel(inc: dict[str, Any], recs: list[Recommendation], timeline: list
         parts.append(html.Ol(id="dsp-recs", children=[html.Li(style={"marginBottom": "0.4em"}, children=[
             html.B(r.name), html.Br(), html.Small(r.reasons_en if lang == "en" else r.reasons_zh), html.Br(),
             html.Button(f"{verb} · {r.name}", id={"type": "dsp-assign", "team": r.team_id}, n_clicks=0,
-                        className="dsp-assign")]) for r in recs]))
+                        className="dsp-assign btn btn-primary btn-sm mt-1")]) for r in recs]))
         if inc["dispatch_id"]:
             parts += [html.H3(t("dispatch.status", lang), style={"fontSize": "1em"}), html.Div([
                 dcc.Dropdown(id="dsp-status", options=[{"label": t(f"event.{s}", lang), "value": s}
                                                        for s in STATUS_CHOICES], style={"width": "12em"}),
-                html.Button(t("dispatch.status_btn", lang), id="dsp-status-btn", n_clicks=0)],
+                html.Button(t("dispatch.status_btn", lang), id="dsp-status-btn", n_clicks=0,
+                            className="btn btn-outline-primary btn-sm")],
                 style={"display": "flex", "gap": "0.5em"})]
     elif inc["status"] == "resolved":
         parts += [html.H3(t("dispatch.status", lang), style={"fontSize": "1em"}), html.Div([
             dcc.Dropdown(id="dsp-status", options=[{"label": t("event.closed", lang), "value": "closed"}],
                          value="closed", style={"width": "12em"}),
-            html.Button(t("dispatch.status_btn", lang), id="dsp-status-btn", n_clicks=0)],
+            html.Button(t("dispatch.status_btn", lang), id="dsp-status-btn", n_clicks=0,
+                        className="btn btn-outline-primary btn-sm")],
             style={"display": "flex", "gap": "0.5em"})]
     if open_ and inc["remote_closable"]:
         parts += [html.H3(t("dispatch.remote_close", lang), style={"fontSize": "1em"}),
                   dcc.Input(id="dsp-reason", placeholder=t("dispatch.reason", lang), maxLength=500,
-                            style={"width": "100%"}),
+                            className="form-control form-control-sm mb-1"),
                   dcc.Input(id="dsp-evidence", placeholder=t("dispatch.evidence", lang), maxLength=2048,
-                            style={"width": "100%"}),
-                  html.Button(t("dispatch.close_btn", lang), id="dsp-close-btn", n_clicks=0)]
+                            className="form-control form-control-sm mb-1"),
+                  html.Button(t("dispatch.close_btn", lang), id="dsp-close-btn", n_clicks=0,
+                              className="btn btn-outline-danger btn-sm")]
     parts += [html.H3(t("dispatch.timeline", lang), style={"fontSize": "1em"}),
               html.Ol(id="dsp-timeline", children=[html.Li([
                   html.Small(format_datetime(e["at"], lang)), " ", html.B(t(f"event.{e['event']}", lang)),

@@ -33,6 +33,24 @@ def point_hideout(lang: str) -> dict[str, Any]:
             "statusNames": {k: t(f"status.{k}", lang) for k in TEAM_STATUS_COLORS}}
 
 
+LIVE_ATTACH = {"incidents": "liveAddIncident", "alerts": "liveAddAlert", "teams": "liveAddTeam"}
+
+
+def registry_overlay(reg: dict[str, Any], layer_id: str, child: Any, lang: str, prefix: str = "") -> dl.Overlay:
+    """A layer of the registry in the layer control; the id lets gridcommand.js write a toggle back
+    (``checked``), so a re-render never undoes it."""
+    return dl.Overlay(child, name=reg[layer_id].title(lang), checked=reg[layer_id].default_on,
+                      id=f"{prefix}ov-{layer_id}")
+
+
+def live_overlay(reg: dict[str, Any], layer_id: str, lang: str, prefix: str = "") -> dl.Overlay:
+    """A live layer of the registry (incidents, alerts, teams): drawn by gridcommand.js straight into its group
+    (canvas markers by id), never through Dash props (used by ``/``, ``/wall`` and ``/dispatch``)."""
+    return registry_overlay(reg, layer_id, dl.LayerGroup(id=f"{prefix}{layer_id}",
+                                                         eventHandlers={"add": ns(LIVE_ATTACH[layer_id])}),
+                            lang, prefix)
+
+
 def map_component(map_id: str, lang: str, bounds: list[list[float]] | None, *, prefix: str = "",
                   with_enterprises: bool = True, view_px: tuple[int, int] = (1200, 800)) -> dl.Map:
     """The Leaflet map with every layer of the registry (shared by ``/`` and ``/wall``)."""
@@ -43,13 +61,10 @@ def map_component(map_id: str, lang: str, bounds: list[list[float]] | None, *, p
     hide = point_hideout(lang)
 
     def overlay(layer_id: str, child: Any) -> dl.Overlay:
-        # the id lets gridcommand.js write a toggle back (``checked``), so a re-render never undoes it
-        return dl.Overlay(child, name=reg[layer_id].title(lang), checked=reg[layer_id].default_on,
-                          id=f"{prefix}ov-{layer_id}")
+        return registry_overlay(reg, layer_id, child, lang, prefix)
 
-    def live_group(layer_id: str, attach: str) -> dl.Overlay:
-        # drawn by gridcommand.js straight into this group (canvas markers by id), never through Dash props
-        return overlay(layer_id, dl.LayerGroup(id=f"{prefix}{layer_id}", eventHandlers={"add": ns(attach)}))
+    def live_group(layer_id: str, _attach: str) -> dl.Overlay:
+        return live_overlay(reg, layer_id, lang, prefix)
 
     overlays = [
         overlay("townships", dl.LayerGroup([
@@ -162,7 +177,8 @@ def layout(lang: str | None = None, **_query: Any) -> html.Div:
                                     for k in ("24h", "7d", "30d", "custom")]),
             dcc.DatePickerRange(id="time-custom", start_date=(today - timedelta(days=30)).isoformat(), end_date=today.isoformat(),
                                 display_format="YYYY-MM-DD", className="gc-dates hidden"),
-            html.Label([t("day", lang), dcc.DatePickerSingle(id="visit-day", date=today.isoformat(), display_format="YYYY-MM-DD")],
+            html.Label([t("day", lang), dcc.DatePickerSingle(id="visit-day", date=today.isoformat(), display_format="YYYY-MM-DD",
+                                                          placeholder=t("day", lang))],
                        className="gc-day"),
             # the language switch and the link to the wall are in the app shell (pages/shell.py)
         ]),

@@ -34,11 +34,6 @@ EN_ALLOWED = {"中文"}  # the language switch names Chinese in Chinese
 # entry (the test then guards it). Nothing else may be added: a new foreign label fails the test.
 # (page, language, exact label) -> where it comes from
 KNOWN: dict[tuple[str, str, str], str] = {
-    ("/dispatch", "en", "乡镇派单调度"): "pages/dispatch.py heading (i18n key dispatch.title exists)",
-    ("/dispatch", "en", "事件队列"): "pages/dispatch.py queue heading (dispatch.queue)",
-    ("/dispatch", "en", "暂无待处置事件"): "#dsp-queue empty text (dispatch.empty), drawn by assets/gridcommand.js",
-    ("/dispatch", "en", "请在左侧选择一个事件"): "#dsp-detail hint (dispatch.pick)",
-    ("/", "zh", "Select Date"): "#visit-day: dcc.DatePickerSingle's default placeholder (pages/map.py)",
 }
 # (page, language, element id prefix) -> what shows there
 KNOWN_AREAS: dict[tuple[str, str, str], str] = {
