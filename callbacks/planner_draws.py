@@ -62,7 +62,10 @@ def create(clicks: int | None, _r: Any, department: str | None, chosen: list[str
             message = t("plan.drawn", page_lang(), id=outcome.draw_id, register=outcome.register_size,
                         drawn=len(outcome.targets), seed=outcome.seed)
         rows = draws.list_draws(conn, scope)
-    data = [{**{k: cell(v) for k, v in r.items() if k != "items"}, "seed": str(r["seed"]),
+    lang = page_lang()
+    data = [{**{k: cell(v) for k, v in r.items() if k not in ("items", "department_name_en")},
+             "department_name": r["department_name_en"] if lang == "en" and r["department_name_en"]
+             else r["department_name"], "seed": str(r["seed"]),
              "period": f"{r['period_start']}–{r['period_end']}",
              "export": f"[CSV](/planner/export/draw-{r['id']}.csv) · [Excel](/planner/export/draw-{r['id']}.xlsx)"}
             for r in rows]

@@ -29,6 +29,7 @@ def layout(lang: str | None = None, rotate: str | None = None, days: str | None 
         days_n = min(max(int(days), 1), 366) if days else 90
     except ValueError:
         days_n = 90
+    list_label: dict[str, Any] = {"aria-label": t("wall.incidents", lang)}   # Dash takes aria-* as keywords only
     return html.Div(className=f"gc-wall lang-{lang}", children=[
         dcc.Store(id="wall-days", data=days_n),
         dcc.Store(id="lang", data=lang),
@@ -53,7 +54,8 @@ def layout(lang: str | None = None, rotate: str | None = None, days: str | None 
                                              html.Div("—", className="kpi-value", id=f"kpi-{k}")],
                                             className="kpi") for k in KPIS]),
                 html.H2(t("wall.incidents", lang)),
-                html.Ol(id="wall-incident-list", className="wall-incidents"),
+                # scrollable: reachable by keyboard (tabIndex) and named for screen readers
+                html.Ol(id="wall-incident-list", className="wall-incidents", tabIndex="0", **list_label),
             ]),
         ]),
         dcc.Store(id="stale-texts", data={"template": t("wall.stale", lang, n="{n}"), "after": 25}),

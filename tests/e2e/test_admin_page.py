@@ -117,10 +117,21 @@ def test_a_user_picked_in_the_grid_is_deactivated_in_english(browser_login: Any,
     browser = browser_login(admin, "/admin")
     browser.get(live_url + "/admin?lang=en")
     wait = WebDriverWait(browser, 30)
-    row = wait.until(lambda b: [r for r in b.find_elements(By.CSS_SELECTOR, "#admin-users .ag-row")
-                                if target in r.text])
-    assert "Viewer" in row[0].text and "✓" in row[0].text  # role in English, active as ✓
-    row[0].find_element(By.CSS_SELECTOR, ".ag-selection-checkbox input, input[type=checkbox]").click()
+    # the county has as many users as earlier tests made: the admin filters the grid for the name, as a person
+    # would (the row may be on any page of the grid otherwise)
+    wait.until(lambda b: b.execute_script(
+        "try { dash_ag_grid.getApi('admin-users').setGridOption('quickFilterText', arguments[0]); return true; }"
+        " catch (err) { return false; }", target))   # false: the grid is not drawn yet
+    # read and tick in one script each: the grid redraws its rows (an element held across calls goes stale)
+    text = wait.until(lambda b: b.execute_script(
+        "var name = arguments[0], r = Array.from(document.querySelectorAll('#admin-users .ag-row'))"
+        ".find(function (e) { return e.innerText.indexOf(name) >= 0; }); return r ? r.innerText : null;", target))
+    assert "Viewer" in text and "✓" in text  # role in English, active as ✓
+    assert wait.until(lambda b: b.execute_script(
+        "var name = arguments[0], r = Array.from(document.querySelectorAll('#admin-users .ag-row'))"
+        ".find(function (e) { return e.innerText.indexOf(name) >= 0; });"
+        "var box = r && r.querySelector('.ag-selection-checkbox input, input[type=checkbox]');"
+        "if (!box) { return false; } box.click(); return true;", target))
     browser.find_element(By.ID, "admin-deactivate").click()
     wait.until(lambda b: f"Updated {target}" in b.find_element(By.ID, "admin-user-msg").text)
     assert console_errors(browser) == []
