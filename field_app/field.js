@@ -189,7 +189,7 @@
     box.textContent = "";
     if (!d) { box.appendChild(make("p", "gc-f-empty", M.no_dispatch)); actions.hidden = true; return; }
     var head = make("p", "gc-f-d-type");
-    head.appendChild(make("b", null, d.type_name));
+    head.appendChild(make("b", null, root.dataset.lang === "en" && d.type_name_en ? d.type_name_en : d.type_name));
     head.appendChild(make("span", "gc-f-sev gc-f-sev-" + d.severity, M["sev_" + d.severity] || d.severity));
     box.appendChild(head);
     if (d.enterprise_name) { box.appendChild(make("p", "gc-f-d-ent", d.enterprise_name)); }

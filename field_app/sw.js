@@ -2,7 +2,7 @@
  * The page and today's data: network first, the last good copy when offline. Static code: cache first.
  * Writes (POST) are never touched here: the app's own queue (IndexedDB) keeps and resends them. */
 "use strict";
-var CACHE = "gc-field-v1";
+var CACHE = "gc-field-v2";   // bump with every change of the app's files: they are served cache-first
 var SHELL = ["/field", "/field/app/field.js", "/field/app/field.css", "/field/app/icon.svg",
              "/field/app/leaflet/leaflet.js", "/field/app/leaflet/leaflet.css", "/field/manifest.webmanifest"];
 

@@ -70,6 +70,30 @@ def make_inspector(db_url: str, county: str = COUNTY) -> str:
     return name
 
 
+def make_active_dispatch(db_url: str, county: str = COUNTY) -> None:
+    """The team ``make_inspector`` joins holds an active dispatch (the field app then shows it, in the page's
+    language); made here when none is, so what the page shows does not depend on what earlier tests did."""
+    from geo_data.alerts import AlertInput, ingest
+    from geo_data.scope import Role, Scope
+    from services import dispatch
+
+    with connect(db_url) as c:
+        team = c.execute("SELECT id, ST_X(base) AS lng, ST_Y(base) AS lat FROM teams WHERE county_code = %s"
+                         " AND kind = 'township' AND active ORDER BY id LIMIT 1", (county,)).fetchone()
+        assert team is not None, "the demo county has no township team"
+        if c.execute("SELECT 1 FROM dispatches WHERE team_id = %s AND status IN ('assigned', 'accepted',"
+                     " 'en_route', 'on_site')", (team["id"],)).fetchone():
+            return
+        c.execute("UPDATE teams SET status = 'idle' WHERE id = %s", (team["id"],))
+        [stored] = ingest(c, source=f"walk-{secrets.token_hex(3)}", county_code=county, alerts=[AlertInput(
+            source_id=secrets.token_hex(6), source_kind="complaint", type_code="street_vending",
+            observed_at=datetime.now(SH), lng=team["lng"] + 0.0003, lat=team["lat"], severity="high")])
+        assert stored.incident_id is not None, stored
+        dispatch.assign(c, Scope("walk", Role.COUNTY_OPERATOR, county), stored.incident_id, team["id"],
+                        reassign=False)
+        c.commit()
+
+
 def make_visit_code(db_url: str, county: str = COUNTY) -> str:
     """Today's planned visit of a demo enterprise by a township team with its inspection code (as issuing makes
     it); the code of the enterprise's page ``/v/<code>``."""

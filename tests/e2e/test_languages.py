@@ -18,7 +18,7 @@ import pytest
 
 from geo_data.db import connect
 from geo_data.tasks import COLUMNS as TASK_COLUMNS
-from tests.page_walk import COUNTY, make_inspector, make_visit_code, open_page
+from tests.page_walk import COUNTY, make_active_dispatch, make_inspector, make_visit_code, open_page
 
 pytestmark = pytest.mark.e2e
 
@@ -144,6 +144,7 @@ def test_phone_and_public_pages_speak_one_language(browser: Any, browser_login: 
     problems: list[str] = []
     code_page = f"/v/{make_visit_code(demo_db_url, COUNTY)}"
     inspectors = [make_inspector(demo_db_url) for _ in ("en", "zh")]
+    make_active_dispatch(demo_db_url)   # the field app shows its team's dispatch (its type is a label too)
     data = data_names(demo_db_url)
     for lang, inspector in zip(("en", "zh"), inspectors, strict=True):
         browser.delete_all_cookies()
