@@ -477,6 +477,8 @@ class Dispatcher(Person):
 
     def assign(self) -> None:
         incident = self.d["dsp-selected.data"]
+        if not self.teams:      # an incident opened meanwhile had no team to recommend
+            return
         with self.client.post(f"/api/v1/incidents/{incident}/assign", json={"team_id": self.teams[0]},
                               name="api:assign", headers={"Origin": RUN.base}, catch_response=True) as r:
             if r.status_code in (200, 409):      # 409: taken meanwhile, or the team got busy — expected
