@@ -17,7 +17,7 @@ from api import state as api_state
 from api.alert_groups import AlertGroups
 from api.errors import install_app_handlers
 from callbacks import registry
-from callbacks.errors import NOTICE_ID, check_callback_requests, handle_callback_error
+from callbacks.errors import NOTICE_ID, check_callback_requests, handle_callback_error, log_refused_callbacks
 from geo_data.db import database_url, open_pool, replica_database_url
 from geo_data.jobs import queue_app
 from geo_data.push import hub_for
@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
         dash.page_container,
     ], id="root")
     server.before_request(check_callback_requests(app.callback_map))  # filled by Dash's set-up, just below
+    server.after_request(log_refused_callbacks)
     _finish_dash_setup(server)
     return app
 

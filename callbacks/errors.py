@@ -87,3 +87,17 @@ def check_callback_requests(callback_map: dict[str, Any]) -> Callable[[], Any]:
             abort(400, f"malformed callback request: {why}")
 
     return check
+
+
+def log_refused_callbacks(response: Any) -> Any:
+    """An ``after_request`` hook: a callback request answered with an error is logged with its output and the
+    answer's first words, so that a screen whose callback was refused (a lost session, a malformed request, a
+    failure) can be traced in the server's log instead of only in one browser's console."""
+    from flask import request
+
+    if request.path == "/_dash-update-component" and response.status_code >= 400:
+        body = request.get_json(silent=True)
+        output = body.get("output") if isinstance(body, dict) else None
+        answer = "" if response.is_streamed else response.get_data(as_text=True)[:160].replace("\n", " ")
+        log.warning("callback refused: %s %s (%s)", response.status_code, str(output)[:200], answer)
+    return response

@@ -242,3 +242,48 @@ def browser_login(browser: Any, live_url: str, demo_db_url: str) -> Any:
         return browser
 
     return login
+
+
+# ------------------------------------------------------------------------------ what a failed test leaves behind
+# A browser test that fails on CI leaves the served instance's warnings and errors of its own minutes, and what
+# its page logged, in the report: the cause of a rare failure is then in the CI output, not lost with the run.
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    server = getattr(item, "funcargs", {}).get("live_server")
+    if server is not None:
+        try:
+            item.stash[_LOG_START] = server.log_path.stat().st_size
+        except OSError:
+            pass
+    yield
+
+
+_LOG_START = pytest.StashKey[int]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    funcargs = getattr(item, "funcargs", {})
+    server, start = funcargs.get("live_server"), item.stash.get(_LOG_START, None)
+    if server is not None and start is not None:
+        try:
+            with server.log_path.open("rb") as f:
+                f.seek(start)
+                lines = f.read().decode("utf-8", "replace").splitlines()
+        except OSError:
+            lines = []
+        worth = [ln for ln in lines if any(w in ln for w in ("WARNING", "ERROR", "Traceback", "Error", "CRITICAL"))]
+        report.sections.append(("served log (warnings and errors during the test)", "\n".join(worth[-80:])))
+    driver = funcargs.get("browser") or (funcargs.get("chromium") if "browser_login" in funcargs else None)
+    if driver is not None:
+        try:
+            entries = driver.get_log("browser")
+            report.sections.append(("browser console", "\n".join(
+                f"{e['level']} {e['message'][:400]}" for e in entries[-40:])))
+        except Exception as exc:  # the driver may be what failed
+            report.sections.append(("browser console", f"unreadable: {exc}"))

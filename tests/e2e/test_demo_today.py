@@ -44,10 +44,12 @@ def test_an_inspector_of_a_demo_team_sees_todays_routed_visits_in_order(
     with connect(demo_db_url) as c:
         plan = c.execute("SELECT status FROM visit_plans WHERE id = %s", (plan_id,)).fetchone()
         assert plan is not None and plan["status"] == "approved"
-        # the township team last by code: the field app's tests take the first free ones for their own visits
+        # the team with most stops today (a route order needs two; how many each team gets depends on the day's
+        # due visits), the last by township code among equals: the field app's tests take the first free teams
         team = c.execute(
             "SELECT pv.team_id, t.township_code, count(*) AS n FROM plan_visits pv JOIN teams t ON t.id = pv.team_id"
-            " WHERE pv.plan_id = %s GROUP BY 1, 2 ORDER BY t.township_code DESC LIMIT 1", (plan_id,)).fetchone()
+            " WHERE pv.plan_id = %s GROUP BY 1, 2 ORDER BY n DESC, t.township_code DESC LIMIT 1",
+            (plan_id,)).fetchone()
         assert team is not None and team["n"] >= 2
         planned = c.execute(
             "SELECT pv.visit_id, pv.route_seq, pv.code, e.name,"
