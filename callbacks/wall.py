@@ -31,7 +31,8 @@ def kpi_values(conn: psycopg.Connection[Any], *, scope: Scope, day: date, lang: 
     """The tiles' texts: today's counters, and the rates of the last ``days`` days from the shared measure
     definitions (``geo_data.measures.panel``)."""
     counters = map_queries.wall_kpis(conn, scope=scope, day=day)
-    m = measures.panel(conn, scope, MeasureFilter(date_from=day - timedelta(days=days - 1), date_to=day))
+    m = measures.panel(conn, scope, MeasureFilter(date_from=day - timedelta(days=days - 1), date_to=day),
+                       sources=("visits", "incidents"))   # the wall shows no coverage rate
     median = m["response_median_min"].value
     return {
         "alerts_today": format_number(counters["alerts_today"], lang),

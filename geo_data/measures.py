@@ -38,19 +38,24 @@ def _whole_months(filt: MeasureFilter) -> bool:
     return filt.date_from.day == 1 and (filt.date_to + timedelta(days=1)).day == 1
 
 
+SOURCES = ("visits", "incidents", "coverage")   # the three count queries (measure_<source>.sql)
+
+
 def counts(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFilter, *, group_by: str = "none",
-           as_of: datetime | None = None, live: bool = False,
+           as_of: datetime | None = None, live: bool = False, sources: tuple[str, ...] = SOURCES,
            ) -> dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
     """Raw count rows per group: ``{grp: (visit_row, incident_row, coverage_row)}``.
 
-    ``as_of`` is "now" for SLA deadlines still running (default: the current time).
+    ``as_of`` is "now" for SLA deadlines still running (default: the current time). ``sources`` leaves out the
+    queries a caller shows nothing of (their rows stay empty: those measures are None).
     """
     if group_by not in GROUPS:
         raise InvalidInput(f"group_by: {group_by!r} is not one of {', '.join(GROUPS)}")
     params = _params(scope, filt, group_by, as_of, live)
     out: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
-    for idx, name in enumerate(("measure_visits", "measure_incidents", "measure_coverage")):
-        if idx == 2 and group_by == "month":
+    for idx, source in enumerate(SOURCES):
+        name = f"measure_{source}"
+        if source not in sources or (source == "coverage" and group_by == "month"):
             continue
         for row in fetch_all(conn, name, params):
             grp = row.pop("grp") or ""
@@ -61,12 +66,14 @@ def counts(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFilter, *, 
 
 
 def panel(conn: psycopg.Connection[Any], scope: Scope, filt: MeasureFilter, *,
-          as_of: datetime | None = None, live: bool = False) -> dict[str, Measure]:
+          as_of: datetime | None = None, live: bool = False, sources: tuple[str, ...] = SOURCES,
+          ) -> dict[str, Measure]:
     """Every measure for one filter, keyed by measure key (``enforcement.measures.MEASURE_KEYS`` order).
 
-    A rate with nothing to count (e.g. no visits) has value None, never a division error.
+    A rate with nothing to count (e.g. no visits) has value None, never a division error; so are the measures
+    of a source left out of ``sources``.
     """
-    rows = counts(conn, scope, filt, as_of=as_of, live=live).get("", (_EMPTY, _EMPTY, _EMPTY))
+    rows = counts(conn, scope, filt, as_of=as_of, live=live, sources=sources).get("", (_EMPTY, _EMPTY, _EMPTY))
     return measures_from_counts(*rows)
 
 

@@ -311,3 +311,18 @@ def test_deferred_bulk_load_then_rebuild(conn) -> None:
         assert (p["coverage_high"].numerator, p["coverage_high"].denominator) == (1, 1)
     s.visit(a, date(2026, 3, 20), [E])  # triggers are on again after the load's transaction
     assert _panel(conn, s, march)["repeat_rate"].numerator == 2
+
+
+def test_a_panel_of_some_sources_equals_the_full_panel_for_them(conn) -> None:
+    s = Scenario(conn)
+    e = s.enterprise(risk="high")
+    s.visit(e, date(2026, 3, 10), [M])
+    s.visit(e, date(2026, 3, 20), [M])
+    t0 = sh(2026, 3, 5, 9)
+    s.incident(created=t0, on_site=t0 + timedelta(minutes=25), status="closed", closed=t0 + timedelta(hours=2))
+    filt = MeasureFilter(date(2026, 3, 1), date(2026, 3, 31))
+    full = _panel(conn, s, filt)
+    part = panel(conn, system_scope(s.county), filt, as_of=AS_OF, sources=("visits", "incidents"))  # the wall
+    for key in ("repeat_rate", "joint_rate", "code_shown_rate", "response_median_min", "remote_closure_rate"):
+        assert part[key] == full[key], key
+    assert full["coverage_high"].value == 1.0 and part["coverage_high"].value is None   # coverage not counted

@@ -22,6 +22,7 @@ from geo_data.db import connect
 from geo_data.settings import Settings
 from tests.conftest import TEST_PASSWORD
 from tests.db.dispatch_scenario import token
+from tests.demo_places import quiet_spot
 from tests.served import served
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -42,13 +43,7 @@ def new_incident(live_url: str, town: dict[str, Any]) -> int:
     """A new incident made the real way, an alert through the intake API, at a random spot inside the township
     (300 m from its edge) with no incident within about 1 km, so it joins none."""
     with connect(town["db"]) as c:
-        spot = c.execute(
-            "SELECT ST_X(s.p) AS lng, ST_Y(s.p) AS lat FROM (SELECT (ST_Dump(ST_GeneratePoints("
-            " ST_Buffer(geom, -0.003), 20))).geom AS p FROM townships WHERE code = %s) s"
-            " WHERE NOT EXISTS (SELECT 1 FROM incidents i WHERE i.status IN ('open', 'dispatched')"
-            " AND ST_DWithin(i.geom, s.p, 0.01)) LIMIT 1",
-            (town["code"],)).fetchone()
-    assert spot is not None
+        spot = quiet_spot(c, town["code"])
     body = {"source_id": f"ev-{secrets.token_hex(6)}", "source_kind": "drone", "type": "street_vending",
             "observed_at": datetime.now(SH).isoformat(timespec="seconds"), "severity": "high",
             "location": {"lng": spot["lng"], "lat": spot["lat"]}}

@@ -18,35 +18,40 @@ from selenium.webdriver.support.ui import WebDriverWait
 from geo_data.db import connect
 from tests.dash_calls import call_callback
 from tests.db.dispatch_scenario import token
+from tests.demo_places import quiet_spot, township_with_free_team
 
 pytestmark = pytest.mark.e2e
 SH = ZoneInfo("Asia/Shanghai")
-TOWN_A, TOWN_B = "330702001", "330702106"   # 城东街道 (urban), 汤溪镇 (west)
+TYPE = "street_vending"
 
 
 @pytest.fixture(scope="module")
 def world(db_url: str, demo_county: str, live_url: str) -> dict[str, Any]:
-    """One urgent street-vending incident in each township, sent through the real intake API."""
+    """Two townships, "a" with a team free to take a street-vending incident (other modules dispatch the demo's
+    teams), and one new urgent street-vending incident in each, sent through the real intake API at a spot with
+    no open incident near it (so it joins none)."""
     src = token(db_url, source=f"scope-{secrets.token_hex(3)}", county=demo_county)
     out: dict[str, Any] = {}
     with connect(db_url) as c:
-        for key, town in (("a", TOWN_A), ("b", TOWN_B)):
-            p = c.execute("SELECT ST_X(label_point) AS lng, ST_Y(label_point) AS lat FROM townships WHERE code = %s",
-                          (town,)).fetchone()
+        town_a = township_with_free_team(c, demo_county, TYPE)["code"]
+        town_b = c.execute("SELECT tm.township_code AS code FROM teams tm WHERE tm.county_code = %s"
+                           " AND tm.township_code NOT IN (%s) ORDER BY tm.township_code DESC LIMIT 1",
+                           (demo_county, town_a)).fetchone()["code"]
+        for key, town in (("a", town_a), ("b", town_b)):
             ent = c.execute("SELECT id, name FROM enterprises WHERE township_code = %s ORDER BY id LIMIT 1",
                             (town,)).fetchone()
             team = c.execute("SELECT id FROM teams WHERE township_code = %s ORDER BY id LIMIT 1", (town,)).fetchone()
             cell = c.execute("SELECT cell FROM h3_cells WHERE township_code = %s AND res = 9 AND ent_total > 0"
                              " ORDER BY cell LIMIT 1", (town,)).fetchone()
             body = {"source_id": f"scope-{key}-{secrets.token_hex(4)}", "source_kind": "ai_camera",
-                    "type": "street_vending", "severity": "urgent",
+                    "type": TYPE, "severity": "urgent",
                     "observed_at": datetime.now(SH).isoformat(timespec="seconds"),
-                    "location": {"lng": p["lng"] + 0.0003, "lat": p["lat"]}}
+                    "location": quiet_spot(c, town)}
             r = requests.post(f"{live_url}/api/v1/alerts", json=body, timeout=10,
                               headers={"Authorization": f"Bearer {src}"})
             assert r.status_code == 201, r.text
-            out[key] = {"incident": int(r.json()["incident_id"]), "enterprise": ent, "team": team["id"],
-                        "cell": cell["cell"]}
+            out[key] = {"town": town, "incident": int(r.json()["incident_id"]), "enterprise": ent,
+                        "team": team["id"], "cell": cell["cell"]}
     return out
 
 
@@ -58,16 +63,17 @@ def _dispatch_count(db_url: str, incident: int) -> int:
 
 def test_api_refuses_other_township(world: dict[str, Any], live_url: str, make_user: Any, http_login: Any,
                                     db_url: str) -> None:
-    s = http_login(make_user("township_dispatcher", township=TOWN_A))
+    town_a, town_b = world["a"]["town"], world["b"]["town"]
+    s = http_login(make_user("township_dispatcher", township=town_a))
     h = {"Origin": live_url}
     listed = s.get(f"{live_url}/api/v1/incidents", timeout=10).json()["items"]
     ids = {i["id"] for i in listed}
     assert world["a"]["incident"] in ids and world["b"]["incident"] not in ids
-    assert {i["township_code"] for i in listed} == {TOWN_A}
+    assert {i["township_code"] for i in listed} == {town_a}
     b = world["b"]["incident"]
     assert s.get(f"{live_url}/api/v1/incidents/{b}", timeout=10).status_code == 403
     assert s.get(f"{live_url}/api/v1/incidents/{b}/recommendations", timeout=10).status_code == 403
-    assert s.get(f"{live_url}/api/v1/incidents?township={TOWN_B}", timeout=10).status_code == 403
+    assert s.get(f"{live_url}/api/v1/incidents?township={town_b}", timeout=10).status_code == 403
     r = s.post(f"{live_url}/api/v1/incidents/{b}/assign", json={"team_id": world["b"]["team"]}, headers=h,
                timeout=10)
     assert r.status_code == 403
@@ -86,7 +92,7 @@ def test_api_refuses_other_township(world: dict[str, Any], live_url: str, make_u
 
 def test_callbacks_refuse_other_township(world: dict[str, Any], live_url: str, make_user: Any, http_login: Any,
                                          db_url: str) -> None:
-    s = http_login(make_user("township_dispatcher", township=TOWN_A))
+    s = http_login(make_user("township_dispatcher", township=world["a"]["town"]))
     b = world["b"]["incident"]
     # dispatch page: open the other township's incident
     r = call_callback(s, live_url, outputs=["dsp-detail.children"],
@@ -123,7 +129,7 @@ def test_callbacks_refuse_other_township(world: dict[str, Any], live_url: str, m
     assert r.status_code == 200 and ent["name"] not in r.text
     # coverage filter for the other township
     r = call_callback(s, live_url, outputs=["cov-filter.data", "cov-report-link.href"],
-                      inputs=[("cov-township.value", TOWN_B), ("cov-period.start_date", "2026-01-01"),
+                      inputs=[("cov-township.value", world["b"]["town"]), ("cov-period.start_date", "2026-01-01"),
                               ("cov-period.end_date", "2026-01-31"), ("cov-department.value", None),
                               ("cov-industry.value", None), ("cov-risk.value", None)])
     assert r.status_code == 403
@@ -131,7 +137,7 @@ def test_callbacks_refuse_other_township(world: dict[str, Any], live_url: str, m
 
 def test_dispatcher_sees_own_queue_assigns_and_it_is_audited(world: dict[str, Any], browser_login: Any,
                                                               make_user: Any, live_url: str, db_url: str) -> None:
-    name = make_user("township_dispatcher", township=TOWN_A)
+    name = make_user("township_dispatcher", township=world["a"]["town"])
     browser = browser_login(name, "/dispatch")
     wait = WebDriverWait(browser, 20)
     a, b = world["a"]["incident"], world["b"]["incident"]
