@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 import importlib
+import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +51,25 @@ API_BLUEPRINTS: list[str] = ["api.auth_pages:bp", EVENTS_BLUEPRINT, "api.intake:
 
 
 def _secret_key(data_dir: Path) -> str:
-    """The session signing key: generated on first run into the git-ignored data directory."""
+    """The session signing key: generated on first run into the git-ignored data directory.
+
+    Every gunicorn worker builds the app itself, at the same moment: on a first start they would each write a key
+    and some would sign with one the others do not know (their cookies fail there: "login required" on half the
+    requests). So the key file appears whole and only once: written aside, then hard-linked into place, which
+    fails for every process but the first; all then read the one that is there.
+    """
     path = data_dir / "secret_key"
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32), encoding="utf-8")
-        path.chmod(0o600)
+        fd, aside = tempfile.mkstemp(prefix=".secret_key.", dir=data_dir)   # mode 0600
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(secrets.token_hex(32))
+            os.link(aside, path)
+        except FileExistsError:
+            pass   # another process was first: use its key
+        finally:
+            os.unlink(aside)
     return path.read_text(encoding="utf-8").strip()
 
 
