@@ -32,6 +32,7 @@ from enforcement.local_time import SHANGHAI
 from geo_data import draws, visit_codes
 from geo_data.errors import GridCommandError, NotFound
 from geo_data.scope import Permission
+from layers.i18n import lang_of
 from pages import visit_public as public_page_view
 from pages.visit_sheet import render_sheet
 from services import codes
@@ -165,7 +166,8 @@ def export(kind: str, object_id: int, fmt: str) -> Any:
             raise NotFound("no such export")
         scope = current_scope(Permission.EXPORT)
         table: Literal["plan", "draw"] = "plan" if kind == "plan" else "draw"
-        frame = run_in_transaction(lambda conn: codes.export_table(conn, scope, table, object_id, fmt))
+        lang = lang_of(request.args.get("lang") or request.cookies.get("gc_lang"))   # the page's language
+        frame = run_in_transaction(lambda conn: codes.export_table(conn, scope, table, object_id, fmt, lang))
         data = draws.result_csv(frame) if fmt == "csv" else draws.result_excel(frame, sheet=kind)
         mimetype = ("text/csv" if fmt == "csv"
                     else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

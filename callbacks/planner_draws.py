@@ -67,7 +67,8 @@ def create(clicks: int | None, _r: Any, department: str | None, chosen: list[str
              "department_name": r["department_name_en"] if lang == "en" and r["department_name_en"]
              else r["department_name"], "seed": str(r["seed"]),
              "period": f"{r['period_start']}–{r['period_end']}",
-             "export": f"[CSV](/planner/export/draw-{r['id']}.csv) · [Excel](/planner/export/draw-{r['id']}.xlsx)"}
+             "export": f"[CSV](/planner/export/draw-{r['id']}.csv?lang={lang}) · "
+                       f"[Excel](/planner/export/draw-{r['id']}.xlsx?lang={lang})"}
             for r in rows]
     return message, data
 

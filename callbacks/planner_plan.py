@@ -174,5 +174,5 @@ def show_plan(plan_id: int | None, _refresh: Any, _job: Any) -> tuple[Any, ...]:
                        if r.start_min is not None else "")} for r in rows]
     unassigned = [html.Li(f"#{r.id} {r.enterprise_name}: {r.unassigned_reason}")
                   for r in rows if r.unassigned_reason][:300]
-    return (summary, data, unassigned, f"/planner/export/plan-{plan_id}.csv",
-            f"/planner/export/plan-{plan_id}.xlsx")
+    return (summary, data, unassigned, f"/planner/export/plan-{plan_id}.csv?lang={lang}",
+            f"/planner/export/plan-{plan_id}.xlsx?lang={lang}")

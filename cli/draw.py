@@ -9,9 +9,10 @@ import click
 
 from cli.common import db_conn, settings_of
 from enforcement.draws import DrawParams
-from geo_data import draws
+from geo_data import draws, plans
 from geo_data.errors import InvalidInput
 from geo_data.scope import system_scope
+from layers.tables import DepartmentNames, export_frame
 
 
 @click.group("draw")
@@ -55,12 +56,15 @@ def create(ctx: click.Context, department: str, items: str, date_from: date, dat
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="file to write (.csv or .xlsx)")
 @click.option("--county", "county_code", default=None)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="language of the headers and department names")
 @click.pass_context
-def export(ctx: click.Context, draw_id: int, output: Path, county_code: str | None) -> None:
+def export(ctx: click.Context, draw_id: int, output: Path, county_code: str | None, lang: str) -> None:
     """The publishable result list (一公开) as CSV or Excel."""
     scope = system_scope(_county(ctx, county_code), actor="cli")
     with db_conn(ctx) as conn:
-        frame = draws.result_table(conn, scope, draw_id)
+        frame = export_frame(draws.result_table(conn, scope, draw_id), "draw", lang,
+                             DepartmentNames.from_rows(plans.department_rows(conn), lang))
     data = draws.result_excel(frame) if output.suffix.lower() == ".xlsx" else draws.result_csv(frame)
     output.write_bytes(data)
     click.echo(f"wrote {len(frame)} rows to {output}")

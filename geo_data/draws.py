@@ -34,12 +34,8 @@ from geo_data.db import fetch_all, fetch_one
 from geo_data.errors import InvalidInput, NotFound
 from geo_data.scope import Permission, Scope
 
-RESULT_COLUMNS = {
-    "position": "序号 No.", "enterprise_name": "企业名称 Enterprise", "uscc": "统一社会信用代码 USCC",
-    "department_name": "检查部门 Department", "items": "检查事项 Items",
-    "inspectors": "执法人员（证号） Inspectors (badge)", "draw_id": "抽取编号 Draw id", "seed": "随机种子 Seed",
-    "draw_date": "抽取日期 Date",
-}
+RESULT_FIELDS = ("position", "enterprise_name", "uscc", "department_code", "items", "inspectors", "draw_id",
+                 "seed", "draw_date")
 
 
 @dataclass(frozen=True)
@@ -149,14 +145,14 @@ def list_draws(conn: psycopg.Connection[Any], scope: Scope, *, limit: int = 50) 
 
 
 def result_table(conn: psycopg.Connection[Any], scope: Scope, draw_id: int) -> pd.DataFrame:
-    """The publishable list (一公开) with bilingual headers."""
+    """The publishable list (一公开), columns ``RESULT_FIELDS`` (``layers.tables.export_frame`` heads them)."""
     get_draw(conn, scope, draw_id)
     rows = fetch_all(conn, "draw_result", {"draw_id": draw_id, "county_code": scope.county_code})
-    frame = pd.DataFrame(rows, columns=["position", "enterprise_name", "uscc", "department_name", "items",
+    frame = pd.DataFrame(rows, columns=["position", "enterprise_name", "uscc", "department_code", "items",
                                         "inspectors", "draw_id", "seed", "created_at"])
     frame["draw_date"] = [c.date().isoformat() for c in frame.pop("created_at")] if len(frame) else []
     frame["seed"] = frame["seed"].astype(str)   # 63-bit seeds lose digits in Excel as numbers
-    return frame.rename(columns=RESULT_COLUMNS)[list(RESULT_COLUMNS.values())]
+    return frame[list(RESULT_FIELDS)]
 
 
 def result_csv(frame: pd.DataFrame) -> bytes:

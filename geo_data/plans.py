@@ -105,7 +105,7 @@ def _task(row: dict[str, Any]) -> Task:
 
 
 def _department_order(conn: psycopg.Connection[Any]) -> list[str]:
-    return [r["code"] for r in fetch_all(conn, "task_departments")]
+    return [r["code"] for r in department_rows(conn)]
 
 
 def quota_matrix(conn: psycopg.Connection[Any], *, county_code: str) -> dict[tuple[str, str], int]:
@@ -314,18 +314,14 @@ def approve_plan(conn: psycopg.Connection[Any], scope: Scope, plan_id: int) -> P
     return get_plan(conn, scope, plan_id)
 
 
-PLAN_COLUMNS = {
-    "id": "检查编号 Visit", "visit_date": "日期 Date", "team_name": "检查组 Team", "route_seq": "顺序 Stop",
-    "start": "到场时间 On site", "enterprise_name": "企业名称 Enterprise", "uscc": "统一社会信用代码 USCC",
-    "township_name": "乡镇 Township", "lead_department": "牵头部门 Lead", "departments": "部门 Departments",
-    "items": "检查事项 Items", "tasks": "任务数 Tasks", "reasons": "任务来源 Reasons", "status": "状态 Status",
-    "quota_flag": "配额提示 Quota flag", "quota_alternative": "替代方式 Alternative",
-    "apart_reason": "未合并原因 Kept apart", "unassigned_reason": "未排入原因 Unassigned", "code": "行政行为码 Code",
-}
+PLAN_EXPORT_FIELDS = ("id", "visit_date", "team_name", "route_seq", "start", "enterprise_name", "uscc",
+                      "township_name", "lead_department", "departments", "items", "tasks", "reasons", "status",
+                      "quota_flag", "quota_alternative", "apart_reason", "unassigned_reason", "code")
 
 
 def plan_table(conn: psycopg.Connection[Any], scope: Scope, plan_id: int) -> Any:
-    """The plan as a table for export (CSV/Excel), bilingual headers."""
+    """The plan as a table for export (CSV/Excel): one row per visit, columns ``PLAN_EXPORT_FIELDS``, department
+    and item codes as lists (``layers.tables.export_frame`` names them and heads the columns in a language)."""
     import pandas as pd
 
     get_plan(conn, scope, plan_id)
@@ -334,10 +330,14 @@ def plan_table(conn: psycopg.Connection[Any], scope: Scope, plan_id: int) -> Any
         start = r.start_min
         rows.append({**vars(r),
                      "start": f"{int(start) // 60:02d}:{int(start) % 60:02d}" if start is not None else "",
-                     "departments": "、".join(r.departments), "items": "、".join(r.items),
-                     "reasons": "、".join(r.reasons), "tasks": len(r.task_ids or [])})
-    frame = pd.DataFrame(rows, columns=list(PLAN_COLUMNS))
-    return frame.rename(columns=PLAN_COLUMNS)
+                     "departments": list(r.departments or ()), "items": list(r.items or ()),
+                     "reasons": list(r.reasons or ()), "tasks": len(r.task_ids or [])})
+    return pd.DataFrame(rows, columns=list(PLAN_EXPORT_FIELDS))
+
+
+def department_rows(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+    """Every task department with its names and its inspection items' codes and names."""
+    return fetch_all(conn, "task_departments")
 
 
 def _hhmm(minutes: float | None) -> str:

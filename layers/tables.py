@@ -4,6 +4,7 @@ and cell values as a person reads them (✓/— for booleans, Asia/Shanghai minu
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -82,3 +83,45 @@ def coverage_columns(fields: Sequence[str], lang: str) -> list[dict[str, Any]]:
 
     return [{"field": f, "headerName": header(f), "sortable": True, "filter": True, "resizable": True}
             for f in fields]
+
+
+@dataclass(frozen=True)
+class DepartmentNames:
+    """Department and inspection-item names for their codes (a code without a name shows as itself)."""
+
+    departments: dict[str, str]
+    items: dict[str, str]
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Mapping[str, Any]], lang: str) -> DepartmentNames:
+        """From ``task_departments`` rows: departments in ``lang`` (English where named), items in Chinese (the
+        catalogue names them in Chinese only)."""
+        return cls(departments={r["code"]: (r["name_en"] if lang == "en" and r["name_en"] else r["name"])
+                                for r in rows},
+                   items={c: n for r in rows for c, n in zip(r["item_codes"], r["item_names"], strict=True)})
+
+    def department(self, code: str) -> str:
+        return self.departments.get(code, code)
+
+    def item(self, code: str) -> str:
+        return self.items.get(code, code)
+
+
+def _joined(values: Any, lang: str) -> str:
+    return ("; " if lang == "en" else "、").join(str(v) for v in values or ())
+
+
+def export_frame(frame: Any, kind: str, lang: str, names: DepartmentNames) -> Any:
+    """A plan or draw table (``geo_data.plans.plan_table`` / ``geo_data.draws.result_table``) as a person reads
+    it in ``lang``: headers in that language only (``export.<kind>.<field>``), departments, items and statuses
+    by name, lists joined."""
+    out = frame.copy()
+    if kind == "plan":
+        out["lead_department"] = [names.department(c) if c else "" for c in out["lead_department"]]
+        out["departments"] = [_joined([names.department(c) for c in v], lang) for v in out["departments"]]
+        out["items"] = [_joined([names.item(c) for c in v], lang) for v in out["items"]]
+        out["reasons"] = [_joined([t(f"task.reason.{r}", lang) for r in v], lang) for v in out["reasons"]]
+        out["status"] = [t(f"plan.status.{s}", lang) for s in out["status"]]
+    else:
+        out["department_code"] = [names.department(c) for c in out["department_code"]]
+    return out.rename(columns={c: t(f"export.{kind}.{c}", lang) for c in out.columns})

@@ -19,6 +19,7 @@ import psycopg
 from geo_data import audit, draws, plans, visit_codes, visit_public
 from geo_data.errors import GridCommandError, NotFound
 from geo_data.scope import Permission, Scope
+from layers.tables import DepartmentNames, export_frame
 from services.container import Services
 
 T = TypeVar("T")
@@ -98,10 +99,11 @@ def code_details(conn: psycopg.Connection[Any], scope: Scope, code: str) -> dict
 
 
 def export_table(conn: psycopg.Connection[Any], scope: Scope, kind: Literal["plan", "draw"], object_id: int,
-                 fmt: str) -> pd.DataFrame:
-    """A plan (visits with routes) or a draw's publishable list as a table for the planner's download. Audited."""
+                 fmt: str, lang: str = "zh") -> pd.DataFrame:
+    """A plan (visits with routes) or a draw's publishable list as a table for the planner's download, in
+    ``lang`` (headers, departments, statuses). Audited."""
     scope.require(Permission.EXPORT)
     frame = plans.plan_table(conn, scope, object_id) if kind == "plan" else draws.result_table(conn, scope, object_id)
     audit.record_for(conn, scope, f"{kind}.export", object_type=kind, object_id=object_id,
-                     detail={"format": fmt, "rows": len(frame)})
-    return frame
+                     detail={"format": fmt, "rows": len(frame), "lang": lang})
+    return export_frame(frame, kind, lang, DepartmentNames.from_rows(plans.department_rows(conn), lang))

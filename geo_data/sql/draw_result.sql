@@ -1,6 +1,6 @@
 -- The publishable result list of a draw (一公开): target, department, items, inspectors, draw id and seed.
 SELECT dt.position, d.id AS draw_id, d.seed, d.created_at, e.name AS enterprise_name, e.uscc,
-       dep.name AS department_name,
+       dep.code AS department_code, dep.name AS department_name,
        (SELECT string_agg(it.name, '、' ORDER BY it.code) FROM inspection_items it WHERE it.code = ANY (d.items))
            AS items,
        (SELECT string_agg(i.name || '（' || i.badge_no || '）', '、' ORDER BY di.slot)

@@ -19,6 +19,7 @@ from geo_data.db import open_pool
 from geo_data.errors import Conflict, InvalidInput
 from geo_data.scope import Role, Scope
 from geo_data.settings import DatabaseSettings, Settings
+from layers.tables import DepartmentNames, export_frame
 from services import planning
 from tests.db import plan_scenario as ps
 
@@ -177,7 +178,14 @@ def test_day_routes_are_feasible_and_every_visit_is_routed_or_listed(conn: Any, 
     assert n == sum(r.visit_date is not None for r in on_site)
     # export
     frame = plans.plan_table(conn, SCOPE, plan_id)
-    assert len(frame) == len(rows) and "未排入原因 Unassigned" in frame.columns
+    assert len(frame) == len(rows) and list(frame.columns) == list(plans.PLAN_EXPORT_FIELDS)
+    zh = export_frame(frame, "plan", "zh", DepartmentNames.from_rows(plans.department_rows(conn), "zh"))
+    en = export_frame(frame, "plan", "en", DepartmentNames.from_rows(plans.department_rows(conn), "en"))
+    assert "未排入原因" in zh.columns and "Unassigned" in en.columns and "Unassigned" not in zh.columns
+    depts = {r["code"]: r for r in plans.department_rows(conn)}
+    first = frame.iloc[0]
+    assert zh.iloc[0]["部门"] == "、".join(depts[c]["name"] for c in first["departments"])   # names, not codes
+    assert en.iloc[0]["Departments"] == "; ".join(depts[c]["name_en"] or depts[c]["name"] for c in first["departments"])
 
 
 def test_background_route_job_reports_progress_until_done(conn: Any, sc: ps.Scenario, db_url: str) -> None:
@@ -253,10 +261,12 @@ def test_draw_is_reproducible_honours_recusal_and_publishes(conn: Any, sc: ps.Sc
     assert tasks == len(a.targets)
     frame = draws.result_table(conn, SCOPE, a.draw_id)
     assert len(frame) == len(a.targets)
-    assert set(frame["随机种子 Seed"]) == {"20260301"}
-    assert frame["执法人员（证号） Inspectors (badge)"].str.contains("ZF339901").all()
-    back = pd.read_excel(io.BytesIO(draws.result_excel(frame)), dtype=str)
-    assert list(back.columns) == list(frame.columns) and len(back) == len(frame)
+    assert set(frame["seed"]) == {"20260301"}
+    assert frame["inspectors"].str.contains("ZF339901").all()
+    zh = export_frame(frame, "draw", "zh", DepartmentNames.from_rows(plans.department_rows(conn), "zh"))
+    assert list(zh.columns)[:3] == ["序号", "企业名称", "统一社会信用代码"] and set(zh["随机种子"]) == {"20260301"}
+    back = pd.read_excel(io.BytesIO(draws.result_excel(zh)), dtype=str)
+    assert list(back.columns) == list(zh.columns) and len(back) == len(zh)
     assert draws.result_csv(frame).startswith("\ufeff".encode())
     audit = conn.execute("SELECT detail FROM audit_log WHERE action = 'draw.create' AND object_id = %s",
                          (str(a.draw_id),)).fetchone()

@@ -77,7 +77,10 @@ def test_planner_uploads_builds_and_exports(make_user: Any, browser_login: Any, 
     r = s.get(f"{live_url}/planner/export/plan-{plan_id}.csv", timeout=10)
     assert r.status_code == 200
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert len(rows) == 1 and rows[0]["企业名称 Enterprise"] == name and rows[0]["任务数 Tasks"] == "2"
+    assert len(rows) == 1 and rows[0]["企业名称"] == name and rows[0]["任务数"] == "2"   # the page's language
+    r = s.get(f"{live_url}/planner/export/plan-{plan_id}.csv?lang=en", timeout=10)
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[0]["Enterprise"] == name and rows[0]["Tasks"] == "2" and "企业名称" not in rows[0]
 
 
 ACT_OUT = ["planner-msg.children", "planner-problems.children", "planner-refresh.data"]
@@ -168,4 +171,4 @@ def test_week_plan_routes_in_background_and_draw_through_callbacks(make_user: An
     draw_row = resp["planner-draws"]["rowData"][0]
     assert draw_row["seed"] == "12345" and "/planner/export/draw-" in draw_row["export"]
     csv_text = s.get(f"{live_url}/planner/export/draw-{draw_row['id']}.csv", timeout=10).content.decode("utf-8-sig")
-    assert "随机种子 Seed" in csv_text.splitlines()[0]
+    assert "随机种子" in csv_text.splitlines()[0] and "Seed" not in csv_text.splitlines()[0]
