@@ -203,6 +203,9 @@ def user(db_url: str, role: str, township: str | None = None) -> str:
     return name
 
 
+WINDOW = (1600, 1000)   # the shared browser's window; every test starts at it (tests/conftest.py ``browser``)
+
+
 def headless_chromium(*extra_flags: str) -> Any:
     """Headless Debian Chromium through Debian's chromedriver (selenium), 1600×1000, zh-CN; the tests' browser
     and the browser benchmarks use this one setup."""
@@ -214,7 +217,7 @@ def headless_chromium(*extra_flags: str) -> Any:
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console messages: driver.get_log("browser")
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=1600,1000", "--lang=zh-CN", *extra_flags):
+                 "--disable-dev-shm-usage", f"--window-size={WINDOW[0]},{WINDOW[1]}", "--lang=zh-CN", *extra_flags):
         opts.add_argument(flag)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
     driver.set_page_load_timeout(30)
