@@ -32,21 +32,34 @@ def _county(ctx: click.Context, county_code: str | None) -> str:
 @click.option("--rate", type=float, default=0.05, show_default=True, help="base rate (general risk, credit B)")
 @click.option("--seed", type=int, default=None, help="seed (default: random, recorded)")
 @click.option("--county", "county_code", default=None)
+@click.option("--dry-run", is_flag=True, help="show what the draw would be (counts, first targets); record nothing")
 @click.pass_context
 def create(ctx: click.Context, department: str, items: str, date_from: date, date_to: date, rate: float,
-           seed: int | None, county_code: str | None) -> None:
-    """Draw targets and inspectors, file random-check tasks, record the draw (audited)."""
+           seed: int | None, county_code: str | None, dry_run: bool) -> None:
+    """Draw targets and inspectors, file random-check tasks, record the draw (audited). With ``--dry-run``
+    nothing is written; the same ``--seed`` then records exactly what was shown."""
     scope = system_scope(_county(ctx, county_code), actor="cli")
     with db_conn(ctx) as conn:
         try:
             params = DrawParams(base_rate=rate)
         except ValueError as exc:
             raise InvalidInput(f"rate: {exc}") from exc
-        out = draws.create_draw(conn, scope, department=department,
-                                items=[i.strip() for i in items.split(",") if i.strip()],
-                                period_start=date_from.date() if hasattr(date_from, "date") else date_from,
-                                period_end=date_to.date() if hasattr(date_to, "date") else date_to,
-                                params=params, seed=seed)
+        chosen = [i.strip() for i in items.split(",") if i.strip()]
+        first = date_from.date() if hasattr(date_from, "date") else date_from
+        last = date_to.date() if hasattr(date_to, "date") else date_to
+        if dry_run:
+            p = draws.preview_draw(conn, scope, department=department, items=chosen, period_start=first,
+                                   period_end=last, params=params, seed=seed, sample=10)
+            click.echo(f"preview (nothing recorded): {len(p.targets)} of {p.register_size} enterprises, seed {p.seed},"
+                       f" register sha256 {p.register_digest[:16]}…")
+            for r in p.by_risk:
+                click.echo(f"  risk {r['risk']}: {r['drawn']} of {r['register']}")
+            for r in p.sample:
+                click.echo(f"  {r['position']:>4}  {r['enterprise_name']}  {r['uscc']}  {r['township_name']}"
+                           f"  {r['inspectors'] or '-'}")
+            return
+        out = draws.create_draw(conn, scope, department=department, items=chosen, period_start=first,
+                                period_end=last, params=params, seed=seed)
     click.echo(f"draw {out.draw_id}: {len(out.targets)} of {out.register_size} enterprises, seed {out.seed}, "
                f"register sha256 {out.register_digest[:16]}…")
 

@@ -15,6 +15,7 @@ from enforcement.draws import DrawParams
 from enforcement.plan import DayRouteConfig
 from enforcement.routing import REASON_NO_TEAM
 from geo_data import draws, jobs, plans
+from geo_data.db import connect as psycopg_connect
 from geo_data.db import open_pool
 from geo_data.errors import Conflict, InvalidInput
 from geo_data.scope import Role, Scope
@@ -276,6 +277,71 @@ def test_draw_is_reproducible_honours_recusal_and_publishes(conn: Any, sc: ps.Sc
                           period_end=date(2029, 3, 31))
 
 
+def _draw_count(conn: Any) -> int:
+    return int(conn.execute("SELECT count(*) AS n FROM draws WHERE county_code = %s", (ps.COUNTY,)).fetchone()["n"])
+
+
+def test_draw_preview_writes_nothing_and_the_commit_draws_what_it_showed(conn: Any, sc: ps.Scenario,
+                                                                          db_url: str) -> None:
+    params = DrawParams(base_rate=0.4)
+    form = {"department": ps.MARKET, "items": ["PM01"], "period_start": date(2029, 5, 1),
+            "period_end": date(2029, 5, 31), "params": params}
+    before = _draw_count(conn)
+    tasks_before = conn.execute("SELECT count(*) AS n FROM inspection_tasks").fetchone()["n"]
+    p = draws.preview_draw(conn, SCOPE, **form, sample=5)
+    assert _draw_count(conn) == before
+    assert conn.execute("SELECT count(*) AS n FROM inspection_tasks").fetchone()["n"] == tasks_before
+    assert len(p.targets) > 5 and len(p.sample) == 5
+    assert [r["position"] for r in p.sample] == [t.position for t in p.targets[:5]]
+    assert all(r["enterprise_name"].startswith("测试企业") and r["inspectors"] for r in p.sample)
+    assert sum(r["drawn"] for r in p.by_township) == len(p.targets)
+    assert sum(r["register"] for r in p.by_risk) == p.register_size
+    # a random seed was chosen and shown; committing with it draws exactly the previewed targets and inspectors
+    with conn.transaction():
+        a = draws.create_draw(conn, SCOPE, **form, seed=p.seed, preview_token=p.token, expect_digest=p.register_digest)
+    assert not a.already_recorded and a.seed == p.seed
+    assert [(t.enterprise_id, t.position) for t in a.targets] == [(t.enterprise_id, t.position) for t in p.targets]
+    assert a.slots == p.slots
+
+    # the same preview committed again (a double click, a retried request) records nothing more
+    with conn.transaction():
+        again = draws.create_draw(conn, SCOPE, **form, seed=p.seed, preview_token=p.token,
+                                  expect_digest=p.register_digest)
+    assert again.already_recorded and again.draw_id == a.draw_id
+    assert again.targets == a.targets and sorted(again.slots, key=str) == sorted(a.slots, key=str)
+    assert _draw_count(conn) == before + 1
+
+    # two requests committing one preview at the same moment: one draw (the unique token makes the second wait)
+    q = draws.preview_draw(conn, SCOPE, **form)
+    barrier = threading.Barrier(2)
+    outcomes: list[Any] = []
+
+    def commit() -> None:
+        with psycopg_connect(db_url) as c, c.transaction():
+            barrier.wait()
+            outcomes.append(draws.create_draw(c, SCOPE, **form, seed=q.seed, preview_token=q.token,
+                                              expect_digest=q.register_digest))
+
+    threads = [threading.Thread(target=commit) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(30)
+    assert len(outcomes) == 2 and outcomes[0].draw_id == outcomes[1].draw_id
+    assert sorted(o.already_recorded for o in outcomes) == [False, True]
+    assert _draw_count(conn) == before + 2
+    assert conn.execute("SELECT count(*) AS n FROM draw_targets WHERE draw_id = %s",
+                        (outcomes[0].draw_id,)).fetchone()["n"] == len(q.targets)
+
+    # the register changed between preview and commit: a Conflict, nothing recorded
+    r = draws.preview_draw(conn, SCOPE, **form)
+    conn.execute("UPDATE enterprises SET no_visit = true WHERE id = %s", (r.targets[0].enterprise_id,))
+    with pytest.raises(Conflict, match="register changed since the preview"):
+        with conn.transaction():
+            draws.create_draw(conn, SCOPE, **form, seed=r.seed, preview_token=r.token, expect_digest=r.register_digest)
+    assert _draw_count(conn) == before + 2
+
+
 def test_cli_draw_create_and_export(conn: Any, sc: ps.Scenario, db_url: str, tmp_path: Any) -> None:
     from click.testing import CliRunner
 
@@ -285,9 +351,16 @@ def test_cli_draw_create_and_export(conn: Any, sc: ps.Scenario, db_url: str, tmp
     runner = CliRunner()
     args = ["draw", "create", "--department", ps.MARKET, "--items", "PM01,PM02", "--from", "2029-06-01",
             "--to", "2029-06-30", "--rate", "0.3", "--seed", "7", "--county", ps.COUNTY]
+    draws_before = _draw_count(conn)
+    dry = runner.invoke(main, [*args, "--dry-run"], env=env)
+    assert dry.exit_code == 0, dry.output
+    assert dry.output.startswith("preview (nothing recorded):") and "seed 7" in dry.output
+    assert _draw_count(conn) == draws_before
     res = runner.invoke(main, args, env=env)
     assert res.exit_code == 0, res.output
     draw_id = int(res.output.split()[1].rstrip(":"))
+    # the dry run showed what the same seed records
+    assert dry.output.split(",")[0].split(": ")[1] == res.output.split(": ")[1].split(",")[0]
     out = tmp_path / "list.xlsx"
     res = runner.invoke(main, ["draw", "export", str(draw_id), "-o", str(out), "--county", ps.COUNTY], env=env)
     assert res.exit_code == 0 and out.stat().st_size > 0
