@@ -24,7 +24,7 @@ the values read from the rendered layout (the shapes are checked against ``/_das
   (409 — taken meanwhile, team busy — is an expected answer, not a failure); with ``--dispatcher-map-tab`` also
   the command map ``/`` in a second tab (its first callbacks, the live bases on hello, every 5 min, on a resync);
 * a planner (``/planner``): every ``--planner-think`` s opens the plan (summary and visits, days, job, a day's
-  routes), looks at another day, and now and then (``--draw-share``) makes a 双随机 draw.
+  routes), looks at another day, and now and then (``--draw-share``) previews and commits a 双随机 draw.
 Every wall and dispatcher page holds ``GET /events`` open on its own greenlet (the page's EventSource), reading.
 Sources post ``--alerts-per-s`` alerts (``--batch-share`` of them in batches of ``--batch-size``, the rest as
 single posts) with a bearer token through the intake API.
@@ -535,6 +535,11 @@ class Planner(Person):
             return
         self.p["draw-items.value"] = [item_options[0]["value"]]
         self.draws += 1
+        self.p["draw-preview.n_clicks"] = self.draws       # preview, then commit what was shown
+        out = self.fire(PLANNER["preview"], self.p, ["draw-preview.n_clicks"]) or {}
+        self.p["draw-pending.data"] = out.get("draw-pending", {}).get("data")
+        if not self.p["draw-pending.data"]:
+            return
         self.p["draw-create.n_clicks"] = self.draws
         self.fire(PLANNER["draws"], self.p, ["draw-create.n_clicks"])
 

@@ -14,7 +14,7 @@ def _prop(spec: str) -> dict[str, str]:
 
 def call_callback(session: requests.Session, base_url: str, *, outputs: list[str],
                   inputs: list[tuple[str, Any]], state: list[tuple[str, Any]] | None = None,
-                  changed: str | None = None) -> requests.Response:
+                  changed: str | list[str] | None = None) -> requests.Response:
     """POST a callback request like the browser does; ``outputs`` as ``"component-id.prop"``.
 
     ``changed`` names the input that fired (default: the first one).

@@ -161,13 +161,35 @@ def test_week_plan_routes_in_background_and_draw_through_callbacks(make_user: An
     assert all(south <= lat <= north and west <= lng <= east for lat, lng in stops)
     assert north - south < 1 and east - west < 1  # a county's day, not the world
 
-    r = call_callback(s, live_url, outputs=["draw-msg.children", "planner-draws.rowData"],
-                      inputs=[("draw-create.n_clicks", 1), ("planner-refresh.data", {"n": 1})],
-                      state=[("draw-department.value", "market"), ("draw-items.value", [item]),
-                             ("draw-rate.value", 0.01), ("draw-seed.value", 12345),
-                             ("planner-period.start_date", "2031-05-01"), ("planner-period.end_date", "2031-05-31")])
+    form = [("draw-department.value", "market"), ("draw-items.value", [item]), ("draw-rate.value", 0.01),
+            ("draw-seed.value", 12345), ("planner-period.start_date", "2031-05-01"),
+            ("planner-period.end_date", "2031-05-31")]
+    draw_outputs = ["draw-preview-box.children", "draw-pending.data", "draw-create.disabled"]
+    r = call_callback(s, live_url, outputs=draw_outputs, inputs=[("draw-preview.n_clicks", 1), *form],
+                      changed=["draw-preview.n_clicks"])
+    resp = r.json()["response"]
+    pending = resp["draw-pending"]["data"]
+    assert pending["seed"] == "12345" and pending["token"] and resp["draw-create"]["disabled"] is False
+    assert "预览（未记录）" in str(resp["draw-preview-box"]["children"])
+    # the form changed after the preview: the preview is withdrawn, nothing can be committed
+    r = call_callback(s, live_url, outputs=draw_outputs, inputs=[("draw-preview.n_clicks", 1), *form[:3],
+                                                                ("draw-seed.value", 7), *form[4:]],
+                      changed=["draw-seed.value"])
+    assert r.json()["response"]["draw-pending"]["data"] is None
+    assert r.json()["response"]["draw-create"]["disabled"] is True
+    commit = {"outputs": ["draw-msg.children", "planner-draws.rowData"],
+              "inputs": [("draw-create.n_clicks", 1), ("planner-refresh.data", {"n": 1})],
+              "state": [("draw-pending.data", pending)], "changed": ["draw-create.n_clicks"]}
+    r = call_callback(s, live_url, **commit)
     resp = r.json()["response"]
     assert "种子 12345" in resp["draw-msg"]["children"]
+    # committed twice (a double click): one draw, said so
+    again = call_callback(s, live_url, **commit).json()["response"]
+    assert "未重复抽取" in again["draw-msg"]["children"]
+    assert [d["id"] for d in again["planner-draws"]["rowData"]] == [d["id"] for d in resp["planner-draws"]["rowData"]]
+    # the list refreshed by another step (planner-refresh) commits nothing
+    refreshed = call_callback(s, live_url, **{**commit, "changed": ["planner-refresh.data"]}).json()["response"]
+    assert len(refreshed["planner-draws"]["rowData"]) == len(resp["planner-draws"]["rowData"])
     draw_row = resp["planner-draws"]["rowData"][0]
     assert draw_row["seed"] == "12345" and "/planner/export/draw-" in draw_row["export"]
     csv_text = s.get(f"{live_url}/planner/export/draw-{draw_row['id']}.csv", timeout=10).content.decode("utf-8-sig")
