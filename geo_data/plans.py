@@ -214,9 +214,11 @@ def list_plans(conn: psycopg.Connection[Any], scope: Scope, *, limit: int = 50) 
     return fetch_all(conn, "plan_list", {"county_code": scope.county_code, "limit": limit})
 
 
-def plan_visits(conn: psycopg.Connection[Any], scope: Scope, plan_id: int) -> list[PlannedVisit]:
-    """The plan's visits with enterprise, township, team, route position and task ids, in route order."""
-    rows = fetch_all(conn, "plan_visits_of_plan", {**scope.params, "plan_id": plan_id})
+def plan_visits(conn: psycopg.Connection[Any], scope: Scope, plan_id: int, *,
+                day: date | None = None) -> list[PlannedVisit]:
+    """The plan's visits (those of ``day`` if given) with enterprise, township, team, route position and task
+    ids, in route order."""
+    rows = fetch_all(conn, "plan_visits_of_plan", {**scope.params, "plan_id": plan_id, "day": day})
     return [PlannedVisit(**r) for r in rows]
 
 
@@ -360,8 +362,8 @@ def day_routes(conn: psycopg.Connection[Any], scope: Scope, plan_id: int, day: d
     days = [d for d in fetch_all(conn, "plan_team_days_of_plan", {"plan_id": plan_id, "county_code": scope.county_code})
             if d["visit_date"] == day]
     stops: dict[int, list[PlannedVisit]] = {}
-    for v in plan_visits(conn, scope, plan_id):
-        if v.visit_date == day and v.team_id is not None:
+    for v in plan_visits(conn, scope, plan_id, day=day):
+        if v.team_id is not None:
             stops.setdefault(v.team_id, []).append(v)
     out = []
     for k, d in enumerate(days):
