@@ -105,6 +105,9 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> d
         suppress_callback_exceptions=True,
         update_title=None,  # type: ignore[arg-type]  # None turns the "Updating…" title off
         on_error=handle_callback_error,
+        # the callbacks are plain functions: with asgiref installed (procrastinate needs it) Dash would otherwise
+        # serve every callback through async_to_sync, a fresh thread and event loop per request
+        use_async=False,
     )
     # the document's language from the first byte (screen readers; the shell's callback sets it per page)
     app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">', 1)
