@@ -230,21 +230,28 @@ def console_errors(driver: Any) -> list[str]:
 
 
 def browser_login(browser: Any, base: str, username: str, path: str = "/", db_url: str | None = None) -> Any:
+    """Log in through the real form (and the code step when the role has two factors); returns once the browser
+    has left the login pages, so the session cookie is set before the caller's next request."""
+    from urllib.parse import urlsplit
+
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
+
+    def at(b: Any) -> str:
+        return urlsplit(b.current_url).path
 
     browser.delete_all_cookies()
     browser.get(f"{base}/login?next={path}")
     browser.find_element(By.NAME, "username").send_keys(username)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     browser.find_element(By.ID, "login-submit").click()
-    WebDriverWait(browser, 15).until(lambda b: "/login/totp" in b.current_url
-                                     or ec.url_contains(path.split("?")[0])(b))
-    if "/login/totp" in browser.current_url:
+    # not url_contains("/"): every URL, the login page's own included, contains it
+    WebDriverWait(browser, 15).until(lambda b: at(b) == "/login/totp" or not at(b).startswith("/login"))
+    if at(browser) == "/login/totp":
         from tests.auth_steps import browser_second_step
 
         assert db_url, f"{username} logs in with two factors: pass db_url= to browser_login"
         browser_second_step(browser, db_url, username)
-        WebDriverWait(browser, 15).until(ec.url_contains(path.split("?")[0]))
+        WebDriverWait(browser, 15).until(lambda b: not at(b).startswith("/login"))
+    assert at(browser).startswith(path.split("?")[0]), f"{username} landed on {browser.current_url}, not {path}"
     return browser
