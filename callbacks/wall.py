@@ -3,6 +3,7 @@ drawn in the browser from the live incident layer (``assets/gridcommand.js``): n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from callbacks.map_live import live_bases, register_merges
 from callbacks.map_view import boundary_layers, viewport_payload
 from callbacks.registry import callback
 from enforcement.local_time import SHANGHAI
-from enforcement.measures import MeasureFilter
+from enforcement.measures import Measure, MeasureFilter
 from geo_data import map_queries, measures
 from geo_data.db import transaction
 from geo_data.scope import Scope
@@ -24,15 +25,18 @@ from layers.registry import MEASURES
 from layers.registry import WALL_KPIS as KPIS
 
 WALL_MEASURE = "open_alerts"
+# The 90-day rates move by a fraction of a percent a minute; twenty walls of a county refresh them each minute.
+# Computed once per RATES_TTL_S per worker and scope (the counters of today are read on every refresh).
+RATES_TTL_S = 60.0
+Rates = dict[str, Measure]
 
 
 def kpi_values(conn: psycopg.Connection[Any], *, scope: Scope, day: date, lang: str,
-               days: int = 90) -> dict[str, str]:
+               days: int = 90, rates: Callable[[], Rates] | None = None) -> dict[str, str]:
     """The tiles' texts: today's counters, and the rates of the last ``days`` days from the shared measure
-    definitions (``geo_data.measures.panel``)."""
+    definitions (``geo_data.measures.panel``; ``rates`` may hand them in, e.g. from a recent computation)."""
     counters = map_queries.wall_kpis(conn, scope=scope, day=day)
-    m = measures.panel(conn, scope, MeasureFilter(date_from=day - timedelta(days=days - 1), date_to=day),
-                       sources=("visits", "incidents"))   # the wall shows no coverage rate
+    m = (rates or (lambda: wall_rates(conn, scope=scope, day=day, days=days)))()
     median = m["response_median_min"].value
     return {
         "alerts_today": format_number(counters["alerts_today"], lang),
@@ -45,6 +49,11 @@ def kpi_values(conn: psycopg.Connection[Any], *, scope: Scope, day: date, lang: 
     }
 
 
+def wall_rates(conn: psycopg.Connection[Any], *, scope: Scope, day: date, days: int) -> Rates:
+    return measures.panel(conn, scope, MeasureFilter(date_from=day - timedelta(days=days - 1), date_to=day),
+                          sources=("visits", "incidents"))   # the wall shows no coverage rate
+
+
 @callback(
     *[Output(f"kpi-{k}", "children") for k in KPIS], Output("wall-clock", "children"),
     Input("wall-refresh", "n_intervals"), State("wall-days", "data"), State("lang", "data"),
@@ -53,8 +62,11 @@ def refresh_kpis(_n: Any, days: Any, lang: str) -> tuple[Any, ...]:
     """KPI tiles: every 60 s (the rates scan a period of visits; pushes do not re-run them)."""
     scope = current_scope()
     now = datetime.now(SHANGHAI)
+    n_days, day = int(days or 90), now.date()
     with transaction(services().read_pool) as conn:
-        kpis = kpi_values(conn, scope=scope, day=now.date(), lang=lang, days=int(days or 90))
+        key = ("wall_rates", scope.county_code, scope.township_code, day, n_days)
+        kpis = kpi_values(conn, scope=scope, day=day, lang=lang, days=n_days, rates=lambda: services().recent.get(
+            key, RATES_TTL_S, lambda: wall_rates(conn, scope=scope, day=day, days=n_days)))
     return (*[kpis[k] for k in KPIS], format_datetime(now, lang))
 
 

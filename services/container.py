@@ -8,9 +8,11 @@ an app context ``current()`` is an error (code that runs there is handed what it
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import procrastinate
 import psycopg
@@ -22,6 +24,7 @@ from geo_data.travel import TravelTimeEstimator, estimator_for
 
 _EXTENSION_KEY = "gridcommand"
 _TYPES_TTL_S = 30.0
+T = TypeVar("T")
 
 
 class AlertTypeCache:
@@ -40,6 +43,34 @@ class AlertTypeCache:
         return self._types
 
 
+class RecentResults:
+    """Results of read-only computations that many screens ask for alike (twenty walls of one county asking for
+    the same 90-day rates each minute), kept per app for ``ttl_s`` under a key that names everything the result
+    depends on (scope, period, language, a revision of the rows read). Never outlives ``ttl_s``; per app, so it
+    never outlives the app's database (a module cache would outlive a test's)."""
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self._lock = threading.Lock()
+        self._max = max_entries
+        self._entries: dict[tuple[Any, ...], tuple[float, Any]] = {}
+
+    def get(self, key: tuple[Any, ...], ttl_s: float, compute: Callable[[], T]) -> T:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._entries.get(key)
+        if hit is not None and now - hit[0] <= ttl_s:
+            value: T = hit[1]
+            return value
+        value = compute()   # outside the lock: two callers may compute the same key once each, never block
+        with self._lock:
+            if len(self._entries) >= self._max:
+                self._entries = {k: v for k, v in self._entries.items() if now - v[0] <= ttl_s}
+                if len(self._entries) >= self._max:
+                    self._entries.clear()
+            self._entries[key] = (time.monotonic(), value)
+        return value
+
+
 @dataclass
 class Services:
     """The run-time dependencies of one app."""
@@ -51,6 +82,7 @@ class Services:
     replica_pool: ConnectionPool | None = None  # the hot standby, when one is configured
     estimator: TravelTimeEstimator = field(init=False)
     alert_types: AlertTypeCache = field(default_factory=AlertTypeCache)
+    recent: RecentResults = field(default_factory=RecentResults)
 
     def __post_init__(self) -> None:
         self.estimator = estimator_for(self.settings.dispatch)
