@@ -6,18 +6,22 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import psycopg
 from dash import Input, Output, State, ctx, html, no_update
 
-from callbacks.context import current_scope
+from callbacks.context import current_scope, services
 from callbacks.planner_common import cell, department_names, parse_day, tx
 from callbacks.registry import callback
 from callbacks.shell import page_lang
 from geo_data import plans, tasks
 from geo_data.errors import InvalidInput
-from geo_data.scope import Permission
+from geo_data.scope import Permission, Scope
 from layers.i18n import t
 from services import planning
 
+# A plan's rows are kept per app while its revision stands; names of enterprises and teams (not part of the
+# revision) show within this many seconds of a rename.
+ROWS_TTL_S = 60.0
 SHOWN = ("id", "enterprise_name", "township_name", "departments", "lead_department", "items", "status", "quota_flag",
          "quota_alternative", "apart_reason", "visit_date", "team_name", "route_seq", "code", "unassigned_reason")
 
@@ -156,14 +160,25 @@ def show_plan(plan_id: int | None, _refresh: Any, _job: Any) -> tuple[Any, ...]:
     scope = current_scope(Permission.PLAN)
     with tx() as conn:
         s = plans.get_plan(conn, scope, plan_id)
-        rows = plans.plan_visits(conn, scope, plan_id)
-        names = department_names(conn, lang)
+        # the rows stand while the plan's revision does (names of enterprises and teams: within ROWS_TTL_S)
+        key = ("plan_rows", plan_id, s.revision, scope.county_code, scope.township_code, lang)
+        data, unassigned = services().recent.get(key, ROWS_TTL_S, lambda: _rows(conn, scope, plan_id, lang))
+    # kept rows are shared between requests: handed out as copies of the list, components built per answer
     tiles = [("status", t(f"plan.status.{s.status}", lang)), ("tasks", s.tasks), ("visits", s.visits),
              ("joint", s.joint), ("saving", s.saving), ("held", s.held), ("remote", s.remote),
              ("exceeded", s.exceeded), ("routed", s.routed), ("unassigned", s.unassigned)]
     summary = [html.Div([html.Div(t(f"plan.kpi.{k}", lang), className="gc-tile-label"),
                          html.B(str(v), id=f"planner-kpi-{i}", className="gc-tile-value")], className="gc-tile")
                for i, (k, v) in enumerate(tiles)]
+    return (summary, list(data), [html.Li(text) for text in unassigned],
+            f"/planner/export/plan-{plan_id}.csv?lang={lang}", f"/planner/export/plan-{plan_id}.xlsx?lang={lang}")
+
+
+def _rows(conn: psycopg.Connection[Any], scope: Scope, plan_id: int,
+          lang: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """The visits grid's rows and the unassigned list of one plan, worded in ``lang``."""
+    rows = plans.plan_visits(conn, scope, plan_id)
+    names = department_names(conn, lang)
     data = [{**{k: cell(getattr(r, k)) for k in SHOWN}, "tasks": cell(r.task_ids),
              "departments": cell([names.department(d) for d in r.departments or ()]),
              "lead_department": names.department(r.lead_department) if r.lead_department else "",
@@ -172,7 +187,5 @@ def show_plan(plan_id: int | None, _refresh: Any, _job: Any) -> tuple[Any, ...]:
              "window": f"{r.earliest}–{r.latest}",
              "start": (f"{int(r.start_min) // 60:02d}:{int(r.start_min) % 60:02d}"
                        if r.start_min is not None else "")} for r in rows]
-    unassigned = [html.Li(f"#{r.id} {r.enterprise_name}: {r.unassigned_reason}")
-                  for r in rows if r.unassigned_reason][:300]
-    return (summary, data, unassigned, f"/planner/export/plan-{plan_id}.csv?lang={lang}",
-            f"/planner/export/plan-{plan_id}.xlsx?lang={lang}")
+    unassigned = [f"#{r.id} {r.enterprise_name}: {r.unassigned_reason}" for r in rows if r.unassigned_reason][:300]
+    return data, unassigned

@@ -52,6 +52,7 @@ class PlanSummary:
     exceeded: int
     routed: int
     unassigned: int
+    revision: int = 0    # bumped by every change of the plan's visits or their tasks (migration 066)
 
     @property
     def saving(self) -> int:
@@ -207,7 +208,7 @@ def get_plan(conn: psycopg.Connection[Any], scope: Scope, plan_id: int) -> PlanS
         raise NotFound(f"plan {plan_id} not found")
     return PlanSummary(int(row["id"]), row["status"], row["period_start"], row["period_end"], int(row["tasks"]),
                        int(row["visits"]), int(row["joint"]), int(row["held"]), int(row["remote"]),
-                       int(row["exceeded"]), int(row["routed"]), int(row["unassigned"]))
+                       int(row["exceeded"]), int(row["routed"]), int(row["unassigned"]), int(row["revision"]))
 
 
 def list_plans(conn: psycopg.Connection[Any], scope: Scope, *, limit: int = 50) -> list[dict[str, Any]]:

@@ -391,3 +391,38 @@ def test_county_quota_override_changes_the_flags(conn: Any, sc: ps.Scenario) -> 
         plans.set_quota(conn, SCOPE, risk="severe", credit="B", max_visits=1)
     with conn.transaction():
         plans.set_quota(conn, SCOPE, risk="general", credit="B", max_visits=1)   # restore for other tests
+
+
+def test_a_plans_revision_moves_with_every_change_of_its_visits_and_only_its_own(conn: Any, sc: ps.Scenario) -> None:
+    """The planner page keeps a plan's rows while its revision stands (callbacks/planner_plan.py): every change of
+    the plan's visits or their tasks must move it, and a change of another plan must not."""
+    e1, e2 = sc.by_name("测试企业01"), sc.by_name("测试企业02")
+    t1 = add_task(conn, e1, ps.MARKET, ["PM01"], "2027-05-03", "2027-05-14")
+    add_task(conn, e1, ps.FIRE, ["PF01"], "2027-05-03", "2027-05-14")
+    with conn.transaction():
+        plan_id = plans.build_plan(conn, SCOPE, period_start=date(2027, 5, 1), period_end=date(2027, 5, 31))
+    add_task(conn, e2, ps.MARKET, ["PM01"], "2027-06-01", "2027-06-10")
+    with conn.transaction():
+        other = plans.build_plan(conn, SCOPE, period_start=date(2027, 6, 1), period_end=date(2027, 6, 30))
+    seen = [plans.get_plan(conn, SCOPE, plan_id).revision]
+    other_at = plans.get_plan(conn, SCOPE, other).revision
+    assert seen[0] > 0, "building the plan wrote its visits"
+
+    def moved() -> None:
+        seen.append(plans.get_plan(conn, SCOPE, plan_id).revision)
+        assert seen[-1] > seen[-2], seen
+
+    with conn.transaction():
+        new_visit = plans.split_task(conn, SCOPE, plan_id, t1)
+    moved()
+    with conn.transaction():
+        plans.set_visit_status(conn, SCOPE, plan_id, new_visit, "remote")
+    moved()
+    with conn.transaction():
+        plans.move_task_window(conn, SCOPE, plan_id, t1, earliest=date(2027, 5, 10), latest=date(2027, 5, 20))
+    moved()
+    with conn.transaction():
+        plans.approve_plan(conn, SCOPE, plan_id)
+        plans.route_plan(conn, SCOPE, plan_id, config=FAST)
+    moved()
+    assert plans.get_plan(conn, SCOPE, other).revision == other_at
