@@ -296,6 +296,19 @@
     }
     setInterval(function () { if (live.cfg.list && live.cfg.list.kind === "queue") { drawList(); } }, 30000);
 
+    // Dash's renderer keeps an undo history (window.store, state.history) with an entry for every input value a
+    // component changed: each tick of the 1 s stale clock, each map move, each interval. It never forgets one
+    // (measured: 447 entries after 6.5 minutes on the map, ~100,000 a day; bench/live_load.py prints it). The
+    // product offers no undo, and walls and dispatch screens stay open for days: keep none of it. The arrays are
+    // emptied in place; the renderer copies them on its next entry.
+    function forgetDashHistory() {
+        var st = window.store && window.store.getState ? window.store.getState() : null, h = st && st.history;
+        if (!h) { return; }
+        if (h.past && h.past.length) { h.past.length = 0; }
+        if (h.future && h.future.length) { h.future.length = 0; }
+    }
+    setInterval(forgetDashHistory, 10000);
+
     // ------------------------------------------------------------------------------------ the map view
     var SEV = {urgent: "#b10026", high: "#e31a1c", medium: "#fd8d3c", low: "#fecc5c"};
     function latlngOf(f) { var c = f.geometry.coordinates; return [c[1], c[0]]; }

@@ -68,7 +68,12 @@ COUNTS = """
 var l = gc.live, v = gc.view(), n = function (o) { return Object.keys(o).length; };
 return {alerts: n(l.layers.alert), incidents: n(l.layers.incident), teams: n(l.layers.team),
         ver: n(l.ver.alert) + n(l.ver.incident) + n(l.ver.team), pushed: n(l.pushedAt), drawn: n(l.drawnAt),
-        markers: n(v.markers.alert) + n(v.markers.incident) + n(v.markers.team), bins: n(v.bins || {})};
+        markers: n(v.markers.alert) + n(v.markers.incident) + n(v.markers.team), bins: n(v.bins || {}),
+        history: (function () {   // dash-renderer's undo history: what it keeps of earlier input values
+            var st = window.store && window.store.getState(), h = st && st.history;
+            if (!h) { return [0, 0]; }
+            return [h.past.length, JSON.stringify(h.past).length + JSON.stringify(h.present || {}).length];
+        })()};
 """
 
 
@@ -99,7 +104,8 @@ def _retained(driver: Any) -> str:
     return (f"heap after GC {heap / 2**20:.1f} MiB; Leaflet CircleMarkers {_instances(driver, 'L.CircleMarker.prototype')},"
             f" Markers {_instances(driver, 'L.Marker.prototype')}, layers {_instances(driver, 'L.Layer.prototype')};"
             f" live features {c['alerts']}+{c['incidents']}+{c['teams']}, markers drawn {c['markers']}, bins {c['bins']},"
-            f" ver entries {c['ver']}, pushedAt {c['pushed']}, drawnAt {c['drawn']}")
+            f" ver entries {c['ver']}, pushedAt {c['pushed']}, drawnAt {c['drawn']};"
+            f" Dash history {c['history'][0]} entries, {c['history'][1] / 2**20:.2f} MiB as JSON")
 
 
 def _ready(driver: Any) -> bool:
@@ -119,6 +125,9 @@ def main() -> None:
                          " GC is main-thread work the long-task figure then includes)")
     ap.add_argument("--steady", action="store_true",
                     help="change only existing ids (incident updates, team moves): a leak check, no legitimate growth")
+    ap.add_argument("--resync-every", type=float, default=0.0,
+                    help="seconds between base reloads asked of both pages (as their 5-minute timer and a reconnect"
+                         " do; 0: only those): hours of reloads in minutes, for what a reload leaves behind")
     args = ap.parse_args()
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -161,8 +170,14 @@ def main() -> None:
             clicks: list[float] = []
             m = drivers[0]
             next_heap = start + args.heap_every
+            next_resync, resyncs = start + args.resync_every, 0
             while time.monotonic() - start < args.minutes * 60:
                 time.sleep(5)
+                if args.resync_every and time.monotonic() >= next_resync:
+                    next_resync += args.resync_every
+                    resyncs += 1
+                    for d in drivers:
+                        d.execute_script("dash_clientside.set_props('live-resync', {data: -arguments[0]});", resyncs)
                 if args.heap_every and time.monotonic() >= next_heap:
                     next_heap += args.heap_every
                     for d, name in zip(drivers, ("map", "wall"), strict=True):
@@ -188,7 +203,8 @@ def main() -> None:
                 drivers[1].save_screenshot(str(args.screenshots / "live_wall_3840.png"))
             feed.stop()
             elapsed = time.monotonic() - start
-            print(f"feed {feed.changes / elapsed:.1f} rows/s for {elapsed:.0f} s, errors {feed.errors}", flush=True)
+            print(f"feed {feed.changes / elapsed:.1f} rows/s for {elapsed:.0f} s, errors {feed.errors}"
+                  f"{f', {resyncs} base reloads asked' if resyncs else ''}", flush=True)
             p95s = []
             for d, name in zip(drivers, ("map", "wall"), strict=True):
                 r = d.execute_script("return {long: window.__long, since: window.__longSince, now: performance.now(),"

@@ -189,5 +189,10 @@ def test_map_and_wall_stay_live_under_fifty_changes_a_second(county: str, db_url
         assert _js(driver, "return Object.keys(gc.live.pushedAt).length") == 0
         assert "hidden" in driver.find_element(By.ID, "stale").get_attribute("class")
         assert _console_errors(driver) == []
+        # Dash's undo history holds neither the stale clock's ticks (60+ by now) nor the bases the time
+        # changes above replaced (gridcommand.js empties it every 10 s)
+        entries, size = _js(driver, "var h = window.store.getState().history;"
+                                    " return [h.past.length, JSON.stringify(h.past).length];")
+        assert entries <= 30 and size < 20_000, (entries, size)
     # the batches were coalesced: at most about two a second
     assert _js(browser, "return gc.live.batches") <= 2.5 * (FEED_SECONDS + 30)
