@@ -757,13 +757,19 @@
     }
 
     // ------------------------------------------------------------------------------ clientside callbacks
-    var applied = {alert: null, incident: null, team: null};
     var clientside = {
-        // The three bases of a page, merged into the live layers (whichever changed; each only once).
+        // The three bases of a page, merged into the live layers (whichever arrived), then let go of: the stores
+        // are emptied once merged. A store left holding base N kept base N-1 alive as well (React keeps a
+        // component's previous props until it renders again), one whole base more after the first reload.
         setBases: function (alerts, incidents, teams) {
-            [["alert", alerts], ["incident", incidents], ["team", teams]].forEach(function (kb) {
-                if (kb[1] && kb[1] !== applied[kb[0]]) { applied[kb[0]] = kb[1]; setBase(kb[0], kb[1]); }
+            var prefix = (live.cfg && live.cfg.prefix) || "", merged = [];
+            [["alert", alerts, "alerts-base"], ["incident", incidents, "incidents-base"],
+             ["team", teams, "teams-base"]].forEach(function (kb) {
+                if (kb[1]) { setBase(kb[0], kb[1]); merged.push(prefix + kb[2]); }
             });
+            if (merged.length) {
+                setTimeout(function () { merged.forEach(function (id) { setProps(id, {data: null}); }); }, 0);
+            }
             return window.dash_clientside.no_update;
         },
         // The dispatch queue follows the page's selection (a click, a ?incident= link) and township filter.

@@ -194,5 +194,14 @@ def test_map_and_wall_stay_live_under_fifty_changes_a_second(county: str, db_url
         entries, size = _js(driver, "var h = window.store.getState().history;"
                                     " return [h.past.length, JSON.stringify(h.past).length];")
         assert entries <= 30 and size < 20_000, (entries, size)
+    # the base stores let go of their bases once merged (a store holding base N kept base N-1 alive too)
+    for driver, prefix in ((browser, ""), (wall_browser, "wall-")):
+        held = driver.execute_script(
+            "var pre = arguments[0], st = window.store.getState(), out = {};"
+            " ['alerts-base', 'incidents-base', 'teams-base'].forEach(function (k) {"
+            "   var node = st.paths.strs[pre + k].reduce(function (o, key) { return o[key]; }, st.layout);"
+            "   out[k] = node.props.data === null || node.props.data === undefined ? 0 : 1; });"
+            " return out;", prefix)
+        assert held == {"alerts-base": 0, "incidents-base": 0, "teams-base": 0}, (prefix, held)
     # the batches were coalesced: at most about two a second
     assert _js(browser, "return gc.live.batches") <= 2.5 * (FEED_SECONDS + 30)
